@@ -1,0 +1,123 @@
+// Configuration = schema defaults ← JSON file (--config / METRICSTREAM_CONFIG)
+// ← environment. Validated once at start, then frozen.
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { configSchema, defaultPoolThreads, type Config } from './schema';
+
+export class ConfigError extends Error {
+  readonly code = 'ERR_CONFIG';
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Short names operators reach for first; every key also has a long name (below). */
+const ENV_ALIASES: Readonly<Record<string, string>> = {
+  METRICSTREAM_BROKERS: 'kafka.brokers',
+  METRICSTREAM_PORT: 'ingest.port',
+  METRICSTREAM_ADMIN_PORT: 'admin.port',
+  METRICSTREAM_WORKERS: 'pool.threads',
+  METRICSTREAM_LOG_LEVEL: 'log.level',
+};
+
+/** ingest.maxBodyBytes → METRICSTREAM_INGEST_MAX_BODY_BYTES */
+export function envNameOf(path: string): string {
+  return 'METRICSTREAM_' + path.replace(/\./g, '_').replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
+}
+
+type Tree = { [key: string]: unknown };
+
+function leafPaths(tree: Tree, prefix = ''): string[] {
+  return Object.entries(tree).flatMap(([key, value]) => {
+    const path = prefix + key;
+    const isBranch = value !== null && typeof value === 'object' && !Array.isArray(value) && path !== 'kafka.producer';
+    return isBranch ? leafPaths(value as Tree, path + '.') : [path];
+  });
+}
+
+function setPath(tree: Tree, path: string, value: unknown): void {
+  const keys = path.split('.');
+  let node = tree;
+  for (const key of keys.slice(0, -1)) {
+    const next = node[key];
+    if (next === undefined || next === null || typeof next !== 'object') node[key] = {};
+    node = node[key] as Tree;
+  }
+  node[keys[keys.length - 1]!] = value;
+}
+
+/** Environment values are strings; numbers and booleans are read as JSON. */
+function envValue(raw: string, path: string): unknown {
+  if (path === 'kafka.brokers' || path.startsWith('kafka.topics') || path === 'ingest.host' || path === 'admin.host') return raw;
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return raw;
+  }
+}
+
+function readFile(path: string): Tree {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read config file ${path}: ${(err as Error).message}`);
+  }
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('top level must be an object');
+    return parsed as Tree;
+  } catch (err) {
+    throw new ConfigError(`config file ${path} is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+function describe(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => `${issue.path.join('.') || '(top level)'}: ${issue.message}`)
+    .join('; ');
+}
+
+export interface LoadOptions {
+  configPath?: string | undefined;
+  env?: NodeJS.ProcessEnv;
+}
+
+export function loadConfig({ configPath, env = process.env }: LoadOptions = {}): Config {
+  const path = configPath ?? env['METRICSTREAM_CONFIG'];
+  const tree: Tree = path ? readFile(path) : {};
+
+  const known = leafPaths(configSchema.parse({}) as unknown as Tree);
+  known.push('pool.threads');
+  for (const leaf of known) {
+    const raw = env[envNameOf(leaf)];
+    if (raw !== undefined) setPath(tree, leaf, envValue(raw, leaf));
+  }
+  for (const [name, leaf] of Object.entries(ENV_ALIASES)) {
+    const raw = env[name];
+    if (raw !== undefined) setPath(tree, leaf, envValue(raw, leaf));
+  }
+  const prefix = 'METRICSTREAM_KAFKA_PRODUCER__';
+  for (const [name, raw] of Object.entries(env)) {
+    // METRICSTREAM_KAFKA_PRODUCER__linger_ms=10 → kafka.producer["linger.ms"]
+    if (name.startsWith(prefix) && raw !== undefined) {
+      const property = name.slice(prefix.length).replace(/_/g, '.');
+      setPath(tree, 'kafka.producer', { ...((tree['kafka'] as Tree | undefined)?.['producer'] as Tree | undefined), [property]: raw });
+    }
+  }
+
+  const result = configSchema.safeParse(tree);
+  if (!result.success) throw new ConfigError(`invalid configuration: ${describe(result.error)}`);
+  const parsed = result.data;
+  const config = { ...parsed, pool: { ...parsed.pool, threads: parsed.pool.threads ?? defaultPoolThreads() } };
+  return deepFreeze(config);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object') {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,69 @@
+// Reads a request body into one ArrayBuffer (transferable to a worker), with a
+// byte cap and a whole-body deadline. Knows nothing of what the body means.
+import type { Exchange } from './exchange';
+
+export type BodyOutcome =
+  | { readonly ok: true; readonly body: ArrayBuffer }
+  | { readonly ok: false; readonly status: 408 | 413; readonly code: string; readonly message: string };
+
+export interface BodyLimits {
+  readonly maxBodyBytes: number;
+  readonly bodyReadTimeoutMs: number;
+}
+
+/**
+ * `declaredBytes` is Content-Length (already checked against the cap), or
+ * null for a chunked body, which is capped as it arrives.
+ */
+export function readBody(exchange: Exchange, declaredBytes: number | null, limits: BodyLimits,
+  done: (outcome: BodyOutcome) => void): void {
+  let finished = false;
+  const finish = (outcome: BodyOutcome): void => {
+    if (finished) return;
+    finished = true;
+    clearTimeout(timer);
+    done(outcome);
+  };
+  const timer = setTimeout(() => finish({
+    ok: false, status: 408, code: 'body_timeout',
+    message: `request body not received within ${limits.bodyReadTimeoutMs} ms`,
+  }), limits.bodyReadTimeoutMs);
+  exchange.onAborted = () => finish({ ok: false, status: 408, code: 'client_aborted', message: 'client went away' });
+
+  if (declaredBytes !== null) {
+    const body = new Uint8Array(new ArrayBuffer(declaredBytes));
+    let offset = 0;
+    exchange.res.onData((chunk, isLast) => {
+      if (finished) return;
+      const bytes = new Uint8Array(chunk);
+      if (offset + bytes.length > declaredBytes) {
+        finish({ ok: false, status: 413, code: 'body_too_large', message: 'body longer than its Content-Length' });
+        return;
+      }
+      body.set(bytes, offset);
+      offset += bytes.length;
+      if (isLast) finish({ ok: true, body: body.buffer as ArrayBuffer });
+    });
+    return;
+  }
+
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  exchange.res.onData((chunk, isLast) => {
+    if (finished) return;
+    total += chunk.byteLength;
+    if (total > limits.maxBodyBytes) {
+      finish({ ok: false, status: 413, code: 'body_too_large', message: `body exceeds ${limits.maxBodyBytes} bytes` });
+      return;
+    }
+    chunks.push(new Uint8Array(chunk.slice(0)));
+    if (!isLast) return;
+    const body = new Uint8Array(new ArrayBuffer(total));
+    let offset = 0;
+    for (const c of chunks) {
+      body.set(c, offset);
+      offset += c.length;
+    }
+    finish({ ok: true, body: body.buffer as ArrayBuffer });
+  });
+}

@@ -1,0 +1,167 @@
+// The ingest listener: routes, header checks and admission, body reading, then
+// hand-off to the decode pool. Every refusal here is fast and answers JSON.
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema';
+import type { DecodePool } from '../pool/pool';
+import type { RingPump } from '../produce/ring-pump';
+import type { Answer, Ledger } from '../settle/ledger';
+import type { Telemetry } from '../telemetry/metrics';
+import { readBody } from './body';
+import { Exchange } from './exchange';
+import { CONTENT_ENCODINGS, INGEST_ROUTES, contentTypeProblem } from './routes';
+import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from './uws';
+import type * as UWS from 'uWebSockets.js';
+
+export interface IngestDeps {
+  readonly config: Config;
+  readonly ledger: Ledger;
+  readonly pool: DecodePool;
+  readonly pump: RingPump;
+  readonly telemetry: Telemetry;
+  readonly log: Logger;
+  /** Read on every request; flipped by the lifecycle and the Kafka health probe. */
+  readonly state: { readonly draining: boolean; readonly kafkaReachable: boolean };
+}
+
+export class IngestServer {
+  readonly #uws: typeof UWS;
+  readonly #app: TemplatedApp;
+  readonly #deps: IngestDeps;
+  readonly #bootId = randomBytes(4).toString('hex');
+  #requestCounter = 0;
+  #active = 0;
+  #bufferedBytes = 0;
+  #listenSocket: us_listen_socket | null = null;
+
+  constructor(uws: typeof UWS, deps: IngestDeps) {
+    this.#uws = uws;
+    this.#deps = deps;
+    this.#app = uws.App().any('/*', (res, req) => this.#handle(res, req));
+  }
+
+  /** Requests received and not yet answered. */
+  get activeRequests(): number {
+    return this.#active;
+  }
+
+  listen(): Promise<number> {
+    const { host, port } = this.#deps.config.ingest;
+    return listenOn(this.#app, host, port).then((socket) => {
+      this.#listenSocket = socket;
+      return this.#uws.us_socket_local_port(socket as unknown as UWS.us_socket);
+    });
+  }
+
+  /** Stops accepting connections; open ones finish their requests. */
+  stopListening(): void {
+    if (this.#listenSocket) this.#uws.us_listen_socket_close(this.#listenSocket);
+    this.#listenSocket = null;
+  }
+
+  #handle(res: HttpResponse, req: HttpRequest): void {
+    const { config, state, ledger, pool } = this.#deps;
+    const exchange = new Exchange(res);
+    exchange.retryAfterSeconds = config.ingest.retryAfterSeconds;
+    const path = req.getUrl();
+    const route = INGEST_ROUTES.get(path);
+    if (route === undefined) {
+      exchange.closeAfter = true;
+      return exchange.error(404, { error: 'not_found', message: `no route ${path}; POST /metrics or /logs` });
+    }
+    const startedAt = process.hrtime.bigint();
+    exchange.onAnswered = (status) => this.#deps.telemetry.request(route, status, Number(process.hrtime.bigint() - startedAt) / 1e9);
+    if (req.getMethod() !== 'post') {
+      exchange.closeAfter = true;
+      return exchange.error(405, { error: 'method_not_allowed', message: `${req.getMethod().toUpperCase()} ${path}: use POST` }, { allow: 'POST' });
+    }
+    const contentType = req.getHeader('content-type');
+    const typeProblem = contentTypeProblem(contentType);
+    const contentEncoding = req.getHeader('content-encoding').trim().toLowerCase();
+    const lengthHeader = req.getHeader('content-length');
+    const chunked = req.getHeader('transfer-encoding').toLowerCase().includes('chunked');
+    // Every refusal below leaves the body unread, so the connection closes after the answer.
+    exchange.closeAfter = true;
+    if (typeProblem !== null) return exchange.error(415, { error: 'unsupported_content_type', message: typeProblem });
+    if (!CONTENT_ENCODINGS.has(contentEncoding)) {
+      return exchange.error(415, { error: 'unsupported_content_encoding', message: `Content-Encoding ${contentEncoding} is not supported; send gzip, deflate or identity` });
+    }
+    if (state.draining) return exchange.error(503, { error: 'draining', message: 'shutting down; retry on another instance' });
+    if (!state.kafkaReachable) return exchange.error(503, { error: 'kafka_unavailable', message: 'Kafka cannot be reached' });
+    let declared: number | null = null;
+    if (lengthHeader !== '') {
+      declared = /^\d{1,15}$/.test(lengthHeader) ? Number(lengthHeader) : NaN;
+      if (Number.isNaN(declared)) return exchange.error(400, { error: 'bad_content_length', message: 'Content-Length is not a number' });
+      if (declared > config.ingest.maxBodyBytes) {
+        return exchange.error(413, { error: 'body_too_large', message: `Content-Length ${declared} exceeds the limit of ${config.ingest.maxBodyBytes} bytes` });
+      }
+      if (declared === 0) return exchange.error(400, { error: 'empty_body', message: 'request body is empty' });
+    } else if (!chunked) {
+      return exchange.error(411, { error: 'length_required', message: 'send Content-Length or a chunked body' });
+    }
+    const reserve = declared ?? config.ingest.maxBodyBytes;
+    const overload = this.#overload(reserve);
+    if (overload !== null) return exchange.error(503, { error: 'overloaded', message: overload });
+    exchange.closeAfter = false;
+
+    this.#active++;
+    this.#bufferedBytes += reserve;
+    const countAnswer = exchange.onAnswered;
+    exchange.onAnswered = (status) => {
+      // While draining, keep-alive connections are closed after their answer.
+      if (this.#deps.state.draining) exchange.closeAfter = true;
+      this.#active--;
+      this.#bufferedBytes -= reserve;
+      countAnswer(status);
+    };
+    exchange.requestId = `${this.#bootId}-${(++this.#requestCounter).toString(36)}`;
+    const client = Buffer.from(res.getRemoteAddressAsText()).toString();
+    const receivedAtMs = Date.now();
+
+    readBody(exchange, declared, config.ingest, (outcome) => {
+      if (!outcome.ok) {
+        exchange.closeAfter = true;
+        return exchange.error(outcome.status, { error: outcome.code, message: outcome.message });
+      }
+      const entry = ledger.open(exchange.requestId, (answer) => respond(exchange, answer));
+      pool.decode({ seq: entry.seq, route, body: outcome.body, contentType, contentEncoding, receivedAtMs, client })
+        .then((result) => {
+          if (!result.ok) {
+            ledger.reject(entry, { ...result, retriable: result.status === 503 });
+          } else {
+            ledger.decoded(entry, result.records);
+          }
+        }, (err: unknown) => {
+          this.#deps.log.error({ err, route, requestId: exchange.requestId }, 'decode worker failed; request answered 500');
+          ledger.reject(entry, { status: 500, code: 'worker_failed', message: 'the decoding worker failed; retry', retriable: true });
+        })
+        .finally(() => this.#deps.pump.schedule());
+    });
+  }
+
+  /** Null when there is room for one more request of `bytes`, else why not. */
+  #overload(bytes: number): string | null {
+    const { config, ledger, pool } = this.#deps;
+    if (this.#active >= config.ingest.maxConcurrentRequests) return `${this.#active} requests in progress; the limit is ${config.ingest.maxConcurrentRequests}`;
+    if (this.#bufferedBytes + bytes > config.ingest.maxBufferedBodyBytes) return 'request bodies in memory at their byte limit';
+    if (ledger.inFlightRecords >= config.kafka.maxInFlightRecords) return 'records in flight to Kafka at their limit';
+    if (!pool.hasRoom()) return 'decode queue full';
+    return null;
+  }
+}
+
+function respond(exchange: Exchange, answer: Answer): void {
+  if ('accepted' in answer) exchange.json(200, `{"accepted":${answer.accepted}}`);
+  else exchange.error(answer.status, answer.record === undefined
+    ? { error: answer.code, message: answer.message }
+    : { error: answer.code, message: answer.message, record: answer.record });
+}
+
+export function listenOn(app: TemplatedApp, host: string, port: number): Promise<us_listen_socket> {
+  return new Promise((resolve, reject) => {
+    app.listen(host, port, (socket) => {
+      if (socket) resolve(socket);
+      else reject(new Error(`cannot listen on ${host}:${port} (address in use or not permitted)`));
+    });
+  });
+}

@@ -1,0 +1,136 @@
+// Composition root: config → log → producer → rings → pool → pump → listeners
+// → signals. Everything is built here and handed down; nothing reaches up.
+import { version as nodeVersion } from 'node:process';
+import { librdkafkaVersion } from 'node-rdkafka';
+import { ConfigError, loadConfig } from './config/load';
+import type { Config } from './config/schema';
+import { AdminServer } from './ingest/admin';
+import { IngestServer } from './ingest/server';
+import { loadNativeUws } from './ingest/uws';
+import { drain, onShutdownSignal } from './lifecycle/shutdown';
+import { DecodePool } from './pool/pool';
+import { KafkaHealth } from './produce/health';
+import { KafkaProducer, producerProperties } from './produce/producer';
+import { RingPump } from './produce/ring-pump';
+import { createRingSet } from './ring/layout';
+import { Ledger, type RequestEntry } from './settle/ledger';
+import { createLogger, type Logger } from './telemetry/log';
+import { Telemetry } from './telemetry/metrics';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { version } = require('../../package.json') as { version: string };
+
+/** EX_CONFIG from sysexits.h: systemd and operators read it as "fix the config". */
+const EXIT_CONFIG = 78;
+const CONNECT_TIMEOUT_MS = 15_000;
+const KAFKA_PROBE_INTERVAL_MS = 2_000;
+/** Delivery reports reach JS only when librdkafka is polled. */
+const POLL_INTERVAL_MS = 2;
+
+function parseArgs(argv: string[]): { configPath: string | undefined } {
+  let configPath: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--config' && argv[i + 1] !== undefined) configPath = argv[++i];
+    else if (arg.startsWith('--config=')) configPath = arg.slice('--config='.length);
+    else throw new ConfigError(`unknown argument ${arg}; usage: metricstream [--config PATH]`);
+  }
+  return { configPath };
+}
+
+export function runMain(argv: string[]): void {
+  let config: Config;
+  try {
+    config = loadConfig(parseArgs(argv));
+  } catch (err) {
+    process.stderr.write(`metricstream: ${(err as Error).message}\n`);
+    process.exit(err instanceof ConfigError ? EXIT_CONFIG : 1);
+  }
+  const log = createLogger(config.log.level);
+  start(config, log).catch((err: unknown) => {
+    log.fatal({ err }, 'start-up failed');
+    process.exit(1);
+  });
+}
+
+async function start(config: Config, log: Logger): Promise<void> {
+  const uws = loadNativeUws();
+  const ledger = new Ledger({
+    maxInFlightRecords: config.kafka.maxInFlightRecords,
+    requestTimeoutMs: config.ingest.requestTimeoutMs,
+  });
+  const producer = new KafkaProducer(producerProperties(config),
+    (error, opaque) => ledger.delivered(opaque as RequestEntry, error));
+  const metadata = await producer.connect(CONNECT_TIMEOUT_MS);
+  producer.startPolling(POLL_INTERVAL_MS);
+  const bootstrap = metadata.brokers.map((b) => `${b.host}:${b.port}`).join(',');
+  if (config.kafka.brokers === '') {
+    log.warn({ bootstrap }, `no Kafka brokers configured (kafka.brokers / METRICSTREAM_BROKERS): using an embedded in-memory Kafka, data is NOT persistent; read it with: kcat -b ${bootstrap} -t ${config.kafka.topics.metrics} -C`);
+  }
+
+  const health = new KafkaHealth(producer, log, KAFKA_PROBE_INTERVAL_MS);
+  producer.onError((err) => {
+    if (err.code === -187 /* ERR__ALL_BROKERS_DOWN */) health.markUnreachable(err);
+    else log.warn({ err, kafkaCode: err.code }, 'librdkafka error');
+  });
+  health.start();
+  const state = { draining: false, get kafkaReachable(): boolean { return health.reachable; } };
+
+  const ringSet = createRingSet(config.pool.threads + 2, config.pool.ringBytes);
+  const pool = new DecodePool(config, ringSet);
+  const pump = new RingPump(ringSet.rings, ledger, producer, config.kafka.topics, log);
+  let ingest: IngestServer | undefined;
+  const telemetry = new Telemetry({
+    counters: () => ({ ...ledger.counters, skipped: pump.skippedRecords }),
+    inFlightRecords: () => ledger.inFlightRecords,
+    openRequests: () => ledger.openRequests,
+    activeHttpRequests: () => ingest?.activeRequests ?? 0,
+    ringUsedBytes: () => pump.usedBytes,
+    ringCapacityBytes: () => pump.capacityBytes,
+    poolQueueSize: () => pool.queueSize,
+    poolUtilization: () => pool.utilization,
+    kafkaReachable: () => health.reachable,
+    draining: () => state.draining,
+  });
+  ingest = new IngestServer(uws, { config, ledger, pool, pump, telemetry, log, state });
+  const admin = new AdminServer(uws, telemetry, () => notReadyReasons(config, state, ledger, pool));
+  const ingestPort = await ingest.listen();
+  const adminPort = await admin.listen(config.admin.host, config.admin.port);
+  log.info({
+    versions: { metricstream: version, node: nodeVersion, librdkafka: librdkafkaVersion },
+    ingest: `${config.ingest.host}:${ingestPort}`, admin: `${config.admin.host}:${adminPort}`,
+    kafka: { bootstrap, embedded: config.kafka.brokers === '' }, poolThreads: config.pool.threads, config,
+  }, 'metricstream ready');
+
+  const server = ingest;
+  onShutdownSignal(log, (signal) => {
+    log.info({ signal }, 'signal received');
+    void drain({
+      drainTimeoutMs: config.drain.timeoutMs,
+      stopAccepting: () => {
+        state.draining = true;
+        server.stopListening();
+      },
+      pending: () => ({ requests: server.activeRequests, records: ledger.inFlightRecords }),
+      flush: (ms) => producer.flush(ms).catch(() => undefined),
+      abandon: () => ledger.failAll({ status: 503, code: 'draining', retriable: true }, 'shutting down before Kafka acknowledged the records'),
+      close: async () => {
+        health.stop();
+        admin.close();
+        await pool.destroy();
+        await producer.disconnect(1_000);
+      },
+    }, log).then((code) => process.exit(code), (err: unknown) => {
+      log.fatal({ err }, 'drain failed');
+      process.exit(1);
+    });
+  });
+}
+
+function notReadyReasons(config: Config, state: { draining: boolean; kafkaReachable: boolean }, ledger: Ledger, pool: DecodePool): string[] {
+  const reasons: string[] = [];
+  if (state.draining) reasons.push('draining');
+  if (!state.kafkaReachable) reasons.push('kafka_unreachable');
+  if (ledger.inFlightRecords >= config.kafka.maxInFlightRecords || !pool.hasRoom()) reasons.push('overloaded');
+  return reasons;
+}

@@ -1,0 +1,85 @@
+// The decode pool: a Piscina facade. Knows nothing of HTTP; hands a body to a
+// worker and gives back what the worker made of it.
+import path from 'node:path';
+import { Piscina } from 'piscina';
+import type { Config } from '../config/schema';
+import type { RingSet } from '../ring/layout';
+import type { DecodeResult, DecodeTask, WorkerData } from './protocol';
+
+export class WorkerFailedError extends Error {
+  readonly code = 'ERR_WORKER_FAILED';
+  constructor(cause: unknown) {
+    super(`decode worker failed: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+    this.name = 'WorkerFailedError';
+  }
+}
+
+const WORKER_FILE = path.resolve(__dirname, '../../workers/ingest-worker.js');
+
+export class DecodePool {
+  readonly #pool: Piscina;
+  readonly #ringSet: RingSet;
+  readonly #maxQueue: number;
+  #nextRing = 0;
+
+  constructor(config: Config, ringSet: RingSet) {
+    const workerData: WorkerData = {
+      ringSet,
+      limits: config.limits,
+      maxDecompressedBytes: config.ingest.maxDecompressedBytes,
+      logKeyField: config.kafka.logKeyField,
+    };
+    this.#ringSet = ringSet;
+    this.#maxQueue = config.pool.maxQueue;
+    this.#pool = new Piscina({
+      filename: WORKER_FILE,
+      minThreads: config.pool.threads,
+      maxThreads: config.pool.threads,
+      // Admission (hasRoom) refuses before this; it is the backstop.
+      maxQueue: config.pool.maxQueue + 1,
+      concurrentTasksPerWorker: 1,
+      idleTimeout: Infinity,
+      workerData,
+    });
+  }
+
+  get threads(): number {
+    return this.#pool.threads.length;
+  }
+
+  get queueSize(): number {
+    return this.#pool.queueSize;
+  }
+
+  /** Fraction of time the workers were busy since start (0..1). */
+  get utilization(): number {
+    return this.#pool.utilization;
+  }
+
+  /** Whether another task can be queued without waiting (else: 503). */
+  hasRoom(): boolean {
+    return this.#pool.queueSize < this.#maxQueue;
+  }
+
+  async decode(task: Omit<DecodeTask, 'preferredRing'>): Promise<DecodeResult> {
+    const full: DecodeTask = { ...task, preferredRing: this.#nextRing };
+    this.#nextRing = (this.#nextRing + 1) % this.#ringSet.rings.length;
+    try {
+      return (await this.#pool.run(full, { transferList: [task.body] })) as DecodeResult;
+    } catch (err) {
+      // The worker threw or died: it can no longer write, so its lease is ours to free.
+      this.#releaseLeases(task.seq);
+      throw new WorkerFailedError(err);
+    }
+  }
+
+  #releaseLeases(seq: number): void {
+    const leases = new Int32Array(this.#ringSet.leases);
+    for (let i = 0; i < leases.length; i++) Atomics.compareExchange(leases, i, seq, 0);
+  }
+
+  /** Terminates the workers; called once every task has finished or been answered. */
+  destroy(): Promise<void> {
+    return this.#pool.destroy();
+  }
+}

@@ -1,0 +1,52 @@
+// Messages that cross postMessage between the main thread and pool workers.
+// (The ring's shared-memory layout is the other cross-thread contract:
+// src/ring/layout.ts.)
+import type { Config } from '../config/schema';
+import type { RingSet } from '../ring/layout';
+
+/** What a worker needs from the configuration, fixed at pool start. */
+export interface WorkerData {
+  readonly ringSet: RingSet;
+  readonly limits: Config['limits'];
+  readonly maxDecompressedBytes: number;
+  readonly logKeyField: string;
+}
+
+export const enum Route {
+  Metrics = 'metrics',
+  Logs = 'logs',
+}
+
+export interface DecodeTask {
+  /** Ledger id; positive int32, written into each ring record. */
+  readonly seq: number;
+  readonly route: Route;
+  /** The request body, transferred (not copied) to the worker. */
+  readonly body: ArrayBuffer;
+  readonly contentType: string;
+  readonly contentEncoding: string;
+  /** Milliseconds since the epoch when the request arrived (default timestamp). */
+  readonly receivedAtMs: number;
+  /** Client address, the default key of log records. */
+  readonly client: string;
+  /** Ring the worker should try first (spreads leases over rings). */
+  readonly preferredRing: number;
+}
+
+export interface DecodeAccepted {
+  readonly ok: true;
+  readonly records: number;
+  readonly ring: number;
+}
+
+/** A request the worker refused; status is the HTTP status to answer. */
+export interface DecodeRejected {
+  readonly ok: false;
+  readonly status: 400 | 413 | 415 | 503;
+  readonly code: string;
+  readonly message: string;
+  /** Which record was at fault, when one was. */
+  readonly record?: number;
+}
+
+export type DecodeResult = DecodeAccepted | DecodeRejected;

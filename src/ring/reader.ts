@@ -1,0 +1,72 @@
+// Main-thread side of a ring (see layout.ts). A cursor, so reading a record
+// allocates nothing but the two Buffer views handed to produce().
+import { Buffer } from 'node:buffer';
+import { HEADER_BYTES, READ, RECORD_HEADER_BYTES, WRAP_MARKER, WRITE, capacityOf, type Topic } from './layout';
+
+export class RingReader {
+  readonly #header: Int32Array;
+  readonly #data: Buffer;
+  readonly #capacity: number;
+  #read: number;
+  #next = -1;
+
+  // Fields of the current record, valid after next() returned true.
+  seq = 0;
+  index = 0;
+  topic: Topic = 0;
+  key: Buffer | null = null;
+  value: Buffer = Buffer.alloc(0);
+  bytes = 0;
+
+  constructor(ring: SharedArrayBuffer) {
+    this.#header = new Int32Array(ring, 0, HEADER_BYTES / 4);
+    this.#capacity = capacityOf(ring);
+    this.#data = Buffer.from(ring, HEADER_BYTES, this.#capacity);
+    this.#read = Atomics.load(this.#header, READ);
+  }
+
+  /** Published bytes not yet consumed. */
+  get usedBytes(): number {
+    const write = Atomics.load(this.#header, WRITE);
+    return write >= this.#read ? write - this.#read : this.#capacity - this.#read + write;
+  }
+
+  get capacity(): number {
+    return this.#capacity;
+  }
+
+  /** Loads the record at the read position; false when the ring is empty. */
+  next(): boolean {
+    const write = Atomics.load(this.#header, WRITE);
+    if (this.#read === write) return false;
+    const data = this.#data;
+    let at = this.#read;
+    if (data.readUInt32LE(at) === WRAP_MARKER) {
+      at = 0;
+      this.#read = 0;
+      if (write === 0) return false;
+    }
+    const size = data.readUInt32LE(at);
+    this.seq = data.readUInt32LE(at + 4);
+    this.index = data.readUInt32LE(at + 8);
+    this.topic = data[at + 12] as Topic;
+    const keyBytes = data.readUInt16LE(at + 14);
+    const valueBytes = data.readUInt32LE(at + 16);
+    const keyAt = at + RECORD_HEADER_BYTES;
+    this.key = keyBytes === 0 ? null : data.subarray(keyAt, keyAt + keyBytes);
+    this.value = data.subarray(keyAt + keyBytes, keyAt + keyBytes + valueBytes);
+    this.bytes = size;
+    this.#next = at + size === this.#capacity ? 0 : at + size;
+    return true;
+  }
+
+  /** Moves past the current record (locally; see release()). */
+  consume(): void {
+    this.#read = this.#next;
+  }
+
+  /** Hands consumed bytes back to the writer. */
+  release(): void {
+    Atomics.store(this.#header, READ, this.#read);
+  }
+}

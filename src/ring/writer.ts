@@ -1,0 +1,103 @@
+// Worker side of a ring (see layout.ts for the layout and ordering rules).
+import { Buffer } from 'node:buffer';
+import {
+  HEADER_BYTES, READ, RECORD_HEADER_BYTES, WRAP_MARKER, WRITE, capacityOf, recordSize, type RingSet, type Topic,
+} from './layout';
+
+/** Leases a free ring for one task; returns its index or null when all are busy. */
+export function leaseRing(set: RingSet, seq: number, preferred: number): number | null {
+  const leases = new Int32Array(set.leases);
+  for (let n = 0; n < leases.length; n++) {
+    const i = (preferred + n) % leases.length;
+    if (Atomics.compareExchange(leases, i, 0, seq) === 0) return i;
+  }
+  return null;
+}
+
+/** Gives the lease back; a no-op if someone else (the main thread after a
+ * worker death) already did. */
+export function releaseRing(set: RingSet, index: number, seq: number): void {
+  Atomics.compareExchange(new Int32Array(set.leases), index, seq, 0);
+}
+
+/** Appends one request's records; nothing is visible to the reader until commit(). */
+export class RingWriter {
+  readonly #header: Int32Array;
+  readonly #data: Buffer;
+  readonly #capacity: number;
+  readonly #seq: number;
+  /** Size of the record that last failed to fit. */
+  lastRecordBytes = 0;
+  #write: number;
+  #read: number;
+  #appended = 0;
+
+  constructor(ring: SharedArrayBuffer, seq: number) {
+    this.#header = new Int32Array(ring, 0, HEADER_BYTES / 4);
+    this.#capacity = capacityOf(ring);
+    this.#data = Buffer.from(ring, HEADER_BYTES, this.#capacity);
+    this.#seq = seq;
+    this.#write = Atomics.load(this.#header, WRITE);
+    this.#read = Atomics.load(this.#header, READ);
+  }
+
+  /** True when `bytes` more could never fit, even in an empty ring (→ 413, not 503). */
+  exceedsCapacity(bytes: number): boolean {
+    return this.#appended + bytes + 8 > this.#capacity;
+  }
+
+  /** Bytes that may still be written without overtaking the reader. */
+  #free(): number {
+    if (this.#write >= this.#read) return this.#capacity - (this.#write - this.#read) - 4;
+    return this.#read - this.#write - 4;
+  }
+
+  /**
+   * Writes a record; returns false when the ring has no room (the caller
+   * answers 503: a full ring is never waited on).
+   */
+  append(topic: Topic, index: number, key: string | null, value: string): boolean {
+    const keyBytes = key === null ? 0 : Buffer.byteLength(key);
+    const valueBytes = Buffer.byteLength(value);
+    const size = recordSize(keyBytes, valueBytes);
+    if (!this.#reserve(size)) {
+      this.lastRecordBytes = size;
+      return false;
+    }
+    this.#appended += size;
+    const data = this.#data;
+    let at = this.#write;
+    data.writeUInt32LE(size, at);
+    data.writeUInt32LE(this.#seq, at + 4);
+    data.writeUInt32LE(index, at + 8);
+    data[at + 12] = topic;
+    data[at + 13] = 0;
+    data.writeUInt16LE(keyBytes, at + 14);
+    data.writeUInt32LE(valueBytes, at + 16);
+    at += RECORD_HEADER_BYTES;
+    if (key !== null) at += data.write(key, at, keyBytes);
+    data.write(value, at, valueBytes);
+    this.#write += size;
+    if (this.#write === this.#capacity) this.#write = 0;
+    return true;
+  }
+
+  /** Makes room for `size` contiguous bytes at #write, wrapping if needed. */
+  #reserve(size: number): boolean {
+    if (this.#write >= this.#read) {
+      const tail = this.#capacity - this.#write;
+      if (size <= tail && (this.#read > 0 || size < tail)) return true;
+      // Wrap: the tail is too short (or filling it would make WRITE === READ = 0).
+      if (size + 4 > this.#read) return false;
+      this.#data.writeUInt32LE(WRAP_MARKER, this.#write);
+      this.#write = 0;
+      return true;
+    }
+    return size <= this.#free();
+  }
+
+  /** Publishes everything appended since construction. */
+  commit(): void {
+    Atomics.store(this.#header, WRITE, this.#write);
+  }
+}

@@ -1,0 +1,72 @@
+// The daemon's own Prometheus metrics. Hot paths count in plain fields
+// (Ledger.counters, RingPump.skippedRecords); gauges and counters read them at
+// scrape time, so nothing on the hot path touches prom-client per record.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export interface TelemetrySources {
+  counters(): { accepted: number; delivered: number; failed: number; skipped: number };
+  inFlightRecords(): number;
+  openRequests(): number;
+  activeHttpRequests(): number;
+  ringUsedBytes(): number;
+  ringCapacityBytes(): number;
+  poolQueueSize(): number;
+  poolUtilization(): number;
+  kafkaReachable(): boolean;
+  draining(): boolean;
+}
+
+/** A counter whose value is a running total kept elsewhere. */
+function mirroredCounter(registry: Registry, name: string, help: string, read: () => number): void {
+  let published = 0;
+  new Counter({
+    name, help, registers: [registry],
+    collect() {
+      const now = read();
+      if (now > published) this.inc(now - published);
+      published = now;
+    },
+  });
+}
+
+function gauge(registry: Registry, name: string, help: string, read: () => number): void {
+  new Gauge({ name, help, registers: [registry], collect() { this.set(read()); } });
+}
+
+export class Telemetry {
+  readonly registry = new Registry();
+  readonly #requests: Counter<'route' | 'status'>;
+  readonly #duration: Histogram<'route'>;
+
+  constructor(sources: TelemetrySources) {
+    const r = this.registry;
+    collectDefaultMetrics({ register: r });
+    this.#requests = new Counter({
+      name: 'metricstream_http_requests_total', help: 'Ingest requests answered, by route and status',
+      labelNames: ['route', 'status'], registers: [r],
+    });
+    this.#duration = new Histogram({
+      name: 'metricstream_http_request_duration_seconds', help: 'From request arrival to answer',
+      labelNames: ['route'], registers: [r],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    });
+    mirroredCounter(r, 'metricstream_records_accepted_total', 'Records decoded and admitted for Kafka', () => sources.counters().accepted);
+    mirroredCounter(r, 'metricstream_records_delivered_total', 'Records acknowledged by Kafka', () => sources.counters().delivered);
+    mirroredCounter(r, 'metricstream_records_failed_total', 'Records Kafka did not acknowledge', () => sources.counters().failed);
+    mirroredCounter(r, 'metricstream_records_skipped_total', 'Decoded records dropped because their request was already answered with an error', () => sources.counters().skipped);
+    gauge(r, 'metricstream_records_in_flight', 'Records admitted and not yet settled', sources.inFlightRecords);
+    gauge(r, 'metricstream_requests_open', 'Requests being decoded or produced', sources.openRequests);
+    gauge(r, 'metricstream_http_requests_active', 'Ingest requests not yet answered', sources.activeHttpRequests);
+    gauge(r, 'metricstream_ring_used_bytes', 'Bytes in the worker rings not yet produced', sources.ringUsedBytes);
+    gauge(r, 'metricstream_ring_capacity_bytes', 'Total bytes of the worker rings', sources.ringCapacityBytes);
+    gauge(r, 'metricstream_pool_queue_size', 'Requests waiting for a decode worker', sources.poolQueueSize);
+    gauge(r, 'metricstream_pool_utilization_ratio', 'Fraction of time decode workers were busy', sources.poolUtilization);
+    gauge(r, 'metricstream_kafka_reachable', '1 when Kafka metadata could be fetched', () => (sources.kafkaReachable() ? 1 : 0));
+    gauge(r, 'metricstream_draining', '1 while shutting down', () => (sources.draining() ? 1 : 0));
+  }
+
+  request(route: string, status: number, seconds: number): void {
+    this.#requests.inc({ route, status: String(status) });
+    this.#duration.observe({ route }, seconds);
+  }
+}

@@ -1,0 +1,69 @@
+// Body → text: decompression with a size cap (bombs stop at the cap), then
+// strict UTF-8 (invalid bytes are an error, never silently replaced).
+import { Buffer, isUtf8 } from 'node:buffer';
+import { gunzipSync, inflateRawSync, inflateSync, type ZlibOptions } from 'node:zlib';
+import { DecodeError } from './decode-error';
+
+function isOverLimit(err: unknown): boolean {
+  return err instanceof RangeError || (err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE';
+}
+
+function inflate(body: Buffer, options: ZlibOptions): Buffer {
+  try {
+    return inflateSync(body, options);
+  } catch (err) {
+    if (isOverLimit(err)) throw err;
+    // HTTP's "deflate" means zlib-wrapped, but many clients send raw deflate.
+    return inflateRawSync(body, options);
+  }
+}
+
+export function decompress(body: Buffer, encoding: string, maxBytes: number): Buffer {
+  if (encoding === '' || encoding === 'identity') return body;
+  const options: ZlibOptions = { maxOutputLength: maxBytes };
+  try {
+    if (encoding === 'gzip' || encoding === 'x-gzip') return gunzipSync(body, options);
+    if (encoding === 'deflate') return inflate(body, options);
+  } catch (err) {
+    if (isOverLimit(err)) {
+      throw new DecodeError(413, 'decompressed_too_large', `body decompresses to more than ${maxBytes} bytes`);
+    }
+    throw new DecodeError(400, 'bad_compression', `body is not valid ${encoding}: ${(err as Error).message}`);
+  }
+  // The main thread only forwards encodings listed in src/ingest/http.ts.
+  throw new DecodeError(415, 'unsupported_content_encoding', `Content-Encoding ${encoding} is not supported`);
+}
+
+export function toText(body: Buffer): string {
+  if (body.length === 0) throw new DecodeError(400, 'empty_body', 'request body is empty');
+  if (!isUtf8(body)) throw new DecodeError(400, 'invalid_utf8', 'request body is not valid UTF-8');
+  return body.toString('utf8');
+}
+
+/**
+ * Splits a body into JSON values: one JSON document, or NDJSON (one value per
+ * non-blank line).
+ */
+export function parseJsonValues(text: string): unknown[] | { document: unknown } {
+  const trimmed = text.trimStart();
+  if (trimmed.startsWith('[') || trimmed.startsWith('{')) {
+    try {
+      return { document: JSON.parse(text) as unknown };
+    } catch (err) {
+      if (!text.includes('\n')) throw new DecodeError(400, 'malformed_json', `body is not valid JSON: ${(err as Error).message}`);
+    }
+  }
+  const values: unknown[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (line.trim() === '') continue;
+    try {
+      values.push(JSON.parse(line) as unknown);
+    } catch (err) {
+      throw new DecodeError(400, 'malformed_json', `line ${i + 1} is not valid JSON: ${(err as Error).message}`);
+    }
+  }
+  if (values.length === 0) throw new DecodeError(400, 'empty_body', 'request body holds no records');
+  return values;
+}

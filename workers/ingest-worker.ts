@@ -1,0 +1,61 @@
+// Pool worker entry point: decompress → parse → validate → normalize →
+// serialize into a leased ring. One task = one HTTP request; its records are
+// published to the ring together or not at all.
+import { Buffer } from 'node:buffer';
+import { workerData as piscinaWorkerData } from 'piscina';
+import { Route, type DecodeResult, type DecodeTask, type WorkerData } from '../src/pool/protocol';
+import type { Topic } from '../src/ring/layout';
+import { leaseRing, releaseRing, RingWriter } from '../src/ring/writer';
+import { decompress, parseJsonValues, toText } from './body';
+import { DecodeError } from './decode-error';
+import { decodeLogs, type LogOptions } from './logs';
+import { compileMetricValidator } from './metrics';
+import { decodeMetrics } from './metrics';
+import type { RecordSink } from './sink';
+
+const data = piscinaWorkerData as WorkerData;
+const validateMetric = compileMetricValidator(data.limits);
+const logOptions: LogOptions = {
+  maxRecords: data.limits.maxRecordsPerRequest,
+  maxDepth: data.limits.maxLogDepth,
+  keyField: data.logKeyField,
+};
+
+class RingSink implements RecordSink {
+  constructor(private readonly writer: RingWriter) {}
+
+  append(topic: Topic, index: number, key: string | null, value: string): void {
+    if (this.writer.append(topic, index, key, value)) return;
+    if (this.writer.exceedsCapacity(this.writer.lastRecordBytes)) {
+      throw new DecodeError(413, 'request_too_large', 'the request\'s records exceed the ring size (pool.ringBytes); send smaller batches');
+    }
+    throw new DecodeError(503, 'ring_full', 'the producer is behind: ring full');
+  }
+}
+
+function decode(task: DecodeTask, sink: RecordSink): number {
+  const body = decompress(Buffer.from(task.body), task.contentEncoding, data.maxDecompressedBytes);
+  const parsed = parseJsonValues(toText(body));
+  if (task.route === Route.Metrics) {
+    return decodeMetrics(parsed, task.receivedAtMs, validateMetric, data.limits.maxRecordsPerRequest, sink);
+  }
+  return decodeLogs(parsed, task.receivedAtMs, task.client, logOptions, sink);
+}
+
+function run(task: DecodeTask): DecodeResult {
+  const ring = leaseRing(data.ringSet, task.seq, task.preferredRing);
+  if (ring === null) return { ok: false, status: 503, code: 'ring_busy', message: 'no free ring' };
+  try {
+    const writer = new RingWriter(data.ringSet.rings[ring]!, task.seq);
+    const records = decode(task, new RingSink(writer));
+    writer.commit();
+    return { ok: true, records, ring };
+  } catch (err) {
+    if (err instanceof DecodeError) return err.toResult();
+    throw err;
+  } finally {
+    releaseRing(data.ringSet, ring, task.seq);
+  }
+}
+
+export = run;

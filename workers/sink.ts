@@ -1,0 +1,7 @@
+// Where decoders put normalized records: the ring, in production.
+import type { Topic } from '../src/ring/layout';
+
+export interface RecordSink {
+  /** Stores one record; throws DecodeError (503/413) when it cannot. */
+  append(topic: Topic, index: number, key: string | null, value: string): void;
+}
