@@ -8,6 +8,7 @@ import { AdminServer } from './ingest/admin';
 import { IngestServer } from './ingest/server';
 import { loadNativeUws } from './ingest/uws';
 import { drain, onShutdownSignal } from './lifecycle/shutdown';
+import { notifySystemd } from './lifecycle/systemd';
 import { DecodePool } from './pool/pool';
 import { KafkaHealth } from './produce/health';
 import { KafkaProducer, producerProperties } from './produce/producer';
@@ -101,6 +102,7 @@ async function start(config: Config, log: Logger): Promise<void> {
     ingest: `${config.ingest.host}:${ingestPort}`, admin: `${config.admin.host}:${adminPort}`,
     kafka: { bootstrap, embedded: config.kafka.brokers === '' }, poolThreads: config.pool.threads, config,
   }, 'metricstream ready');
+  notifySystemd('READY=1', log);
 
   const server = ingest;
   onShutdownSignal(log, (signal) => {
@@ -109,6 +111,7 @@ async function start(config: Config, log: Logger): Promise<void> {
       drainTimeoutMs: config.drain.timeoutMs,
       stopAccepting: () => {
         state.draining = true;
+        notifySystemd('STOPPING=1', log);
         server.stopListening();
       },
       pending: () => ({ requests: server.activeRequests, records: ledger.inFlightRecords }),

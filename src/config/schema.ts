@@ -19,9 +19,9 @@ const ingest = z.strictObject({
   host: z.string().min(1).default('0.0.0.0'),
   port: port.default(8090),
   /** Bodies over this are refused with 413, from Content-Length before reading. */
-  maxBodyBytes: positiveInt.default(8 * MiB),
+  maxBodyBytes: positiveInt.default(4 * MiB),
   /** Cap on a body after gzip/deflate: a compression bomb stops here with 413. */
-  maxDecompressedBytes: positiveInt.default(64 * MiB),
+  maxDecompressedBytes: positiveInt.default(16 * MiB),
   /** Whole-body read deadline: a client trickling bytes gets 408. */
   bodyReadTimeoutMs: positiveInt.default(30_000),
   /** From receipt to answer; past it the client gets 504 and may retry. */
@@ -29,7 +29,7 @@ const ingest = z.strictObject({
   /** Requests being read, decoded or produced at once; more get 503. */
   maxConcurrentRequests: positiveInt.default(1024),
   /** Sum of bodies held in memory (being read or decoded); more get 503. */
-  maxBufferedBodyBytes: positiveInt.default(256 * MiB),
+  maxBufferedBodyBytes: positiveInt.default(64 * MiB),
   retryAfterSeconds: positiveInt.default(1),
 });
 
@@ -54,7 +54,7 @@ const pool = z.strictObject({
   /** Requests waiting for a free worker; more get 503. */
   maxQueue: z.number().int().min(0).default(64),
   /** Bytes of each worker's SharedArrayBuffer ring (one ring per thread). */
-  ringBytes: z.number().int().min(64 * 1024).max(1024 * MiB).default(32 * MiB),
+  ringBytes: z.number().int().min(64 * 1024).max(1024 * MiB).default(16 * MiB),
 });
 
 const producerProperty = z.union([z.string(), z.number(), z.boolean()]);
@@ -70,7 +70,7 @@ const kafka = z.strictObject({
   logKeyField: z.string().default(''),
   /** Records produced but not yet settled; more get 503 (SPEC §2: node-rdkafka's
    * pending delivery reports are not bounded by librdkafka's own limits). */
-  maxInFlightRecords: positiveInt.default(500_000),
+  maxInFlightRecords: positiveInt.default(200_000),
   /** librdkafka message.timeout.ms: a record not acknowledged by then fails. */
   deliveryTimeoutMs: positiveInt.default(20_000),
   /** Any librdkafka producer property; overrides the defaults in produce/producer.ts. */

@@ -22,9 +22,9 @@ export function producerProperties(config: Config): ProducerProperties {
     'compression.codec': 'lz4',
     'partitioner': 'murmur2_random',
     'message.timeout.ms': kafka.deliveryTimeoutMs,
-    // Byte bound on librdkafka's own queue (default 1 GiB); our record cap
-    // (kafka.maxInFlightRecords) stays below the message bound.
-    'queue.buffering.max.kbytes': 131_072,
+    // Byte bound on librdkafka's own queue (its default is 1 GiB); our record
+    // cap (kafka.maxInFlightRecords) stays below the message bound.
+    'queue.buffering.max.kbytes': 65_536,
     'queue.buffering.max.messages': Math.max(kafka.maxInFlightRecords * 2, 100_000),
     'socket.keepalive.enable': true,
     ...kafka.producer,

@@ -1,0 +1,86 @@
+// Shutdown and crashes under load: every record acknowledged with 200 must be
+// in Kafka, whether the daemon drains on SIGTERM or dies on SIGKILL.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { TopicReader } from '../support/consumer';
+import { Daemon } from '../support/daemon';
+import { audit, runLoad } from '../support/load';
+import { MockKafka } from '../support/mock-kafka';
+
+function report(name: string, data: Record<string, unknown>): void {
+  process.stdout.write(`# ${name}: ${JSON.stringify(data)}\n`);
+}
+
+describe('shutdown under load', () => {
+  let kafka: MockKafka;
+
+  before(async () => {
+    kafka = await MockKafka.start({ topics: { term: 16, kill: 16 } });
+  });
+
+  after(() => kafka.stop());
+
+  for (const [signal, topic] of [['SIGTERM', 'term'], ['SIGKILL', 'kill']] as const) {
+    it(`${signal}: every acknowledged record is in Kafka${signal === 'SIGTERM' ? ', exit code 0' : ''}`, async () => {
+      const daemon = await Daemon.start({ METRICSTREAM_BROKERS: kafka.bootstrap, METRICSTREAM_KAFKA_TOPICS_METRICS: topic });
+      const reader = await TopicReader.open(kafka.bootstrap, topic);
+      try {
+        let gone = false;
+        const load = runLoad({ url: `${daemon.ingestUrl}/metrics`, clients: 16, metricsPerRequest: 100, maxRequestsPerClient: 400, stop: () => gone });
+        // Signal once a good share of requests has been acknowledged.
+        while (daemon.child.exitCode === null) {
+          const metrics = await fetch(`${daemon.adminUrl}/metrics`).then((r) => r.text());
+          const delivered = Number(/^metricstream_records_delivered_total (\d+)/m.exec(metrics)?.[1] ?? 0);
+          if (delivered >= 20_000) break;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        const signalledAt = Date.now();
+        daemon.child.kill(signal);
+        const exit = await daemon.exited;
+        const drainMs = Date.now() - signalledAt;
+        gone = true;
+        const result = await load;
+        if (signal === 'SIGTERM') assert.equal(exit.code, 0, `exit ${JSON.stringify(exit)}`);
+        else assert.equal(exit.signal, 'SIGKILL');
+
+        assert.ok(result.acknowledged.size > 0, 'some requests were acknowledged before the signal');
+        const needed = [...result.acknowledged.values()].reduce((a, b) => a + b, 0);
+        await reader.waitFor(needed, 30_000);
+        const records = await reader.settle(1_000);
+        const { expected, missing, duplicates } = audit(result.acknowledged, records);
+        report(signal, { sent: result.sent, statuses: Object.fromEntries(result.statuses), acknowledgedRecords: expected, inKafka: records.length, missing, duplicates, exitMs: drainMs });
+        assert.equal(missing, 0, `${missing} of ${expected} acknowledged records missing`);
+      } finally {
+        await reader.close();
+        if (daemon.child.exitCode === null && daemon.child.signalCode === null) await daemon.stop('SIGKILL');
+      }
+    });
+  }
+
+  it('while draining, readiness is false and new requests are refused; a second signal exits at once', async () => {
+    const daemon = await Daemon.start({ METRICSTREAM_BROKERS: kafka.bootstrap, METRICSTREAM_KAFKA_TOPICS_METRICS: 'term', METRICSTREAM_INGEST_BODY_READ_TIMEOUT_MS: '20000' });
+    // A request whose body never completes holds the drain open.
+    const net = await import('node:net');
+    const port = Number(new URL(daemon.ingestUrl).port);
+    const stuck = net.connect(port, '127.0.0.1');
+    await new Promise((r) => stuck.once('connect', r));
+    stuck.write('POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n[');
+    await new Promise((r) => setTimeout(r, 200));
+    daemon.child.kill('SIGTERM');
+    let ready: Response | undefined;
+    for (let i = 0; i < 50; i++) {
+      ready = await fetch(`${daemon.adminUrl}/readyz`);
+      if (ready.status === 503) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.equal(ready?.status, 503);
+    const body = (await ready!.json()) as { reasons: string[] };
+    assert.ok(body.reasons.includes('draining'));
+    // The listener is closed: new connections are refused.
+    await assert.rejects(fetch(`${daemon.ingestUrl}/metrics`, { method: 'POST', body: '[]' }));
+    daemon.child.kill('SIGTERM');
+    const exit = await daemon.exited;
+    assert.equal(exit.code, 130);
+    stuck.destroy();
+  });
+});

@@ -1,0 +1,65 @@
+// A bounded load of metric batches, recording which requests were acknowledged
+// so a test can check that every acknowledged record is in Kafka.
+import type { ConsumedRecord } from './consumer';
+import { metricBatch } from './daemon';
+
+export interface LoadResult {
+  /** request id → records acknowledged with 200 */
+  acknowledged: Map<string, number>;
+  statuses: Map<string, number>;
+  sent: number;
+}
+
+export interface LoadOptions {
+  url: string;
+  clients: number;
+  metricsPerRequest: number;
+  /** Stop after this many requests per client, or when stop() says so. */
+  maxRequestsPerClient: number;
+  stop?: () => boolean;
+}
+
+export async function runLoad(options: LoadOptions): Promise<LoadResult> {
+  const result: LoadResult = { acknowledged: new Map(), statuses: new Map(), sent: 0 };
+  const count = (status: string): void => {
+    result.statuses.set(status, (result.statuses.get(status) ?? 0) + 1);
+  };
+  await Promise.all(Array.from({ length: options.clients }, async (_, client) => {
+    for (let r = 0; r < options.maxRequestsPerClient && !(options.stop?.() ?? false); r++) {
+      const { body } = metricBatch(options.metricsPerRequest, `c${client}r${r}`);
+      result.sent++;
+      try {
+        const res = await fetch(options.url, { method: 'POST', body, headers: { 'content-type': 'application/json' }, signal: AbortSignal.timeout(60_000) });
+        const reply = (await res.json()) as { accepted?: number };
+        count(String(res.status));
+        if (res.status === 200) result.acknowledged.set(res.headers.get('x-request-id')!, reply.accepted!);
+        else if (res.status === 503) await new Promise((resolve) => setTimeout(resolve, 20));
+      } catch {
+        count('connection_error');
+        // The daemon is gone or going: stop this client.
+        if (options.stop?.() ?? true) return;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    }
+  }));
+  return result;
+}
+
+/** Acknowledged records missing from what was read, and duplicates among those read. */
+export function audit(acknowledged: Map<string, number>, records: readonly ConsumedRecord[]): { expected: number; missing: number; duplicates: number } {
+  const seen = new Map<string, number>();
+  for (const r of records) {
+    const id = `${r.headers['metricstream-request-id']}#${r.headers['metricstream-record-index']}`;
+    seen.set(id, (seen.get(id) ?? 0) + 1);
+  }
+  let expected = 0;
+  let missing = 0;
+  for (const [requestId, n] of acknowledged) {
+    for (let i = 0; i < n; i++) {
+      expected++;
+      if (!seen.has(`${requestId}#${i}`)) missing++;
+    }
+  }
+  const duplicates = [...seen.values()].reduce((sum, n) => sum + (n - 1), 0);
+  return { expected, missing, duplicates };
+}
