@@ -55,6 +55,9 @@ const pool = z.strictObject({
   maxQueue: z.number().int().min(0).default(64),
   /** Bytes of each worker's SharedArrayBuffer ring (one ring per thread). */
   ringBytes: z.number().int().min(64 * 1024).max(1024 * MiB).default(16 * MiB),
+  /** V8 old-generation cap per worker: a body that parses beyond it kills that
+   * worker alone (its request gets 500, the pool starts a new worker). */
+  workerMaxHeapMb: z.number().int().min(16).default(256),
 });
 
 const producerProperty = z.union([z.string(), z.number(), z.boolean()]);

@@ -39,6 +39,7 @@ export class DecodePool {
       maxQueue: config.pool.maxQueue + 1,
       concurrentTasksPerWorker: 1,
       idleTimeout: Infinity,
+      resourceLimits: { maxOldGenerationSizeMb: config.pool.workerMaxHeapMb },
       workerData,
     });
   }

@@ -13,6 +13,7 @@
  *   rtt <broker-id> <ms>         add round-trip delay to a broker
  *   errors <api-key> <code> <n>  next n requests of api-key fail with code
  *   topic <name> <partitions>    create a topic
+ *   leader <topic> <partition> <broker-id>   move a partition's leadership
  * Exits when stdin closes (so it never outlives the test that started it).
  */
 #include <stdio.h>
@@ -20,6 +21,8 @@
 #include <string.h>
 #include "rdkafka.h"
 #include "rdkafka_mock.h"
+
+static int replication_factor = 1;
 
 static int create_topic(rd_kafka_mock_cluster_t *mc, const char *spec) {
         char name[256];
@@ -31,7 +34,8 @@ static int create_topic(rd_kafka_mock_cluster_t *mc, const char *spec) {
         name[len] = '\0';
         if (colon) partitions = atoi(colon + 1);
         if (partitions <= 0) return -1;
-        return rd_kafka_mock_topic_create(mc, name, partitions, 1) ==
+        return rd_kafka_mock_topic_create(mc, name, partitions,
+                                          replication_factor) ==
                        RD_KAFKA_RESP_ERR_NO_ERROR
                    ? 0
                    : -1;
@@ -66,7 +70,11 @@ static const char *run_command(rd_kafka_mock_cluster_t *mc, char *line) {
                 char spec[300];
                 snprintf(spec, sizeof(spec), "%s:%ld", name, a);
                 if (create_topic(mc, spec)) return "topic not created";
-        } else
+        } else if (!strcmp(verb, "leader") &&
+                   sscanf(line, "%*s %255s %ld %ld", name, &a, &b) == 3)
+                err = rd_kafka_mock_partition_set_leader(mc, name, (int32_t)a,
+                                                         (int32_t)b);
+        else
                 return "unknown command or wrong arguments";
         return err == RD_KAFKA_RESP_ERR_NO_ERROR ? NULL : rd_kafka_err2str(err);
 }
@@ -86,12 +94,14 @@ int main(int argc, char **argv) {
                 return 2;
         }
         /* The handle only hosts the cluster's threads; it never connects. */
+        rd_kafka_conf_set(conf, "log_level", "3", errstr, sizeof(errstr));
         rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
         if (!rk) {
                 fprintf(stderr, "mock-kafka: %s\n", errstr);
                 return 1;
         }
         mc = rd_kafka_mock_cluster_new(rk, brokers);
+        replication_factor = brokers < 3 ? brokers : 3;
         if (!mc) {
                 fprintf(stderr, "mock-kafka: cluster not created\n");
                 return 1;
