@@ -3,6 +3,7 @@
 import { version as nodeVersion } from 'node:process';
 import { librdkafkaVersion } from 'node-rdkafka';
 import { ConfigError, loadConfig } from './config/load';
+import { memoryBudget } from './config/memory';
 import type { Config } from './config/schema';
 import { AdminServer } from './ingest/admin';
 import { IngestServer } from './ingest/server';
@@ -60,7 +61,8 @@ async function start(config: Config, log: Logger): Promise<void> {
     maxInFlightRecords: config.kafka.maxInFlightRecords,
     requestTimeoutMs: config.ingest.requestTimeoutMs,
   });
-  const producer = new KafkaProducer(producerProperties(config),
+  const properties = producerProperties(config);
+  const producer = new KafkaProducer(properties,
     (error, opaque) => ledger.delivered(opaque as RequestEntry, error));
   const metadata = await producer.connect(CONNECT_TIMEOUT_MS);
   producer.startPolling(POLL_INTERVAL_MS);
@@ -100,7 +102,8 @@ async function start(config: Config, log: Logger): Promise<void> {
   log.info({
     versions: { metricstream: version, node: nodeVersion, librdkafka: librdkafkaVersion },
     ingest: `${config.ingest.host}:${ingestPort}`, admin: `${config.admin.host}:${adminPort}`,
-    kafka: { bootstrap, embedded: config.kafka.brokers === '' }, poolThreads: config.pool.threads, config,
+    kafka: { bootstrap, embedded: config.kafka.brokers === '' }, poolThreads: config.pool.threads,
+    memoryCeilingMiB: Math.round(memoryBudget(config, Number(properties['queue.buffering.max.kbytes'])).total / 2 ** 20), config,
   }, 'metricstream ready');
   notifySystemd('READY=1', log);
 

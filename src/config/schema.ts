@@ -57,7 +57,7 @@ const pool = z.strictObject({
   ringBytes: z.number().int().min(64 * 1024).max(1024 * MiB).default(16 * MiB),
   /** V8 old-generation cap per worker: a body that parses beyond it kills that
    * worker alone (its request gets 500, the pool starts a new worker). */
-  workerMaxHeapMb: z.number().int().min(16).default(256),
+  workerMaxHeapMb: z.number().int().min(16).default(128),
 });
 
 const producerProperty = z.union([z.string(), z.number(), z.boolean()]);

@@ -35,7 +35,7 @@ export class DecodePool {
       filename: WORKER_FILE,
       minThreads: config.pool.threads,
       maxThreads: config.pool.threads,
-      // Admission (hasRoom) refuses before this; it is the backstop.
+      // decode() refuses at maxQueue with a 503; Piscina's own limit is only a backstop.
       maxQueue: config.pool.maxQueue + 1,
       concurrentTasksPerWorker: 1,
       idleTimeout: Infinity,
@@ -62,7 +62,11 @@ export class DecodePool {
     return this.#pool.queueSize < this.#maxQueue;
   }
 
+  /** Decodes a body; a full queue is an immediate 503 result, never a wait. */
   async decode(task: Omit<DecodeTask, 'preferredRing'>): Promise<DecodeResult> {
+    if (!this.hasRoom()) {
+      return { ok: false, status: 503, code: 'overloaded', message: `decode queue full (${this.#maxQueue} waiting)` };
+    }
     const full: DecodeTask = { ...task, preferredRing: this.#nextRing };
     this.#nextRing = (this.#nextRing + 1) % this.#ringSet.rings.length;
     try {

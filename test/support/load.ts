@@ -17,6 +17,7 @@ export interface LoadOptions {
   /** Stop after this many requests per client, or when stop() says so. */
   maxRequestsPerClient: number;
   stop?: () => boolean;
+  onReply?: (status: number, headers: Headers) => void;
 }
 
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
@@ -32,6 +33,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         const res = await fetch(options.url, { method: 'POST', body, headers: { 'content-type': 'application/json' }, signal: AbortSignal.timeout(60_000) });
         const reply = (await res.json()) as { accepted?: number };
         count(String(res.status));
+        options.onReply?.(res.status, res.headers);
         if (res.status === 200) result.acknowledged.set(res.headers.get('x-request-id')!, reply.accepted!);
         else if (res.status === 503) await new Promise((resolve) => setTimeout(resolve, 20));
       } catch {

@@ -1,0 +1,200 @@
+// npm run bench: the daemon and the baseline bridge (bench/baseline/) under the
+// same wrk load against the same mock Kafka cluster (3 brokers), one scenario
+// at a time, each target started fresh so its peak RSS is its own. Records are
+// counted in Kafka (high watermarks), not from 2xx answers.
+//
+// Environment: BENCH_DURATION_S (default 10), BENCH_BATCHES (default "1,100,1000"),
+// BENCH_CONNECTIONS (default "16,64,256"), BENCH_TARGETS (default "metricstream,baseline").
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { Producer } from 'node-rdkafka';
+import { MockKafka } from '../test/support/mock-kafka';
+
+const ROOT = path.resolve(__dirname, '../..');
+const DURATION_S = Number(process.env['BENCH_DURATION_S'] ?? 10);
+const BATCHES = (process.env['BENCH_BATCHES'] ?? '1,100,1000').split(',').map(Number);
+const CONNECTIONS = (process.env['BENCH_CONNECTIONS'] ?? '16,64,256').split(',').map(Number);
+const TARGETS = (process.env['BENCH_TARGETS'] ?? 'metricstream,baseline').split(',');
+const PARTITIONS = 8;
+const CLK_TCK = 100;
+
+interface Scenario { batch: number; connections: number }
+interface Result {
+  target: string; batch: number; connections: number;
+  requestsPerS: number; non2xx: number; socketErrors: number;
+  recordsPerS: number; mbPerS: number; p50Ms: number; p99Ms: number; p999Ms: number;
+  cpuCores: number; peakRssMb: number;
+}
+
+function ensureWrk(): void {
+  if (spawnSync('wrk', ['--version']).error === undefined) return;
+  process.stderr.write('wrk not found: installing Debian package wrk\n');
+  execFileSync('apt-get', ['update'], { stdio: 'inherit' });
+  execFileSync('apt-get', ['install', '-y', 'wrk'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+}
+
+/** ~110-byte metrics, as in the issue's scenarios. */
+function body(batch: number): string {
+  const metrics = Array.from({ length: batch }, (_, i) => ({
+    name: 'http_requests_total', value: i, type: 'counter', labels: { host: `web-${i % 50}`, code: '200' },
+  }));
+  return JSON.stringify({ batch_timestamp: 1_762_045_907_341, metrics });
+}
+
+function wrkScript(dir: string, payload: string): string {
+  const file = path.join(dir, `post-${payload.length}.lua`);
+  writeFileSync(file, `wrk.method = "POST"
+wrk.body = ${JSON.stringify(payload)}
+wrk.headers["Content-Type"] = "application/json"
+done = function(summary, latency, requests)
+  io.write(string.format('WRKJSON {"requests":%d,"duration_us":%d,"non2xx":%d,"socket_errors":%d,"p50":%d,"p99":%d,"p999":%d}\\n',
+    summary.requests, summary.duration, summary.errors.status,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    latency:percentile(50), latency:percentile(99), latency:percentile(99.9)))
+end
+`);
+  return file;
+}
+
+function startProcess(args: string[], env: Record<string, string>, readyPattern: RegExp): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${args[0]} not ready in 30 s`)), 30_000);
+    child.once('exit', (code) => reject(new Error(`${args[0]} exited ${code}`)));
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      const match = readyPattern.exec(line);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ child, port: Number(match[1]) });
+      }
+    });
+  });
+}
+
+function startTarget(target: string, bootstrap: string, topic: string): Promise<{ child: ChildProcess; port: number }> {
+  if (target === 'baseline') {
+    return startProcess([path.join(ROOT, 'dist/bench/baseline/bridge.js'), bootstrap, topic, '0'], {}, /"port":(\d+)/);
+  }
+  return startProcess([path.join(ROOT, 'dist/main.js')], {
+    METRICSTREAM_BROKERS: bootstrap, METRICSTREAM_KAFKA_TOPICS_METRICS: topic,
+    METRICSTREAM_PORT: '0', METRICSTREAM_ADMIN_PORT: '0', METRICSTREAM_INGEST_HOST: '127.0.0.1', 
+  }, /"ingest":"[^"]*:(\d+)"/);
+}
+
+function cpuTicks(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+function peakRssMb(pid: number): number {
+  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(match?.[1] ?? 0) / 1024;
+}
+
+function recordsInTopic(client: Producer, topic: string): Promise<number> {
+  return Promise.all(Array.from({ length: PARTITIONS }, (_, p) => new Promise<number>((resolve, reject) =>
+    client.queryWatermarkOffsets(topic, p, 5_000, (err, offsets) => (err ? reject(err) : resolve(offsets.highOffset))),
+  ))).then((highs) => highs.reduce((a, b) => a + b, 0));
+}
+
+async function runScenario(kafka: MockKafka, client: Producer, dir: string, target: string, s: Scenario, n: number): Promise<Result> {
+  const topic = `bench-${n}-${target}-${s.batch}-${s.connections}`;
+  await kafka.command(`topic ${topic} ${PARTITIONS}`);
+  const { child, port } = await startTarget(target, kafka.bootstrap, topic);
+  try {
+    return await measure(client, dir, target, s, topic, child, port);
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
+  }
+}
+
+async function measure(client: Producer, dir: string, target: string, s: Scenario, topic: string, child: ChildProcess, port: number): Promise<Result> {
+  const payload = body(s.batch);
+  const script = wrkScript(dir, payload);
+  // Warm-up, then the measured run.
+  spawnSync('wrk', ['-t1', `-c${Math.min(s.connections, 16)}`, '-d2s', '-s', script, `http://127.0.0.1:${port}/metrics`]);
+  await new Promise((r) => setTimeout(r, 1_000));
+  const before = await recordsInTopic(client, topic);
+  const ticks0 = cpuTicks(child.pid!);
+  const t0 = Date.now();
+  const wrk = spawnSync('wrk', ['-t1', `-c${s.connections}`, `-d${DURATION_S}s`, '--timeout', '30s', '-s', script, `http://127.0.0.1:${port}/metrics`], { encoding: 'utf8' });
+  const seconds = (Date.now() - t0) / 1000;
+  const cpu = (cpuTicks(child.pid!) - ticks0) / CLK_TCK / seconds;
+  await new Promise((r) => setTimeout(r, 2_000));
+  const delivered = (await recordsInTopic(client, topic)) - before;
+  const rss = peakRssMb(child.pid!);
+  const line = /WRKJSON (.*)/.exec(wrk.stdout)?.[1];
+  if (!line) throw new Error(`wrk said: ${wrk.stdout} ${wrk.stderr}`);
+  const w = JSON.parse(line) as { requests: number; duration_us: number; non2xx: number; socket_errors: number; p50: number; p99: number; p999: number };
+  const wrkSeconds = w.duration_us / 1e6;
+  return {
+    target, batch: s.batch, connections: s.connections,
+    requestsPerS: (w.requests - w.non2xx) / wrkSeconds, non2xx: w.non2xx, socketErrors: w.socket_errors,
+    recordsPerS: delivered / wrkSeconds, mbPerS: (delivered * (payload.length / s.batch)) / wrkSeconds / 1e6,
+    p50Ms: w.p50 / 1000, p99Ms: w.p99 / 1000, p999Ms: w.p999 / 1000, cpuCores: cpu, peakRssMb: rss,
+  };
+}
+
+function fmt(n: number, digits = 0): string {
+  return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+}
+
+function table(results: Result[]): string {
+  const rows = ['| target | batch | conns | 2xx req/s | non-2xx | records/s into Kafka | MB/s | p50 ms | p99 ms | p99.9 ms | CPU cores | peak RSS MB | × baseline records/s |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|'];
+  for (const r of results) {
+    const base = results.find((b) => b.target === 'baseline' && b.batch === r.batch && b.connections === r.connections);
+    const ratio = base && r.target !== 'baseline' && base.recordsPerS > 0 ? `${fmt(r.recordsPerS / base.recordsPerS, 2)}×` : '';
+    rows.push(`| ${r.target} | ${r.batch} | ${r.connections} | ${fmt(r.requestsPerS)} | ${r.non2xx + r.socketErrors} | ${fmt(r.recordsPerS)} | ${fmt(r.mbPerS, 1)} | ${fmt(r.p50Ms, 1)} | ${fmt(r.p99Ms, 1)} | ${fmt(r.p999Ms, 1)} | ${fmt(r.cpuCores, 2)} | ${fmt(r.peakRssMb)} | ${ratio} |`);
+  }
+  return rows.join('\n');
+}
+
+async function main(): Promise<void> {
+  ensureWrk();
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'metricstream-bench-'));
+  const kafka = await MockKafka.start({ brokers: 3, topics: {} });
+  const client = new Producer({ 'bootstrap.servers': kafka.bootstrap });
+  await new Promise<void>((resolve, reject) => client.connect({}, (err) => (err ? reject(err) : resolve())));
+  const results: Result[] = [];
+  let n = 0;
+  try {
+    for (const batch of BATCHES) {
+      for (const connections of CONNECTIONS) {
+        for (const target of TARGETS) {
+          const r = await runScenario(kafka, client, dir, target, { batch, connections }, n++);
+          results.push(r);
+          process.stdout.write(`${target} batch=${batch} c=${connections}: ${fmt(r.recordsPerS)} records/s, ${fmt(r.requestsPerS)} req/s, p99 ${fmt(r.p99Ms, 1)} ms, ${fmt(r.cpuCores, 2)} cores, ${fmt(r.peakRssMb)} MB\n`);
+        }
+      }
+    }
+  } finally {
+    await new Promise<void>((resolve) => client.disconnect(() => resolve()));
+    await kafka.stop();
+  }
+  const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim() || 'unknown';
+  const cpus = os.cpus();
+  const section = [
+    `## ${new Date().toISOString()} — commit ${commit}`,
+    '',
+    `Machine: ${cpus.length} × ${cpus[0]?.model ?? 'cpu'}, ${fmt(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}. ` +
+      `Mock Kafka: 3 brokers, ${PARTITIONS} partitions, acks=all. wrk -t1, ${DURATION_S} s per scenario after a 2 s warm-up; load generator and targets share the machine.`,
+    `Command: \`${['BENCH_DURATION_S', 'BENCH_BATCHES', 'BENCH_CONNECTIONS', 'BENCH_TARGETS'].filter((k) => process.env[k]).map((k) => `${k}=${process.env[k]}`).join(' ')} npm run bench\``.replace('` ', '`'),
+    '',
+    table(results),
+    '',
+  ].join('\n');
+  appendFileSync(path.join(ROOT, 'bench/RESULTS.md'), section + '\n');
+  process.stdout.write('\n' + section + '\n');
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench failed: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});
