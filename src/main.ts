@@ -13,9 +13,10 @@ import { notifySystemd } from './lifecycle/systemd';
 import { DecodePool } from './pool/pool';
 import { KafkaHealth } from './produce/health';
 import { KafkaProducer, producerProperties } from './produce/producer';
+import { PartitionCounts } from './produce/partition-counts';
 import { RingPump } from './produce/ring-pump';
 import { createRingSet } from './ring/layout';
-import { Ledger, type RequestEntry } from './settle/ledger';
+import { Ledger, settleDelivery } from './settle/ledger';
 import { createLogger, type Logger } from './telemetry/log';
 import { Telemetry } from './telemetry/metrics';
 
@@ -63,7 +64,7 @@ async function start(config: Config, log: Logger): Promise<void> {
   });
   const properties = producerProperties(config);
   const producer = new KafkaProducer(properties,
-    (error, opaque) => ledger.delivered(opaque as RequestEntry, error));
+    (error, opaque) => settleDelivery(ledger, opaque, error));
   const metadata = await producer.connect(CONNECT_TIMEOUT_MS);
   producer.startPolling(POLL_INTERVAL_MS);
   const bootstrap = metadata.brokers.map((b) => `${b.host}:${b.port}`).join(',');
@@ -79,8 +80,11 @@ async function start(config: Config, log: Logger): Promise<void> {
   health.start();
   const state = { draining: false, get kafkaReachable(): boolean { return health.reachable; } };
 
+  const partitionCounts = new PartitionCounts(producer, config.kafka.topics, log);
+  await partitionCounts.refresh();
+  health.onProbe = () => void partitionCounts.refresh();
   const ringSet = createRingSet(config.pool.threads + 2, config.pool.ringBytes);
-  const pool = new DecodePool(config, ringSet);
+  const pool = new DecodePool(config, ringSet, partitionCounts.shared);
   const pump = new RingPump(ringSet.rings, ledger, producer, config.kafka.topics, log);
   let ingest: IngestServer | undefined;
   const telemetry = new Telemetry({

@@ -5,13 +5,14 @@ import { Buffer } from 'node:buffer';
 import { workerData as piscinaWorkerData } from 'piscina';
 import { Route, type DecodeResult, type DecodeTask, type WorkerData } from '../src/pool/protocol';
 import type { Topic } from '../src/ring/layout';
+import { NdjsonBatchSink, PerRecordSink } from './batching';
 import { leaseRing, releaseRing, RingWriter } from '../src/ring/writer';
 import { decompress, parseJsonValues, toText } from './body';
 import { DecodeError } from './decode-error';
 import { decodeLogs, type LogOptions } from './logs';
 import { compileMetricValidator } from './metrics';
 import { decodeMetrics } from './metrics';
-import type { RecordSink } from './sink';
+import type { MessageSink, RecordSink } from './sink';
 
 const data = piscinaWorkerData as WorkerData;
 const validateMetric = compileMetricValidator(data.limits);
@@ -21,11 +22,14 @@ const logOptions: LogOptions = {
   keyField: data.logKeyField,
 };
 
-class RingSink implements RecordSink {
+const partitionCounts = new Int32Array(data.partitionCounts);
+const partitionCount = (topic: Topic): number => Atomics.load(partitionCounts, topic);
+
+class RingSink implements MessageSink {
   constructor(private readonly writer: RingWriter) {}
 
-  append(topic: Topic, index: number, key: string | null, value: string): void {
-    if (this.writer.append(topic, index, key, value)) return;
+  message(topic: Topic, index: number, key: string | null, value: string, partition: number, count: number): void {
+    if (this.writer.append(topic, index, key, value, partition, count)) return;
     if (this.writer.exceedsCapacity(this.writer.lastRecordBytes)) {
       throw new DecodeError(413, 'request_too_large', 'the request\'s records exceed the ring size (pool.ringBytes); send smaller batches');
     }
@@ -47,9 +51,18 @@ function run(task: DecodeTask): DecodeResult {
   if (ring === null) return { ok: false, status: 503, code: 'ring_busy', message: 'no free ring' };
   try {
     const writer = new RingWriter(data.ringSet.rings[ring]!, task.seq);
-    const records = decode(task, new RingSink(writer));
+    const ringSink = new RingSink(writer);
+    if (data.messageMode === 'ndjson-batch') {
+      const sink = new NdjsonBatchSink(ringSink, partitionCount);
+      const records = decode(task, sink);
+      sink.finish();
+      writer.commit();
+      return { ok: true, records, messages: sink.messages, ring };
+    }
+    const sink = new PerRecordSink(ringSink);
+    const records = decode(task, sink);
     writer.commit();
-    return { ok: true, records, ring };
+    return { ok: true, records, messages: sink.messages, ring };
   } catch (err) {
     if (err instanceof DecodeError) return err.toResult();
     throw err;

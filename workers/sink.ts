@@ -5,3 +5,9 @@ export interface RecordSink {
   /** Stores one record; throws DecodeError (503/413) when it cannot. */
   append(topic: Topic, index: number, key: string | null, value: string): void;
 }
+
+/** One Kafka message as the ring stores it. */
+export interface MessageSink {
+  /** Throws DecodeError (503/413) when the message cannot be stored. */
+  message(topic: Topic, index: number, key: string | null, value: string, partition: number, count: number): void;
+}

@@ -20,11 +20,11 @@ interface Pending {
 
 const [brokers = '', topic = 'metrics', port = '0'] = process.argv.slice(2);
 // The same delivery settings as the daemon's defaults (src/produce/producer.ts).
-const settings: Record<string, string | number | boolean> = {
-  'bootstrap.servers': brokers, acks: 'all', 'enable.idempotence': true, 'linger.ms': 5,
-  'compression.codec': 'lz4', partitioner: 'murmur2_random', dr_cb: true,
-};
-const producer = new Producer(settings);
+// Topic-level properties go in the topic configuration (see splitProperties there).
+const producer = new Producer(
+  { 'bootstrap.servers': brokers, 'enable.idempotence': true, 'linger.ms': 5, dr_cb: true },
+  { acks: -1, 'compression.codec': 'lz4', partitioner: 'murmur2_random' },
+);
 
 producer.on('delivery-report', (err, report) => {
   const pending = report.opaque as Pending;

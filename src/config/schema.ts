@@ -69,10 +69,14 @@ const kafka = z.strictObject({
     metrics: z.string().min(1).default('metrics'),
     logs: z.string().min(1).default('logs'),
   }).default({ metrics: 'metrics', logs: 'logs' }),
+  /** per-record: one Kafka message per record. ndjson-batch: one NDJSON message
+   * per request and target partition (same partition as per-record mode). */
+  messageMode: z.enum(['per-record', 'ndjson-batch']).default('per-record'),
   /** Log field whose value keys the Kafka message; empty keys by client address. */
   logKeyField: z.string().default(''),
-  /** Records produced but not yet settled; more get 503 (SPEC §2: node-rdkafka's
-   * pending delivery reports are not bounded by librdkafka's own limits). */
+  /** Kafka messages produced but not yet settled; more get 503 (SPEC §2:
+   * node-rdkafka's pending delivery reports are not bounded by librdkafka's
+   * own limits). A message is a record, or a batch in ndjson-batch mode. */
   maxInFlightRecords: positiveInt.default(200_000),
   /** librdkafka message.timeout.ms: a record not acknowledged by then fails. */
   deliveryTimeoutMs: positiveInt.default(20_000),

@@ -114,7 +114,7 @@ export class IngestServer {
       this.#bufferedBytes -= reserve;
       countAnswer(status);
     };
-    exchange.requestId = `${this.#bootId}-${(++this.#requestCounter).toString(36)}`;
+    exchange.requestId = clientRequestId(req.getHeader('x-request-id')) ?? `${this.#bootId}-${(++this.#requestCounter).toString(36)}`;
     const client = Buffer.from(res.getRemoteAddressAsText()).toString();
     const receivedAtMs = Date.now();
 
@@ -129,7 +129,7 @@ export class IngestServer {
           if (!result.ok) {
             ledger.reject(entry, { ...result, retriable: result.status === 503 });
           } else {
-            ledger.decoded(entry, result.records);
+            ledger.decoded(entry, result.messages, result.records);
           }
         }, (err: unknown) => {
           this.#deps.log.error({ err, route, requestId: exchange.requestId }, 'decode worker failed; request answered 500');
@@ -148,6 +148,12 @@ export class IngestServer {
     if (!pool.hasRoom()) return 'decode queue full';
     return null;
   }
+}
+
+/** A client's own X-Request-Id is kept, so the records of a retried request
+ * carry the same metricstream-id headers and a consumer can drop the repeat. */
+function clientRequestId(header: string): string | null {
+  return /^[\x21-\x7e]{1,128}$/.test(header) ? header : null;
 }
 
 function respond(exchange: Exchange, answer: Answer): void {

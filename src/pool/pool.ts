@@ -22,9 +22,11 @@ export class DecodePool {
   readonly #maxQueue: number;
   #nextRing = 0;
 
-  constructor(config: Config, ringSet: RingSet) {
+  constructor(config: Config, ringSet: RingSet, partitionCounts: SharedArrayBuffer) {
     const workerData: WorkerData = {
       ringSet,
+      partitionCounts,
+      messageMode: config.kafka.messageMode,
       limits: config.limits,
       maxDecompressedBytes: config.ingest.maxDecompressedBytes,
       logKeyField: config.kafka.logKeyField,

@@ -10,6 +10,9 @@ export interface WorkerData {
   readonly limits: Config['limits'];
   readonly maxDecompressedBytes: number;
   readonly logKeyField: string;
+  readonly messageMode: Config['kafka']['messageMode'];
+  /** Int32 per Topic: the topic's partition count, kept fresh by the main thread (0 = unknown). */
+  readonly partitionCounts: SharedArrayBuffer;
 }
 
 export const enum Route {
@@ -35,7 +38,10 @@ export interface DecodeTask {
 
 export interface DecodeAccepted {
   readonly ok: true;
+  /** Data records decoded (what the client is told it sent). */
   readonly records: number;
+  /** Kafka messages written to the ring (records, or batches). */
+  readonly messages: number;
   readonly ring: number;
 }
 

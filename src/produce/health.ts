@@ -10,6 +10,8 @@ export class KafkaHealth {
   #timer: NodeJS.Timeout | undefined;
   #probing = false;
   reachable = true;
+  /** Runs after each successful probe (e.g. to refresh partition counts). */
+  onProbe: (() => void) | undefined;
   lastSuccessMs = Date.now();
 
   constructor(producer: KafkaProducer, log: Logger, intervalMs: number) {
@@ -34,6 +36,7 @@ export class KafkaHealth {
       await this.#producer.metadata(this.#intervalMs);
       this.lastSuccessMs = Date.now();
       this.#set(true, undefined);
+      this.onProbe?.();
     } catch (err) {
       this.#set(false, err);
     } finally {

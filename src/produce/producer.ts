@@ -31,12 +31,33 @@ export function producerProperties(config: Config): ProducerProperties {
   };
 }
 
+/** librdkafka's topic-level properties (CONFIGURATION.md, "Topic configuration
+ * properties"). node-rdkafka ignores them in the global configuration (seen
+ * here: `partitioner` and `message.timeout.ms` had no effect there), so they
+ * are passed as the default topic configuration. */
+const TOPIC_PROPERTIES = new Set([
+  'request.required.acks', 'acks', 'request.timeout.ms', 'message.timeout.ms', 'delivery.timeout.ms',
+  'queuing.strategy', 'produce.offset.report', 'partitioner', 'compression.codec', 'compression.type',
+  'compression.level',
+]);
+
+export function splitProperties(properties: ProducerProperties): { global: ProducerProperties; topic: ProducerProperties } {
+  const global: ProducerProperties = {};
+  const topic: ProducerProperties = {};
+  for (const [name, value] of Object.entries(properties)) {
+    if (TOPIC_PROPERTIES.has(name)) topic[name] = value;
+    else global[name] = value;
+  }
+  return { global, topic };
+}
+
 export class KafkaProducer {
   readonly #producer: Producer;
   #pollTimer: NodeJS.Timeout | undefined;
 
   constructor(properties: ProducerProperties, onDelivery: DeliveryHandler) {
-    this.#producer = new Producer({ ...properties, dr_cb: true });
+    const { global, topic } = splitProperties(properties);
+    this.#producer = new Producer({ ...global, dr_cb: true }, topic);
     this.#producer.on('delivery-report', (error, report) => onDelivery(error, report.opaque));
   }
 
@@ -59,14 +80,16 @@ export class KafkaProducer {
     this.#pollTimer = setInterval(() => this.#producer.poll(), intervalMs);
   }
 
-  /** Copies value and key into librdkafka's queue; throws on QUEUE_FULL etc. */
-  produce(topic: string, value: Buffer, key: Buffer | null, headers: RecordHeaders, opaque: unknown): void {
-    this.#producer.produce(topic, null, value, key, null, opaque, headers);
+  /** Copies value and key into librdkafka's queue; throws on QUEUE_FULL etc.
+   * partition null = the configured partitioner decides from the key. */
+  produce(topic: string, partition: number | null, value: Buffer, key: Buffer | null, headers: RecordHeaders, opaque: unknown): void {
+    this.#producer.produce(topic, partition, value, key, null, opaque, headers);
   }
 
-  metadata(timeoutMs: number): Promise<Metadata> {
+  /** Cluster metadata; with `topic`, only that topic's (which may auto-create it). */
+  metadata(timeoutMs: number, topic?: string): Promise<Metadata> {
     return new Promise((resolve, reject) => {
-      this.#producer.getMetadata({ timeout: timeoutMs }, (err, metadata) => {
+      this.#producer.getMetadata(topic === undefined ? { timeout: timeoutMs } : { timeout: timeoutMs, topic }, (err, metadata) => {
         if (err) reject(err);
         else resolve(metadata);
       });

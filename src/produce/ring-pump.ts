@@ -1,9 +1,9 @@
 // Drains the workers' rings into librdkafka, on the main thread, in slices so
 // delivery reports and HTTP I/O get their turn between them.
 import type { Logger } from 'pino';
-import { Topic } from '../ring/layout';
+import { PARTITION_BY_KEY, Topic } from '../ring/layout';
 import { RingReader } from '../ring/reader';
-import { State, type Ledger, type RequestEntry } from '../settle/ledger';
+import { BatchMessage, State, type Ledger, type RequestEntry } from '../settle/ledger';
 import { classifyProduceError } from './errors';
 import type { KafkaProducer, RecordHeaders } from './producer';
 
@@ -86,9 +86,15 @@ export class RingPump {
   }
 
   #produce(reader: RingReader, entry: RequestEntry): void {
-    const headers: RecordHeaders = [entry.requestHeader, { 'metricstream-record-index': String(reader.index) }];
+    // One header, "<requestId>/<index>": node-rdkafka converts headers at
+    // ~0.7 µs each per produce() (measured here), a third of produce's cost.
+    const batch = reader.partition !== PARTITION_BY_KEY;
+    const id = batch ? `${entry.idPrefix}${reader.index}+${reader.count}` : entry.idPrefix + reader.index;
+    const headers: RecordHeaders = [{ 'metricstream-id': id }];
+    const partition = batch ? reader.partition : null;
+    const opaque = batch ? new BatchMessage(entry, reader.count) : entry;
     try {
-      this.#producer.produce(this.#topics[reader.topic], reader.value, reader.key, headers, entry);
+      this.#producer.produce(this.#topics[reader.topic], partition, reader.value, reader.key, headers, opaque);
       entry.produced++;
     } catch (err) {
       const failure = classifyProduceError(err);

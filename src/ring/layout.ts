@@ -21,19 +21,22 @@
 //  - One byte-gap rule: the writer never lets WRITE catch up with READ, so
 //    WRITE === READ means empty.
 //
-// Record (little-endian, 4-byte aligned):
+// Record = one Kafka message (little-endian, 4-byte aligned):
 //   0  u32 recordBytes   whole record with padding; WRAP_MARKER = continue at 0
 //   4  u32 requestSeq    the ledger entry it settles
-//   8  u32 index         its position in the request (also a Kafka header)
+//   8  u32 index         position in the request of its (first) data record
 //  12  u8  topic         Topic enum
 //  13  u8  reserved
 //  14  u16 keyBytes      0 = no key
 //  16  u32 valueBytes
-//  20  key bytes, value bytes, padding to 4
+//  20  i32 partition     PARTITION_BY_KEY = librdkafka's partitioner decides
+//  24  u32 count         data records in the message (1, or an NDJSON batch's lines)
+//  28  key bytes, value bytes, padding to 4
 export const HEADER_BYTES = 64;
 export const WRITE = 0;
 export const READ = 1;
-export const RECORD_HEADER_BYTES = 20;
+export const RECORD_HEADER_BYTES = 28;
+export const PARTITION_BY_KEY = -1;
 export const WRAP_MARKER = 0xffffffff;
 export const MAX_KEY_BYTES = 0xffff;
 

@@ -16,6 +16,10 @@ export class RingReader {
   topic: Topic = 0;
   key: Buffer | null = null;
   value: Buffer = Buffer.alloc(0);
+  /** Explicit partition, or PARTITION_BY_KEY. */
+  partition = -1;
+  /** Data records in this message. */
+  count = 1;
   bytes = 0;
 
   constructor(ring: SharedArrayBuffer) {
@@ -52,6 +56,8 @@ export class RingReader {
     this.topic = data[at + 12] as Topic;
     const keyBytes = data.readUInt16LE(at + 14);
     const valueBytes = data.readUInt32LE(at + 16);
+    this.partition = data.readInt32LE(at + 20);
+    this.count = data.readUInt32LE(at + 24);
     const keyAt = at + RECORD_HEADER_BYTES;
     this.key = keyBytes === 0 ? null : data.subarray(keyAt, keyAt + keyBytes);
     this.value = data.subarray(keyAt + keyBytes, keyAt + keyBytes + valueBytes);

@@ -1,7 +1,7 @@
 // Worker side of a ring (see layout.ts for the layout and ordering rules).
 import { Buffer } from 'node:buffer';
 import {
-  HEADER_BYTES, READ, RECORD_HEADER_BYTES, WRAP_MARKER, WRITE, capacityOf, recordSize, type RingSet, type Topic,
+  HEADER_BYTES, PARTITION_BY_KEY, READ, RECORD_HEADER_BYTES, WRAP_MARKER, WRITE, capacityOf, recordSize, type RingSet, type Topic,
 } from './layout';
 
 /** Leases a free ring for one task; returns its index or null when all are busy. */
@@ -56,7 +56,7 @@ export class RingWriter {
    * Writes a record; returns false when the ring has no room (the caller
    * answers 503: a full ring is never waited on).
    */
-  append(topic: Topic, index: number, key: string | null, value: string): boolean {
+  append(topic: Topic, index: number, key: string | null, value: string, partition = PARTITION_BY_KEY, count = 1): boolean {
     const keyBytes = key === null ? 0 : Buffer.byteLength(key);
     const valueBytes = Buffer.byteLength(value);
     const size = recordSize(keyBytes, valueBytes);
@@ -74,6 +74,8 @@ export class RingWriter {
     data[at + 13] = 0;
     data.writeUInt16LE(keyBytes, at + 14);
     data.writeUInt32LE(valueBytes, at + 16);
+    data.writeInt32LE(partition, at + 20);
+    data.writeUInt32LE(count, at + 24);
     at += RECORD_HEADER_BYTES;
     if (key !== null) at += data.write(key, at, keyBytes);
     data.write(value, at, valueBytes);

@@ -5,9 +5,9 @@
 //              │                        │
 //              └─ rejected / timeout ───┴─ delivery failure / timeout ─► answered 4xx/5xx
 //
-// An entry answered early stays until each admitted record is accounted for
+// An entry answered early stays until each admitted message is accounted for
 // (delivery report, or skipped in the ring), so kafka.maxInFlightRecords
-// counts every record librdkafka may still hold.
+// counts every message librdkafka may still hold.
 import type { KafkaFailure } from '../produce/errors';
 
 export const enum State {
@@ -24,7 +24,9 @@ export type Responder = (answer: Answer) => void;
 
 export class RequestEntry {
   state = State.Decoding;
-  /** Records admitted into flight (0 until decoded). */
+  /** Kafka messages admitted into flight (0 until decoded). */
+  messages = 0;
+  /** Data records in those messages: the client's "accepted". */
   records = 0;
   admitted = false;
   produced = 0;
@@ -33,16 +35,27 @@ export class RequestEntry {
   failureReason = '';
   timer: NodeJS.Timeout | undefined;
 
-  /** The Kafka header naming the request, built once per request. */
-  readonly requestHeader: Record<string, string>;
+  /** Prefix of each message's metricstream-id header ("<requestId>/"). */
+  readonly idPrefix: string;
 
   constructor(
     readonly seq: number,
     readonly requestId: string,
     readonly respond: Responder,
   ) {
-    this.requestHeader = { 'metricstream-request-id': requestId };
+    this.idPrefix = requestId + '/';
   }
+}
+
+/** The opaque of a batch message (per-record messages carry their RequestEntry). */
+export class BatchMessage {
+  constructor(readonly entry: RequestEntry, readonly records: number) {}
+}
+
+/** Routes a delivery report's opaque to the ledger. */
+export function settleDelivery(ledger: Ledger, opaque: unknown, error: { readonly message: string } | null): void {
+  if (opaque instanceof BatchMessage) ledger.delivered(opaque.entry, error, opaque.records);
+  else ledger.delivered(opaque as RequestEntry, error, 1);
 }
 
 export interface LedgerOptions {
@@ -64,8 +77,6 @@ export class Ledger {
   #nextSeq = 1;
   #inFlightRecords = 0;
   readonly counters: LedgerCounters = { accepted: 0, delivered: 0, failed: 0 };
-  /** Called whenever the last in-flight record settles (drain waits on it). */
-  onIdle: (() => void) | undefined;
 
   constructor(options: LedgerOptions) {
     this.#options = options;
@@ -95,26 +106,27 @@ export class Ledger {
     return entry;
   }
 
-  /** The worker parsed N records into the ring; admit them or refuse. */
-  decoded(entry: RequestEntry, records: number): boolean {
+  /** The worker wrote `messages` Kafka messages holding `records` records into the ring; admit them or refuse. */
+  decoded(entry: RequestEntry, messages: number, records: number): boolean {
     if (entry.state !== State.Decoding) {
       this.#forget(entry);
       return false;
     }
-    if (this.#inFlightRecords + records > this.#options.maxInFlightRecords) {
+    if (this.#inFlightRecords + messages > this.#options.maxInFlightRecords) {
       this.fail(entry, { status: 503, code: 'overloaded', retriable: true },
         `${this.#inFlightRecords} records in flight; the limit is ${this.#options.maxInFlightRecords}`);
       return false;
     }
-    if (records === 0) {
+    if (messages === 0) {
       this.#answer(entry, { status: 200, accepted: 0 });
       this.#forget(entry);
       return false;
     }
     entry.state = State.Producing;
+    entry.messages = messages;
     entry.records = records;
     entry.admitted = true;
-    this.#inFlightRecords += records;
+    this.#inFlightRecords += messages;
     this.counters.accepted += records;
     return true;
   }
@@ -131,17 +143,17 @@ export class Ledger {
     if (!entry.admitted) this.#forget(entry);
   }
 
-  /** One record of an admitted request will not be produced (request failed). */
+  /** One message of an admitted request will not be produced (request failed). */
   skipped(entry: RequestEntry): void {
     this.#settle(entry);
   }
 
-  /** A delivery report for one produced record. */
-  delivered(entry: RequestEntry, error: { readonly message: string } | null): void {
+  /** A delivery report for one produced message of `records` records. */
+  delivered(entry: RequestEntry, error: { readonly message: string } | null, records: number): void {
     if (error === null) {
-      this.counters.delivered++;
+      this.counters.delivered += records;
     } else {
-      this.counters.failed++;
+      this.counters.failed += records;
       entry.failed++;
       if (entry.failureReason === '') entry.failureReason = error.message;
     }
@@ -151,17 +163,16 @@ export class Ledger {
   #settle(entry: RequestEntry): void {
     entry.settled++;
     this.#inFlightRecords--;
-    if (entry.settled < entry.records) return;
+    if (entry.settled < entry.messages) return;
     if (entry.failed > 0) {
       this.#answer(entry, {
         status: 503, code: 'delivery_failed', retriable: true,
-        message: `${entry.failed} of ${entry.records} records were not acknowledged by Kafka: ${entry.failureReason}`,
+        message: `${entry.failed} of ${entry.messages} Kafka messages were not acknowledged: ${entry.failureReason}`,
       });
     } else {
       this.#answer(entry, { status: 200, accepted: entry.records });
     }
     this.#forget(entry);
-    if (this.#inFlightRecords === 0) this.onIdle?.();
   }
 
   #answer(entry: RequestEntry, answer: Answer): void {

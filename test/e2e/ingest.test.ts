@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
-import { TopicReader } from '../support/consumer';
+import { TopicReader, recordId, type ConsumedRecord } from '../support/consumer';
 import { Daemon, metricBatch, post } from '../support/daemon';
 import { MockKafka } from '../support/mock-kafka';
 import { rawRequest } from '../support/raw-http';
@@ -33,10 +33,10 @@ describe('ingest to Kafka', () => {
       const requestId = reply.headers.get('x-request-id');
       assert.ok(requestId);
 
-      const records = (await reader.waitFor(100)).filter((r) => r.headers['metricstream-request-id'] === requestId);
+      const records = (await reader.waitFor(100)).filter((r) => recordId(r).requestId === requestId);
       assert.equal(records.length, 100);
       const sent = (JSON.parse(body) as { metrics: Array<Record<string, unknown>> }).metrics;
-      const byIndex = new Map(records.map((r) => [Number(r.headers['metricstream-record-index']), r]));
+      const byIndex = new Map(records.map((r) => [recordId(r).index, r]));
       assert.equal(byIndex.size, 100);
       for (let i = 0; i < 100; i++) {
         const record = byIndex.get(i);
@@ -65,8 +65,10 @@ describe('ingest to Kafka', () => {
       assert.equal(reply.status, 200);
       assert.deepEqual(reply.body, { accepted: 2 });
       const id = reply.headers.get('x-request-id');
-      await reader.waitFor(1_000_000, 3_000);
-      const values = reader.records.filter((r) => r.headers['metricstream-request-id'] === id).map((r) => JSON.parse(r.value) as Record<string, unknown>);
+      const mine = (): ConsumedRecord[] => reader.records.filter((r) => recordId(r).requestId === id);
+      const deadline = Date.now() + 30_000;
+      while (mine().length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      const values = mine().map((r) => JSON.parse(r.value) as Record<string, unknown>);
       assert.equal(values.length, 2);
       const b = values.find((v) => v['name'] === 'nd_b')!;
       assert.equal(b['type'], 'counter');
@@ -88,7 +90,7 @@ describe('ingest to Kafka', () => {
       assert.equal(reply.status, 200);
       assert.deepEqual(reply.body, { accepted: 2 });
       const records = await reader.waitFor(2);
-      const got = records.filter((r) => r.headers['metricstream-request-id'] === reply.headers.get('x-request-id'))
+      const got = records.filter((r) => recordId(r).requestId === reply.headers.get('x-request-id'))
         .map((r) => JSON.parse(r.value) as Record<string, unknown>)
         .sort((x, y) => String(x['msg']).localeCompare(String(y['msg'])));
       assert.equal(got.length, 2);

@@ -10,6 +10,13 @@ export interface ConsumedRecord {
   readonly headers: Record<string, string>;
 }
 
+/** Splits the metricstream-id header ("<requestId>/<index>") of a record. */
+export function recordId(record: ConsumedRecord): { requestId: string; index: number } {
+  const id = record.headers['metricstream-id'] ?? '';
+  const slash = id.lastIndexOf('/');
+  return { requestId: id.slice(0, slash), index: Number(id.slice(slash + 1)) };
+}
+
 function toRecord(m: Message): ConsumedRecord {
   const headers: Record<string, string> = {};
   for (const h of m.headers ?? []) {

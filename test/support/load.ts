@@ -1,6 +1,6 @@
 // A bounded load of metric batches, recording which requests were acknowledged
 // so a test can check that every acknowledged record is in Kafka.
-import type { ConsumedRecord } from './consumer';
+import { recordId, type ConsumedRecord } from './consumer';
 import { metricBatch } from './daemon';
 
 export interface LoadResult {
@@ -51,7 +51,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
 export function audit(acknowledged: Map<string, number>, records: readonly ConsumedRecord[]): { expected: number; missing: number; duplicates: number } {
   const seen = new Map<string, number>();
   for (const r of records) {
-    const id = `${r.headers['metricstream-request-id']}#${r.headers['metricstream-record-index']}`;
+    const { requestId, index } = recordId(r);
+    const id = `${requestId}#${index}`;
     seen.set(id, (seen.get(id) ?? 0) + 1);
   }
   let expected = 0;

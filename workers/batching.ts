@@ -1,0 +1,60 @@
+// The two ways records become Kafka messages (kafka.messageMode):
+//  - per-record: one message per record, keyed; librdkafka's murmur2_random
+//    partitioner places it.
+//  - ndjson-batch: a request's records grouped by the partition that very
+//    partitioner would pick for their key (murmur2 of the key, modulo the
+//    topic's partition count), one NDJSON message per group, records in
+//    request order, so a series keeps its partition and its order.
+import { Buffer } from 'node:buffer';
+import { PARTITION_BY_KEY, type Topic } from '../src/ring/layout';
+import { DecodeError } from './decode-error';
+import { partitionOf } from './murmur2';
+import type { MessageSink, RecordSink } from './sink';
+
+export class PerRecordSink implements RecordSink {
+  messages = 0;
+  constructor(private readonly out: MessageSink) {}
+
+  append(topic: Topic, index: number, key: string | null, value: string): void {
+    this.out.message(topic, index, key, value, PARTITION_BY_KEY, 1);
+    this.messages++;
+  }
+}
+
+interface Group {
+  firstIndex: number;
+  count: number;
+  lines: string;
+}
+
+export class NdjsonBatchSink implements RecordSink {
+  messages = 0;
+  readonly #groups = new Map<number, Group>();
+  #topic: Topic | undefined;
+
+  /** partitionCount(topic): partitions of the topic, 0 while unknown. */
+  constructor(private readonly out: MessageSink, private readonly partitionCount: (topic: Topic) => number) {}
+
+  append(topic: Topic, index: number, key: string | null, value: string): void {
+    const partitions = this.partitionCount(topic);
+    if (partitions <= 0) throw new DecodeError(503, 'metadata_unavailable', 'partition count of the topic not known yet');
+    this.#topic = topic;
+    // Keyless records (none today) would go to partition 0 of the batch.
+    const partition = key === null ? 0 : partitionOf(Buffer.from(key), partitions);
+    const group = this.#groups.get(partition);
+    if (group === undefined) this.#groups.set(partition, { firstIndex: index, count: 1, lines: value + '\n' });
+    else {
+      group.count++;
+      group.lines += value + '\n';
+    }
+  }
+
+  /** Writes one message per partition group. */
+  finish(): void {
+    if (this.#topic === undefined) return;
+    for (const [partition, group] of this.#groups) {
+      this.out.message(this.#topic, group.firstIndex, null, group.lines, partition, group.count);
+      this.messages++;
+    }
+  }
+}
