@@ -4,7 +4,11 @@
 // counted in Kafka (high watermarks), not from 2xx answers.
 //
 // Environment: BENCH_DURATION_S (default 10), BENCH_BATCHES (default "1,100,1000"),
-// BENCH_CONNECTIONS (default "16,64,256"), BENCH_TARGETS (default "metricstream,baseline").
+// BENCH_CONNECTIONS (default "16,64,256"), BENCH_TARGETS (default
+// "metricstream,metricstream-batch,baseline"). metricstream-batch runs
+// kafka.messageMode=ndjson-batch; its Kafka messages hold many records, so its
+// records are the daemon's metricstream_records_delivered_total (records in
+// messages Kafka acknowledged), with the message count from the watermarks.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -17,7 +21,7 @@ const ROOT = path.resolve(__dirname, '../..');
 const DURATION_S = Number(process.env['BENCH_DURATION_S'] ?? 10);
 const BATCHES = (process.env['BENCH_BATCHES'] ?? '1,100,1000').split(',').map(Number);
 const CONNECTIONS = (process.env['BENCH_CONNECTIONS'] ?? '16,64,256').split(',').map(Number);
-const TARGETS = (process.env['BENCH_TARGETS'] ?? 'metricstream,baseline').split(',');
+const TARGETS = (process.env['BENCH_TARGETS'] ?? 'metricstream,metricstream-batch,baseline').split(',');
 const PARTITIONS = 8;
 const CLK_TCK = 100;
 
@@ -59,7 +63,9 @@ end
   return file;
 }
 
-function startProcess(args: string[], env: Record<string, string>, readyPattern: RegExp): Promise<{ child: ChildProcess; port: number }> {
+interface Target { child: ChildProcess; port: number; adminPort: number }
+
+function startProcess(args: string[], env: Record<string, string>, readyPattern: RegExp): Promise<Target> {
   const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${args[0]} not ready in 30 s`)), 30_000);
@@ -68,20 +74,21 @@ function startProcess(args: string[], env: Record<string, string>, readyPattern:
       const match = readyPattern.exec(line);
       if (match) {
         clearTimeout(timer);
-        resolve({ child, port: Number(match[1]) });
+        resolve({ child, port: Number(match[1]), adminPort: Number(match[2] ?? 0) });
       }
     });
   });
 }
 
-function startTarget(target: string, bootstrap: string, topic: string): Promise<{ child: ChildProcess; port: number }> {
+function startTarget(target: string, bootstrap: string, topic: string): Promise<Target> {
   if (target === 'baseline') {
     return startProcess([path.join(ROOT, 'dist/bench/baseline/bridge.js'), bootstrap, topic, '0'], {}, /"port":(\d+)/);
   }
   return startProcess([path.join(ROOT, 'dist/main.js')], {
     METRICSTREAM_BROKERS: bootstrap, METRICSTREAM_KAFKA_TOPICS_METRICS: topic,
-    METRICSTREAM_PORT: '0', METRICSTREAM_ADMIN_PORT: '0', METRICSTREAM_INGEST_HOST: '127.0.0.1', 
-  }, /"ingest":"[^"]*:(\d+)"/);
+    METRICSTREAM_PORT: '0', METRICSTREAM_ADMIN_PORT: '0', METRICSTREAM_INGEST_HOST: '127.0.0.1',
+    METRICSTREAM_KAFKA_MESSAGE_MODE: target === 'metricstream-batch' ? 'ndjson-batch' : 'per-record',
+  }, /"ingest":"[^"]*:(\d+)","admin":"[^"]*:(\d+)"/);
 }
 
 function cpuTicks(pid: number): number {
@@ -103,9 +110,10 @@ function recordsInTopic(client: Producer, topic: string): Promise<number> {
 async function runScenario(kafka: MockKafka, client: Producer, dir: string, target: string, s: Scenario, n: number): Promise<Result> {
   const topic = `bench-${n}-${target}-${s.batch}-${s.connections}`;
   await kafka.command(`topic ${topic} ${PARTITIONS}`);
-  const { child, port } = await startTarget(target, kafka.bootstrap, topic);
+  const started = await startTarget(target, kafka.bootstrap, topic);
+  const { child } = started;
   try {
-    return await measure(client, dir, target, s, topic, child, port);
+    return await measure(client, dir, target, s, topic, started);
   } finally {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
@@ -114,20 +122,26 @@ async function runScenario(kafka: MockKafka, client: Producer, dir: string, targ
   }
 }
 
-async function measure(client: Producer, dir: string, target: string, s: Scenario, topic: string, child: ChildProcess, port: number): Promise<Result> {
+async function deliveredCounter(adminPort: number): Promise<number> {
+  const text = await fetch(`http://127.0.0.1:${adminPort}/metrics`).then((r) => r.text());
+  return Number(/^metricstream_records_delivered_total (\d+)/m.exec(text)?.[1] ?? NaN);
+}
+
+async function measure(client: Producer, dir: string, target: string, s: Scenario, topic: string, { child, port, adminPort }: Target): Promise<Result> {
+  const batchMode = target === 'metricstream-batch';
   const payload = body(s.batch);
   const script = wrkScript(dir, payload);
   // Warm-up, then the measured run.
   spawnSync('wrk', ['-t1', `-c${Math.min(s.connections, 16)}`, '-d2s', '-s', script, `http://127.0.0.1:${port}/metrics`]);
   await new Promise((r) => setTimeout(r, 1_000));
-  const before = await recordsInTopic(client, topic);
+  const before = batchMode ? await deliveredCounter(adminPort) : await recordsInTopic(client, topic);
   const ticks0 = cpuTicks(child.pid!);
   const t0 = Date.now();
   const wrk = spawnSync('wrk', ['-t1', `-c${s.connections}`, `-d${DURATION_S}s`, '--timeout', '30s', '-s', script, `http://127.0.0.1:${port}/metrics`], { encoding: 'utf8' });
   const seconds = (Date.now() - t0) / 1000;
   const cpu = (cpuTicks(child.pid!) - ticks0) / CLK_TCK / seconds;
   await new Promise((r) => setTimeout(r, 2_000));
-  const delivered = (await recordsInTopic(client, topic)) - before;
+  const delivered = (batchMode ? await deliveredCounter(adminPort) : await recordsInTopic(client, topic)) - before;
   const rss = peakRssMb(child.pid!);
   const line = /WRKJSON (.*)/.exec(wrk.stdout)?.[1];
   if (!line) throw new Error(`wrk said: ${wrk.stdout} ${wrk.stderr}`);
@@ -146,11 +160,12 @@ function fmt(n: number, digits = 0): string {
 }
 
 function table(results: Result[]): string {
-  const rows = ['| target | batch | conns | 2xx req/s | non-2xx | records/s into Kafka | MB/s | p50 ms | p99 ms | p99.9 ms | CPU cores | peak RSS MB | × baseline records/s |',
+  const rows = ['| target | batch | conns | 2xx req/s | non-2xx | records/s into Kafka | MB/s | p50 ms | p99 ms | p99.9 ms | CPU cores | peak RSS MB | × baseline records/s (req/s) |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|'];
   for (const r of results) {
     const base = results.find((b) => b.target === 'baseline' && b.batch === r.batch && b.connections === r.connections);
-    const ratio = base && r.target !== 'baseline' && base.recordsPerS > 0 ? `${fmt(r.recordsPerS / base.recordsPerS, 2)}×` : '';
+    const ratio = base && r.target !== 'baseline' && base.recordsPerS > 0
+      ? `${fmt(r.recordsPerS / base.recordsPerS, 2)}× (req/s ${fmt(r.requestsPerS / Math.max(base.requestsPerS, 1), 2)}×)` : '';
     rows.push(`| ${r.target} | ${r.batch} | ${r.connections} | ${fmt(r.requestsPerS)} | ${r.non2xx + r.socketErrors} | ${fmt(r.recordsPerS)} | ${fmt(r.mbPerS, 1)} | ${fmt(r.p50Ms, 1)} | ${fmt(r.p99Ms, 1)} | ${fmt(r.p999Ms, 1)} | ${fmt(r.cpuCores, 2)} | ${fmt(r.peakRssMb)} | ${ratio} |`);
   }
   return rows.join('\n');
