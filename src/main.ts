@@ -4,6 +4,7 @@ import { version as nodeVersion } from 'node:process';
 import { librdkafkaVersion } from 'node-rdkafka';
 import { ConfigError, loadConfig } from './config/load';
 import { memoryBudget } from './config/memory';
+import { maskSecrets } from './config/mask';
 import type { Config } from './config/schema';
 import { AdminServer } from './ingest/admin';
 import { IngestServer } from './ingest/server';
@@ -30,24 +31,37 @@ const KAFKA_PROBE_INTERVAL_MS = 2_000;
 /** Delivery reports reach JS only when librdkafka is polled. */
 const POLL_INTERVAL_MS = 2;
 
-function parseArgs(argv: string[]): { configPath: string | undefined } {
+const USAGE = 'usage: metricstream [--config PATH] [--check-config]';
+
+function parseArgs(argv: string[]): { configPath: string | undefined; checkOnly: boolean } {
   let configPath: string | undefined;
+  let checkOnly = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--config' && argv[i + 1] !== undefined) configPath = argv[++i];
     else if (arg.startsWith('--config=')) configPath = arg.slice('--config='.length);
-    else throw new ConfigError(`unknown argument ${arg}; usage: metricstream [--config PATH]`);
+    else if (arg === '--check-config') checkOnly = true;
+    else throw new ConfigError(`unknown argument ${arg}; ${USAGE}`);
   }
-  return { configPath };
+  return { configPath, checkOnly };
 }
 
 export function runMain(argv: string[]): void {
   let config: Config;
+  let checkOnly = false;
   try {
-    config = loadConfig(parseArgs(argv));
+    const args = parseArgs(argv);
+    checkOnly = args.checkOnly;
+    config = loadConfig(args);
   } catch (err) {
     process.stderr.write(`metricstream: ${(err as Error).message}\n`);
     process.exit(err instanceof ConfigError ? EXIT_CONFIG : 1);
+  }
+  if (checkOnly) {
+    // The effective configuration, secrets masked, and what it implies.
+    const ceiling = memoryBudget(config, Number(producerProperties(config)['queue.buffering.max.kbytes']));
+    process.stdout.write(JSON.stringify({ config: maskSecrets(config), memoryCeilingMiB: Math.round(ceiling.total / 2 ** 20) }, null, 2) + '\n');
+    process.exit(0);
   }
   const log = createLogger(config.log.level);
   start(config, log).catch((err: unknown) => {
@@ -107,7 +121,8 @@ async function start(config: Config, log: Logger): Promise<void> {
     versions: { metricstream: version, node: nodeVersion, librdkafka: librdkafkaVersion },
     ingest: `${config.ingest.host}:${ingestPort}`, admin: `${config.admin.host}:${adminPort}`,
     kafka: { bootstrap, embedded: config.kafka.brokers === '' }, poolThreads: config.pool.threads,
-    memoryCeilingMiB: Math.round(memoryBudget(config, Number(properties['queue.buffering.max.kbytes'])).total / 2 ** 20), config,
+    memoryCeilingMiB: Math.round(memoryBudget(config, Number(properties['queue.buffering.max.kbytes'])).total / 2 ** 20),
+    config: maskSecrets(config),
   }, 'metricstream ready');
   notifySystemd('READY=1', log);
 
