@@ -52,9 +52,9 @@ const pool = z.strictObject({
   /** Worker threads; default from the host's cores (see defaultPoolThreads). */
   threads: z.number().int().min(1).max(256).optional(),
   /** Requests waiting for a free worker; more get 503. */
-  maxQueue: z.number().int().min(0).default(64),
+  maxQueue: z.number().int().min(0).default(1024),
   /** Bytes of each worker's SharedArrayBuffer ring (one ring per thread). */
-  ringBytes: z.number().int().min(64 * 1024).max(1024 * MiB).default(16 * MiB),
+  ringBytes: z.number().int().min(64 * 1024).max(1024 * MiB).default(8 * MiB),
   /** V8 old-generation cap per worker: a body that parses beyond it kills that
    * worker alone (its request gets 500, the pool starts a new worker). */
   workerMaxHeapMb: z.number().int().min(16).default(128),

@@ -18,7 +18,11 @@ export function producerProperties(config: Config): ProducerProperties {
     ...(embedded ? { 'test.mock.num.brokers': 1 } : { 'bootstrap.servers': kafka.brokers }),
     acks: 'all',
     'enable.idempotence': true,
-    'linger.ms': 5,
+    // 1 ms, not librdkafka's 5: every request waits for its acknowledgement, so
+    // linger is added to each answer; with 1-record requests at 64 connections
+    // 1 ms gave 13.2k req/s against 7.5k with 5 ms (bench/, this machine), and
+    // under load batches still fill while earlier requests are in flight.
+    'linger.ms': 1,
     'compression.codec': 'lz4',
     'partitioner': 'murmur2_random',
     'message.timeout.ms': kafka.deliveryTimeoutMs,
