@@ -16,6 +16,7 @@ import { KafkaHealth } from './produce/health';
 import { KafkaProducer, producerProperties } from './produce/producer';
 import { PartitionCounts } from './produce/partition-counts';
 import { RingPump } from './produce/ring-pump';
+import { parseKafkaStats, type KafkaStatsSnapshot } from './produce/stats';
 import { createRingSet } from './ring/layout';
 import { Ledger, settleDelivery } from './settle/ledger';
 import { createLogger, type Logger } from './telemetry/log';
@@ -73,13 +74,23 @@ export function runMain(argv: string[]): void {
 
 async function start(config: Config, log: Logger): Promise<void> {
   const uws = loadNativeUws();
+  let telemetry: Telemetry | undefined;
   const ledger = new Ledger({
     maxInFlightRecords: config.kafka.maxInFlightRecords,
     requestTimeoutMs: config.ingest.requestTimeoutMs,
+    observeDelivery: (seconds) => telemetry?.delivery(seconds),
   });
   const properties = producerProperties(config);
   const producer = new KafkaProducer(properties,
     (error, opaque) => settleDelivery(ledger, opaque, error));
+  let kafkaStats: KafkaStatsSnapshot | undefined;
+  producer.onStats((json) => {
+    try {
+      kafkaStats = parseKafkaStats(json);
+    } catch (err) {
+      log.warn({ err }, 'unreadable librdkafka statistics');
+    }
+  });
   const metadata = await producer.connect(CONNECT_TIMEOUT_MS);
   producer.startPolling(POLL_INTERVAL_MS);
   const bootstrap = metadata.brokers.map((b) => `${b.host}:${b.port}`).join(',');
@@ -102,7 +113,7 @@ async function start(config: Config, log: Logger): Promise<void> {
   const pool = new DecodePool(config, ringSet, partitionCounts.shared);
   const pump = new RingPump(ringSet.rings, ledger, producer, config.kafka.topics, log);
   let ingest: IngestServer | undefined;
-  const telemetry = new Telemetry({
+  telemetry = new Telemetry({
     counters: () => ({ ...ledger.counters, skipped: pump.skippedRecords }),
     inFlightRecords: () => ledger.inFlightRecords,
     openRequests: () => ledger.openRequests,
@@ -113,6 +124,7 @@ async function start(config: Config, log: Logger): Promise<void> {
     poolUtilization: () => pool.utilization,
     kafkaReachable: () => health.reachable,
     draining: () => state.draining,
+    kafkaStats: () => kafkaStats,
   });
   ingest = new IngestServer(uws, { config, ledger, pool, pump, telemetry, log, state });
   const admin = new AdminServer(uws, telemetry, () => notReadyReasons(config, state, ledger, pool));

@@ -28,6 +28,12 @@ export function envNameOf(path: string): string {
 
 type Tree = { [key: string]: unknown };
 
+/** Keys whose environment value is always taken as text. */
+const STRING_KEYS = new Set([
+  'kafka.brokers', 'kafka.topics.metrics', 'kafka.topics.logs', 'kafka.logKeyField', 'ingest.host', 'admin.host',
+  'ingest.auth.tokensFile', 'ingest.tls.certFile', 'ingest.tls.keyFile',
+]);
+
 function leafPaths(tree: Tree, prefix = ''): string[] {
   return Object.entries(tree).flatMap(([key, value]) => {
     const path = prefix + key;
@@ -47,9 +53,11 @@ function setPath(tree: Tree, path: string, value: unknown): void {
   node[keys[keys.length - 1]!] = value;
 }
 
-/** Environment values are strings; numbers and booleans are read as JSON. */
+/** Environment values are strings; numbers and booleans are read as JSON,
+ * token lists also as comma-separated text. */
 function envValue(raw: string, path: string): unknown {
-  if (path === 'kafka.brokers' || path.startsWith('kafka.topics') || path === 'ingest.host' || path === 'admin.host') return raw;
+  if (path === 'ingest.auth.tokens' && !raw.trimStart().startsWith('[')) return raw.split(',').map((t) => t.trim()).filter((t) => t !== '');
+  if (STRING_KEYS.has(path)) return raw;
   try {
     return JSON.parse(raw);
   } catch {
@@ -110,8 +118,27 @@ export function loadConfig({ configPath, env = process.env }: LoadOptions = {}):
   const result = configSchema.safeParse(tree);
   if (!result.success) throw new ConfigError(`invalid configuration: ${describe(result.error)}`);
   const parsed = result.data;
-  const config = { ...parsed, pool: { ...parsed.pool, threads: parsed.pool.threads ?? defaultPoolThreads() } };
+  const tokens = [...parsed.ingest.auth.tokens, ...readTokens(parsed.ingest.auth.tokensFile)];
+  const config = {
+    ...parsed,
+    ingest: { ...parsed.ingest, auth: { ...parsed.ingest.auth, tokens } },
+    pool: { ...parsed.pool, threads: parsed.pool.threads ?? defaultPoolThreads() },
+  };
   return deepFreeze(config);
+}
+
+function readTokens(path: string): string[] {
+  if (path === '') return [];
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`ingest.auth.tokensFile: cannot read ${path}: ${(err as Error).message}`);
+  }
+  const tokens = text.split('\n').map((t) => t.trim()).filter((t) => t !== '' && !t.startsWith('#'));
+  const short = tokens.findIndex((t) => t.length < 16);
+  if (short >= 0) throw new ConfigError(`ingest.auth.tokensFile: token ${short + 1} of ${path} is shorter than 16 characters`);
+  return tokens;
 }
 
 function deepFreeze<T>(value: T): T {

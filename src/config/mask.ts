@@ -7,5 +7,6 @@ const SECRET_PROPERTY = /password|secret|sasl\.oauthbearer\.config|ssl\.key\.pem
 export function maskSecrets(config: Config): Config {
   const producer = Object.fromEntries(Object.entries(config.kafka.producer)
     .map(([name, value]) => [name, SECRET_PROPERTY.test(name) ? '***' : value]));
-  return { ...config, kafka: { ...config.kafka, producer } };
+  const auth = { ...config.ingest.auth, tokens: config.ingest.auth.tokens.map(() => '***') };
+  return { ...config, ingest: { ...config.ingest, auth }, kafka: { ...config.kafka, producer } };
 }

@@ -15,9 +15,24 @@ export function defaultPoolThreads(): number {
   return Math.max(1, Math.min(16, availableParallelism()));
 }
 
+const auth = z.strictObject({
+  /** Bearer tokens accepted on the ingest listener; empty (with no file) = no auth. */
+  tokens: z.array(z.string().min(16, 'tokens must be at least 16 characters')).default([]),
+  /** File with one token per line (read at start), added to `tokens`. */
+  tokensFile: z.string().default(''),
+});
+
+const tls = z.strictObject({
+  /** PEM certificate chain and key; both set = HTTPS on the ingest listener. */
+  certFile: z.string().default(''),
+  keyFile: z.string().default(''),
+});
+
 const ingest = z.strictObject({
   host: z.string().min(1).default('0.0.0.0'),
   port: port.default(8090),
+  auth: auth.default(auth.parse({})),
+  tls: tls.default(tls.parse({})),
   /** Bodies over this are refused with 413, from Content-Length before reading. */
   maxBodyBytes: positiveInt.default(4 * MiB),
   /** Cap on a body after gzip/deflate: a compression bomb stops here with 413. */
@@ -93,6 +108,11 @@ const log = z.strictObject({
   level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
+const telemetry = z.strictObject({
+  /** librdkafka statistics.interval.ms feeding the metricstream_kafka_* gauges; 0 = off. */
+  kafkaStatsIntervalMs: z.number().int().min(0).default(5_000),
+});
+
 export const configSchema = z.strictObject({
   ingest: ingest.default(ingest.parse({})),
   admin: admin.default(admin.parse({})),
@@ -101,7 +121,11 @@ export const configSchema = z.strictObject({
   kafka: kafka.default(kafka.parse({})),
   drain: drain.default(drain.parse({})),
   log: log.default(log.parse({})),
+  telemetry: telemetry.default(telemetry.parse({})),
 }).superRefine((c, ctx) => {
+  if ((c.ingest.tls.certFile === '') !== (c.ingest.tls.keyFile === '')) {
+    ctx.addIssue({ code: 'custom', path: ['ingest', 'tls'], message: 'set both certFile and keyFile, or neither' });
+  }
   if (c.ingest.requestTimeoutMs <= c.kafka.deliveryTimeoutMs) {
     ctx.addIssue({
       code: 'custom',

@@ -7,6 +7,7 @@ import type { DecodePool } from '../pool/pool';
 import type { RingPump } from '../produce/ring-pump';
 import type { Answer, Ledger } from '../settle/ledger';
 import type { Telemetry } from '../telemetry/metrics';
+import { BearerAuth } from './auth';
 import { readBody } from './body';
 import { Exchange } from './exchange';
 import { CONTENT_ENCODINGS, INGEST_ROUTES, contentTypeProblem } from './routes';
@@ -29,6 +30,7 @@ export class IngestServer {
   readonly #app: TemplatedApp;
   readonly #deps: IngestDeps;
   readonly #bootId = randomBytes(4).toString('hex');
+  readonly #auth: BearerAuth;
   #requestCounter = 0;
   #active = 0;
   #bufferedBytes = 0;
@@ -37,7 +39,10 @@ export class IngestServer {
   constructor(uws: typeof UWS, deps: IngestDeps) {
     this.#uws = uws;
     this.#deps = deps;
-    this.#app = uws.App().any('/*', (res, req) => this.#handle(res, req));
+    this.#auth = new BearerAuth(deps.config.ingest.auth.tokens);
+    const { certFile, keyFile } = deps.config.ingest.tls;
+    const app = certFile === '' ? uws.App() : uws.SSLApp({ cert_file_name: certFile, key_file_name: keyFile });
+    this.#app = app.any('/*', (res, req) => this.#handle(res, req));
   }
 
   /** Requests received and not yet answered. */
@@ -82,6 +87,9 @@ export class IngestServer {
     const chunked = req.getHeader('transfer-encoding').toLowerCase().includes('chunked');
     // Every refusal below leaves the body unread, so the connection closes after the answer.
     exchange.closeAfter = true;
+    if (this.#auth.enabled && !this.#auth.allows(req.getHeader('authorization'))) {
+      return exchange.error(401, { error: 'unauthorized', message: 'send Authorization: Bearer <token>' }, UNAUTHORIZED_HEADERS);
+    }
     if (typeProblem !== null) return exchange.error(415, { error: 'unsupported_content_type', message: typeProblem });
     if (!CONTENT_ENCODINGS.has(contentEncoding)) {
       return exchange.error(415, { error: 'unsupported_content_encoding', message: `Content-Encoding ${contentEncoding} is not supported; send gzip, deflate or identity` });
@@ -149,6 +157,8 @@ export class IngestServer {
     return null;
   }
 }
+
+const UNAUTHORIZED_HEADERS = { 'www-authenticate': 'Bearer realm="metricstream"' };
 
 /** A client's own X-Request-Id is kept, so the records of a retried request
  * carry the same metricstream-id headers and a consumer can drop the repeat. */

@@ -31,6 +31,7 @@ export function producerProperties(config: Config): ProducerProperties {
     'queue.buffering.max.kbytes': 65_536,
     'queue.buffering.max.messages': Math.max(kafka.maxInFlightRecords * 2, 100_000),
     'socket.keepalive.enable': true,
+    'statistics.interval.ms': config.telemetry.kafkaStatsIntervalMs,
     ...kafka.producer,
   };
 }
@@ -67,6 +68,11 @@ export class KafkaProducer {
 
   onError(handler: (error: LibrdKafkaError) => void): void {
     this.#producer.on('event.error', handler);
+  }
+
+  /** librdkafka's statistics JSON, every statistics.interval.ms. */
+  onStats(handler: (json: string) => void): void {
+    this.#producer.on('event.stats', (event: { message: string }) => handler(event.message));
   }
 
   /** Connects and fetches metadata; rejects after timeoutMs. */

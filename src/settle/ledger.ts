@@ -29,6 +29,8 @@ export class RequestEntry {
   /** Data records in those messages: the client's "accepted". */
   records = 0;
   admitted = false;
+  /** performance.now() when its messages were admitted. */
+  admittedAtMs = 0;
   produced = 0;
   settled = 0;
   failed = 0;
@@ -61,6 +63,8 @@ export function settleDelivery(ledger: Ledger, opaque: unknown, error: { readonl
 export interface LedgerOptions {
   readonly maxInFlightRecords: number;
   readonly requestTimeoutMs: number;
+  /** Seconds from admission to the last acknowledgement of a delivered request. */
+  readonly observeDelivery?: (seconds: number) => void;
 }
 
 export interface LedgerCounters {
@@ -126,6 +130,7 @@ export class Ledger {
     entry.messages = messages;
     entry.records = records;
     entry.admitted = true;
+    entry.admittedAtMs = performance.now();
     this.#inFlightRecords += messages;
     this.counters.accepted += records;
     return true;
@@ -170,6 +175,7 @@ export class Ledger {
         message: `${entry.failed} of ${entry.messages} Kafka messages were not acknowledged: ${entry.failureReason}`,
       });
     } else {
+      this.#options.observeDelivery?.((performance.now() - entry.admittedAtMs) / 1000);
       this.#answer(entry, { status: 200, accepted: entry.records });
     }
     this.#forget(entry);

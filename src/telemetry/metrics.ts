@@ -2,6 +2,7 @@
 // (Ledger.counters, RingPump.skippedRecords); gauges and counters read them at
 // scrape time, so nothing on the hot path touches prom-client per record.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { KafkaStatsSnapshot } from '../produce/stats';
 
 export interface TelemetrySources {
   counters(): { accepted: number; delivered: number; failed: number; skipped: number };
@@ -14,6 +15,7 @@ export interface TelemetrySources {
   poolUtilization(): number;
   kafkaReachable(): boolean;
   draining(): boolean;
+  kafkaStats(): KafkaStatsSnapshot | undefined;
 }
 
 /** A counter whose value is a running total kept elsewhere. */
@@ -37,6 +39,7 @@ export class Telemetry {
   readonly registry = new Registry();
   readonly #requests: Counter<'route' | 'status'>;
   readonly #duration: Histogram<'route'>;
+  readonly #delivery: Histogram;
 
   constructor(sources: TelemetrySources) {
     const r = this.registry;
@@ -63,6 +66,27 @@ export class Telemetry {
     gauge(r, 'metricstream_pool_utilization_ratio', 'Fraction of time decode workers were busy', sources.poolUtilization);
     gauge(r, 'metricstream_kafka_reachable', '1 when Kafka metadata could be fetched', () => (sources.kafkaReachable() ? 1 : 0));
     gauge(r, 'metricstream_draining', '1 while shutting down', () => (sources.draining() ? 1 : 0));
+    this.#delivery = new Histogram({
+      name: 'metricstream_delivery_duration_seconds', help: 'From a request\'s records entering librdkafka to Kafka acknowledging the last of them',
+      registers: [r], buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    });
+    const stat = (read: (s: KafkaStatsSnapshot) => number) => () => { const s = sources.kafkaStats(); return s === undefined ? 0 : read(s); };
+    gauge(r, 'metricstream_kafka_producer_queue_messages', 'Messages in librdkafka\'s queue (librdkafka statistics msg_cnt)', stat((s) => s.queueMessages));
+    gauge(r, 'metricstream_kafka_producer_queue_bytes', 'Bytes in librdkafka\'s queue (librdkafka statistics msg_size)', stat((s) => s.queueBytes));
+    gauge(r, 'metricstream_kafka_brokers_up', 'Brokers librdkafka is connected to', stat((s) => s.brokersUp));
+    gauge(r, 'metricstream_kafka_brokers_known', 'Brokers in the cluster metadata', stat((s) => s.brokersKnown));
+    new Gauge({
+      name: 'metricstream_kafka_broker_rtt_seconds', help: 'Average request round trip per broker (librdkafka statistics)',
+      labelNames: ['broker'], registers: [r],
+      collect() {
+        this.reset();
+        for (const [broker, seconds] of Object.entries(sources.kafkaStats()?.rttSeconds ?? {})) this.set({ broker }, seconds);
+      },
+    });
+  }
+
+  delivery(seconds: number): void {
+    this.#delivery.observe(seconds);
   }
 
   request(route: string, status: number, seconds: number): void {
