@@ -19,7 +19,7 @@ import { RingPump } from './produce/ring-pump';
 import { parseKafkaStats, type KafkaStatsSnapshot } from './produce/stats';
 import { createRingSet } from './ring/layout';
 import { Ledger, settleDelivery } from './settle/ledger';
-import { createLogger, type Logger } from './telemetry/log';
+import { createLogger, rateLimited, type Logger } from './telemetry/log';
 import { Telemetry } from './telemetry/metrics';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -99,9 +99,10 @@ async function start(config: Config, log: Logger): Promise<void> {
   }
 
   const health = new KafkaHealth(producer, log, KAFKA_PROBE_INTERVAL_MS);
+  const logKafkaError = rateLimited(log, 'warn', 10_000);
   producer.onError((err) => {
     if (err.code === -187 /* ERR__ALL_BROKERS_DOWN */) health.markUnreachable(err);
-    else log.warn({ err, kafkaCode: err.code }, 'librdkafka error');
+    else logKafkaError({ err, kafkaCode: err.code }, 'librdkafka error');
   });
   health.start();
   const state = { draining: false, get kafkaReachable(): boolean { return health.reachable; } };

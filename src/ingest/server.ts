@@ -6,6 +6,7 @@ import type { Config } from '../config/schema';
 import type { DecodePool } from '../pool/pool';
 import type { RingPump } from '../produce/ring-pump';
 import type { Answer, Ledger } from '../settle/ledger';
+import { rateLimited } from '../telemetry/log';
 import type { Telemetry } from '../telemetry/metrics';
 import { BearerAuth } from './auth';
 import { readBody } from './body';
@@ -35,11 +36,13 @@ export class IngestServer {
   #active = 0;
   #bufferedBytes = 0;
   #listenSocket: us_listen_socket | null = null;
+  readonly #logWorkerFailure: (context: object, message: string) => void;
 
   constructor(uws: typeof UWS, deps: IngestDeps) {
     this.#uws = uws;
     this.#deps = deps;
     this.#auth = new BearerAuth(deps.config.ingest.auth.tokens);
+    this.#logWorkerFailure = rateLimited(deps.log, 'error', LOG_REPEAT_INTERVAL_MS);
     const { certFile, keyFile } = deps.config.ingest.tls;
     const app = certFile === '' ? uws.App() : uws.SSLApp({ cert_file_name: certFile, key_file_name: keyFile });
     this.#app = app.any('/*', (res, req) => this.#handle(res, req));
@@ -140,7 +143,7 @@ export class IngestServer {
             ledger.decoded(entry, result.messages, result.records);
           }
         }, (err: unknown) => {
-          this.#deps.log.error({ err, route, requestId: exchange.requestId }, 'decode worker failed; request answered 500');
+          this.#logWorkerFailure({ err, route, requestId: exchange.requestId }, 'decode worker failed; request answered 500');
           ledger.reject(entry, { status: 500, code: 'worker_failed', message: 'the decoding worker failed; retry', retriable: true });
         })
         .finally(() => this.#deps.pump.schedule());
@@ -158,6 +161,7 @@ export class IngestServer {
   }
 }
 
+const LOG_REPEAT_INTERVAL_MS = 10_000;
 const UNAUTHORIZED_HEADERS = { 'www-authenticate': 'Bearer realm="metricstream"' };
 
 /** A client's own X-Request-Id is kept, so the records of a retried request

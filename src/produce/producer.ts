@@ -31,6 +31,9 @@ export function producerProperties(config: Config): ProducerProperties {
     'queue.buffering.max.kbytes': 65_536,
     'queue.buffering.max.messages': Math.max(kafka.maxInFlightRecords * 2, 100_000),
     'socket.keepalive.enable': true,
+    // Back within a second of a broker's return (librdkafka's default backoff
+    // grows to 10 s, during which requests for its partitions wait).
+    'reconnect.backoff.max.ms': 1_000,
     'statistics.interval.ms': config.telemetry.kafkaStatsIntervalMs,
     ...kafka.producer,
   };

@@ -1,6 +1,7 @@
 // Drains the workers' rings into librdkafka, on the main thread, in slices so
 // delivery reports and HTTP I/O get their turn between them.
 import type { Logger } from 'pino';
+import { rateLimited } from '../telemetry/log';
 import { PARTITION_BY_KEY, Topic } from '../ring/layout';
 import { RingReader } from '../ring/reader';
 import { BatchMessage, State, type Ledger, type RequestEntry } from '../settle/ledger';
@@ -16,7 +17,7 @@ export class RingPump {
   readonly #ledger: Ledger;
   readonly #producer: KafkaProducer;
   readonly #topics: Record<Topic, string>;
-  readonly #log: Logger;
+  readonly #logRefusal: (context: object, message: string) => void;
   #scheduled = false;
   #next = 0;
   /** Records read from rings whose request had already been answered. */
@@ -28,7 +29,7 @@ export class RingPump {
     this.#ledger = ledger;
     this.#producer = producer;
     this.#topics = { [Topic.Metrics]: topics.metrics, [Topic.Logs]: topics.logs };
-    this.#log = log;
+    this.#logRefusal = rateLimited(log, 'warn', 10_000);
   }
 
   /** Bytes published by workers and not yet produced, over all rings. */
@@ -99,7 +100,7 @@ export class RingPump {
     } catch (err) {
       const failure = classifyProduceError(err);
       const message = `record ${reader.index}: ${(err as Error).message}`;
-      if (failure.status >= 500) this.#log.warn({ err, requestId: entry.requestId, code: failure.code }, 'produce refused');
+      if (failure.status >= 500) this.#logRefusal({ err, requestId: entry.requestId, code: failure.code, topic: this.#topics[reader.topic] }, 'produce refused; request answered with an error');
       this.#ledger.fail(entry, failure, message);
       this.#ledger.skipped(entry);
     }

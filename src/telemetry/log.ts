@@ -6,3 +6,23 @@ export type { Logger };
 export function createLogger(level: string): Logger {
   return pino({ level, base: { service: 'metricstream' }, timestamp: pino.stdTimeFunctions.isoTime });
 }
+
+/**
+ * A log call that writes at most once per `intervalMs`; the next line that
+ * gets through says how many were suppressed. For errors that can repeat per
+ * request (a failing worker, a refusing broker) without flooding journald.
+ */
+export function rateLimited(log: Logger, level: 'warn' | 'error', intervalMs: number): (context: object, message: string) => void {
+  let last = -Infinity;
+  let suppressed = 0;
+  return (context, message) => {
+    const now = Date.now();
+    if (now - last < intervalMs) {
+      suppressed++;
+      return;
+    }
+    last = now;
+    log[level]({ ...context, suppressedSinceLast: suppressed }, message);
+    suppressed = 0;
+  };
+}

@@ -71,6 +71,7 @@ describe('Kafka trouble', () => {
 
       for (const id of BROKERS) await kafka.command(`up ${id}`);
       await until('readyz to recover', async () => (await fetch(`${daemon.adminUrl}/readyz`)).status === 200, 30_000);
+      await until('a request to succeed again', async () => (await post(`${daemon.ingestUrl}/metrics`, metricBatch(10, 'probe').body)).status === 200, 30_000);
       const load = await runLoad({ url: `${daemon.ingestUrl}/metrics`, clients: 4, metricsPerRequest: 100, maxRequestsPerClient: 10 });
       assert.deepEqual([...load.statuses], [['200', 40]]);
       const { expected, missing, duplicates } = audit(load.acknowledged, await reader.waitFor(4_000 + 10));
