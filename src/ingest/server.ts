@@ -8,6 +8,7 @@ import type { RingPump } from '../produce/ring-pump';
 import type { Answer, Ledger } from '../settle/ledger';
 import { rateLimited } from '../telemetry/log';
 import type { Telemetry } from '../telemetry/metrics';
+import type { Route } from '../pool/protocol';
 import { BearerAuth } from './auth';
 import { readBody } from './body';
 import { Exchange } from './exchange';
@@ -68,9 +69,8 @@ export class IngestServer {
   }
 
   #handle(res: HttpResponse, req: HttpRequest): void {
-    const { config, state, ledger, pool } = this.#deps;
     const exchange = new Exchange(res);
-    exchange.retryAfterSeconds = config.ingest.retryAfterSeconds;
+    exchange.retryAfterSeconds = this.#deps.config.ingest.retryAfterSeconds;
     const path = req.getUrl();
     const route = INGEST_ROUTES.get(path);
     if (route === undefined) {
@@ -79,45 +79,65 @@ export class IngestServer {
     }
     const startedAt = process.hrtime.bigint();
     exchange.onAnswered = (status) => this.#deps.telemetry.request(route, status, Number(process.hrtime.bigint() - startedAt) / 1e9);
+    // Every refusal here leaves the body unread, so the connection closes after the answer.
+    exchange.closeAfter = true;
+    const admitted = this.#admit(req, exchange);
+    if (admitted === null) return;
+    exchange.closeAfter = false;
+    this.#receive(exchange, route, admitted, Buffer.from(res.getRemoteAddressAsText()).toString());
+  }
+
+  /** Checks what the request line and headers say, before any body byte is
+   * read; answers a refusal itself and returns null. Must run inside the uWS
+   * handler (req is invalid after it returns). */
+  #admit(req: HttpRequest, exchange: Exchange): AdmittedHeaders | null {
+    const { config, state } = this.#deps;
     if (req.getMethod() !== 'post') {
-      exchange.closeAfter = true;
-      return exchange.error(405, { error: 'method_not_allowed', message: `${req.getMethod().toUpperCase()} ${path}: use POST` }, { allow: 'POST' });
+      exchange.error(405, { error: 'method_not_allowed', message: `${req.getMethod().toUpperCase()} ${req.getUrl()}: use POST` }, { allow: 'POST' });
+      return null;
+    }
+    if (this.#auth.enabled && !this.#auth.allows(req.getHeader('authorization'))) {
+      exchange.error(401, { error: 'unauthorized', message: 'send Authorization: Bearer <token>' }, UNAUTHORIZED_HEADERS);
+      return null;
     }
     const contentType = req.getHeader('content-type');
-    const typeProblem = contentTypeProblem(contentType);
     const contentEncoding = req.getHeader('content-encoding').trim().toLowerCase();
-    const lengthHeader = req.getHeader('content-length');
-    const chunked = req.getHeader('transfer-encoding').toLowerCase().includes('chunked');
-    // Every refusal below leaves the body unread, so the connection closes after the answer.
-    exchange.closeAfter = true;
-    if (this.#auth.enabled && !this.#auth.allows(req.getHeader('authorization'))) {
-      return exchange.error(401, { error: 'unauthorized', message: 'send Authorization: Bearer <token>' }, UNAUTHORIZED_HEADERS);
-    }
-    if (typeProblem !== null) return exchange.error(415, { error: 'unsupported_content_type', message: typeProblem });
+    const typeProblem = contentTypeProblem(contentType);
+    const refuse = (status: number, error: string, message: string): null => {
+      exchange.error(status, { error, message });
+      return null;
+    };
+    if (typeProblem !== null) return refuse(415, 'unsupported_content_type', typeProblem);
     if (!CONTENT_ENCODINGS.has(contentEncoding)) {
-      return exchange.error(415, { error: 'unsupported_content_encoding', message: `Content-Encoding ${contentEncoding} is not supported; send gzip, deflate or identity` });
+      return refuse(415, 'unsupported_content_encoding', `Content-Encoding ${contentEncoding} is not supported; send gzip, deflate or identity`);
     }
-    if (state.draining) return exchange.error(503, { error: 'draining', message: 'shutting down; retry on another instance' });
-    if (!state.kafkaReachable) return exchange.error(503, { error: 'kafka_unavailable', message: 'Kafka cannot be reached' });
+    if (state.draining) return refuse(503, 'draining', 'shutting down; retry on another instance');
+    if (!state.kafkaReachable) return refuse(503, 'kafka_unavailable', 'Kafka cannot be reached');
+    const lengthHeader = req.getHeader('content-length');
     let declared: number | null = null;
     if (lengthHeader !== '') {
-      declared = /^\d{1,15}$/.test(lengthHeader) ? Number(lengthHeader) : NaN;
-      if (Number.isNaN(declared)) return exchange.error(400, { error: 'bad_content_length', message: 'Content-Length is not a number' });
+      if (!/^\d{1,15}$/.test(lengthHeader)) return refuse(400, 'bad_content_length', 'Content-Length is not a number');
+      declared = Number(lengthHeader);
       if (declared > config.ingest.maxBodyBytes) {
-        return exchange.error(413, { error: 'body_too_large', message: `Content-Length ${declared} exceeds the limit of ${config.ingest.maxBodyBytes} bytes` });
+        return refuse(413, 'body_too_large', `Content-Length ${declared} exceeds the limit of ${config.ingest.maxBodyBytes} bytes`);
       }
-      if (declared === 0) return exchange.error(400, { error: 'empty_body', message: 'request body is empty' });
-    } else if (!chunked) {
-      return exchange.error(411, { error: 'length_required', message: 'send Content-Length or a chunked body' });
+      if (declared === 0) return refuse(400, 'empty_body', 'request body is empty');
+    } else if (!req.getHeader('transfer-encoding').toLowerCase().includes('chunked')) {
+      return refuse(411, 'length_required', 'send Content-Length or a chunked body');
     }
-    const reserve = declared ?? config.ingest.maxBodyBytes;
-    const overload = this.#overload(reserve);
-    if (overload !== null) return exchange.error(503, { error: 'overloaded', message: overload });
-    exchange.closeAfter = false;
+    const overload = this.#overload(declared ?? config.ingest.maxBodyBytes);
+    if (overload !== null) return refuse(503, 'overloaded', overload);
+    const requestId = clientRequestId(req.getHeader('x-request-id')) ?? `${this.#bootId}-${(++this.#requestCounter).toString(36)}`;
+    return { contentType, contentEncoding, declared, requestId };
+  }
 
+  /** Reads the body, hands it to the pool, and answers through the ledger. */
+  #receive(exchange: Exchange, route: Route, headers: AdmittedHeaders, client: string): void {
+    const { config, ledger, pool } = this.#deps;
+    const reserve = headers.declared ?? config.ingest.maxBodyBytes;
     this.#active++;
     this.#bufferedBytes += reserve;
-    const countAnswer = exchange.onAnswered;
+    const countAnswer = exchange.onAnswered!;
     exchange.onAnswered = (status) => {
       // While draining, keep-alive connections are closed after their answer.
       if (this.#deps.state.draining) exchange.closeAfter = true;
@@ -125,23 +145,20 @@ export class IngestServer {
       this.#bufferedBytes -= reserve;
       countAnswer(status);
     };
-    exchange.requestId = clientRequestId(req.getHeader('x-request-id')) ?? `${this.#bootId}-${(++this.#requestCounter).toString(36)}`;
-    const client = Buffer.from(res.getRemoteAddressAsText()).toString();
+    exchange.requestId = headers.requestId;
     const receivedAtMs = Date.now();
 
-    readBody(exchange, declared, config.ingest, (outcome) => {
+    readBody(exchange, headers.declared, config.ingest, (outcome) => {
       if (!outcome.ok) {
         exchange.closeAfter = true;
         return exchange.error(outcome.status, { error: outcome.code, message: outcome.message });
       }
       const entry = ledger.open(exchange.requestId, (answer) => respond(exchange, answer));
+      const { contentType, contentEncoding } = headers;
       pool.decode({ seq: entry.seq, route, body: outcome.body, contentType, contentEncoding, receivedAtMs, client })
         .then((result) => {
-          if (!result.ok) {
-            ledger.reject(entry, { ...result, retriable: result.status === 503 });
-          } else {
-            ledger.decoded(entry, result.messages, result.records);
-          }
+          if (result.ok) ledger.decoded(entry, result.messages, result.records);
+          else ledger.reject(entry, { status: result.status, code: result.code, message: result.message, record: result.record, retriable: result.status === 503 });
         }, (err: unknown) => {
           this.#logWorkerFailure({ err, route, requestId: exchange.requestId }, 'decode worker failed; request answered 500');
           ledger.reject(entry, { status: 500, code: 'worker_failed', message: 'the decoding worker failed; retry', retriable: true });
@@ -159,6 +176,14 @@ export class IngestServer {
     if (!pool.hasRoom()) return 'decode queue full';
     return null;
   }
+}
+
+interface AdmittedHeaders {
+  readonly contentType: string;
+  readonly contentEncoding: string;
+  /** Content-Length, or null for a chunked body. */
+  readonly declared: number | null;
+  readonly requestId: string;
 }
 
 const LOG_REPEAT_INTERVAL_MS = 10_000;
