@@ -46,10 +46,6 @@ export class DecodePool {
     });
   }
 
-  get threads(): number {
-    return this.#pool.threads.length;
-  }
-
   get queueSize(): number {
     return this.#pool.queueSize;
   }

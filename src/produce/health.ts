@@ -12,7 +12,6 @@ export class KafkaHealth {
   reachable = true;
   /** Runs after each successful probe (e.g. to refresh partition counts). */
   onProbe: (() => void) | undefined;
-  lastSuccessMs = Date.now();
 
   constructor(producer: KafkaProducer, log: Logger, intervalMs: number) {
     this.#producer = producer;
@@ -34,7 +33,6 @@ export class KafkaHealth {
     this.#probing = true;
     try {
       await this.#producer.metadata(this.#intervalMs);
-      this.lastSuccessMs = Date.now();
       this.#set(true, undefined);
       this.onProbe?.();
     } catch (err) {
