@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { TopicReader } from '../support/consumer';
-import { Daemon } from '../support/daemon';
+import { Daemon, metricBatch, post } from '../support/daemon';
 import { audit, runLoad } from '../support/load';
 import { MockKafka } from '../support/mock-kafka';
 
@@ -56,6 +56,34 @@ describe('shutdown under load', () => {
       }
     });
   }
+
+  it('at the drain deadline, requests still waiting for Kafka get 503 and the exit code is 1 with the count logged', async () => {
+    const brokers = await MockKafka.start({ topics: { stuck: 4 } });
+    const daemon = await Daemon.start({
+      METRICSTREAM_BROKERS: brokers.bootstrap, METRICSTREAM_KAFKA_TOPICS_METRICS: 'stuck', METRICSTREAM_DRAIN_TIMEOUT_MS: '1500',
+    });
+    try {
+      for (const id of [1, 2, 3]) await brokers.command(`down ${id}`);
+      const pending = post(`${daemon.ingestUrl}/metrics`, metricBatch(10, 'stuck').body);
+      // The request is in flight (admitted, waiting for Kafka) once the gauge shows it.
+      for (let i = 0; i < 100; i++) {
+        const text = await fetch(`${daemon.adminUrl}/metrics`).then((r) => r.text());
+        if (/^metricstream_records_in_flight 10$/m.test(text)) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      daemon.child.kill('SIGTERM');
+      const reply = await pending;
+      assert.equal(reply.status, 503);
+      assert.equal(reply.body['error'], 'draining');
+      const exit = await daemon.exited;
+      assert.equal(exit.code, 1);
+      const deadline = daemon.logs.find((l) => /drain deadline passed/.test(l.msg));
+      assert.equal(deadline?.['recordsUndelivered'], 10);
+    } finally {
+      if (daemon.child.exitCode === null) await daemon.stop('SIGKILL');
+      await brokers.stop();
+    }
+  });
 
   it('while draining, readiness is false and new requests are refused; a second signal exits at once', async () => {
     const daemon = await Daemon.start({ METRICSTREAM_BROKERS: kafka.bootstrap, METRICSTREAM_KAFKA_TOPICS_METRICS: 'term', METRICSTREAM_INGEST_BODY_READ_TIMEOUT_MS: '20000' });
