@@ -31,6 +31,17 @@ interface Result {
   requestsPerS: number; non2xx: number; socketErrors: number;
   recordsPerS: number; mbPerS: number; p50Ms: number; p99Ms: number; p999Ms: number;
   cpuCores: number; peakRssMb: number;
+  /** A second run paced to half the first run's request rate. */
+  half?: { requestsPerS: number; p50Ms: number; p99Ms: number };
+}
+
+interface WrkSummary { requests: number; duration_us: number; non2xx: number; socket_errors: number; p50: number; p99: number; p999: number }
+
+function runWrk(script: string, connections: number, seconds: number, port: number): WrkSummary {
+  const wrk = spawnSync('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--timeout', '30s', '-s', script, `http://127.0.0.1:${port}/metrics`], { encoding: 'utf8' });
+  const line = /WRKJSON (.*)/.exec(wrk.stdout)?.[1];
+  if (!line) throw new Error(`wrk said: ${wrk.stdout} ${wrk.stderr}`);
+  return JSON.parse(line) as WrkSummary;
 }
 
 function ensureWrk(): void {
@@ -48,10 +59,15 @@ function body(batch: number): string {
   return JSON.stringify({ batch_timestamp: 1_762_045_907_341, metrics });
 }
 
-function wrkScript(dir: string, payload: string): string {
-  const file = path.join(dir, `post-${payload.length}.lua`);
+/** delayMs > 0 paces each connection: wrk waits a random 0..2×delayMs before
+ * each request (random, so connections do not fall into step and arrive in
+ * bursts; a closed-loop approximation of a fixed rate, the achieved rate is
+ * measured). */
+function wrkScript(dir: string, payload: string, delayMs = 0): string {
+  const file = path.join(dir, `post-${payload.length}-${delayMs}.lua`);
   writeFileSync(file, `wrk.method = "POST"
-wrk.body = ${JSON.stringify(payload)}
+${delayMs > 0 ? `delay = function() return math.random(0, ${2 * delayMs}) end
+` : ''}wrk.body = ${JSON.stringify(payload)}
 wrk.headers["Content-Type"] = "application/json"
 done = function(summary, latency, requests)
   io.write(string.format('WRKJSON {"requests":%d,"duration_us":%d,"non2xx":%d,"socket_errors":%d,"p50":%d,"p99":%d,"p999":%d}\\n',
@@ -137,19 +153,21 @@ async function measure(client: Producer, dir: string, target: string, s: Scenari
   const before = batchMode ? await deliveredCounter(adminPort) : await recordsInTopic(client, topic);
   const ticks0 = cpuTicks(child.pid!);
   const t0 = Date.now();
-  const wrk = spawnSync('wrk', ['-t1', `-c${s.connections}`, `-d${DURATION_S}s`, '--timeout', '30s', '-s', script, `http://127.0.0.1:${port}/metrics`], { encoding: 'utf8' });
+  const w = runWrk(script, s.connections, DURATION_S, port);
   const seconds = (Date.now() - t0) / 1000;
   const cpu = (cpuTicks(child.pid!) - ticks0) / CLK_TCK / seconds;
   await new Promise((r) => setTimeout(r, 2_000));
   const delivered = (batchMode ? await deliveredCounter(adminPort) : await recordsInTopic(client, topic)) - before;
   const rss = peakRssMb(child.pid!);
-  const line = /WRKJSON (.*)/.exec(wrk.stdout)?.[1];
-  if (!line) throw new Error(`wrk said: ${wrk.stdout} ${wrk.stderr}`);
-  const w = JSON.parse(line) as { requests: number; duration_us: number; non2xx: number; socket_errors: number; p50: number; p99: number; p999: number };
   const wrkSeconds = w.duration_us / 1e6;
+  const requestsPerS = (w.requests - w.non2xx) / wrkSeconds;
+  // Half load: each connection waits connections / (rate / 2) between requests.
+  const delayMs = Math.max(1, Math.round((s.connections * 1000) / (requestsPerS / 2)));
+  const h = runWrk(wrkScript(dir, payload, delayMs), s.connections, DURATION_S, port);
+  const half = { requestsPerS: (h.requests - h.non2xx) / (h.duration_us / 1e6), p50Ms: h.p50 / 1000, p99Ms: h.p99 / 1000 };
   return {
-    target, batch: s.batch, connections: s.connections,
-    requestsPerS: (w.requests - w.non2xx) / wrkSeconds, non2xx: w.non2xx, socketErrors: w.socket_errors,
+    target, batch: s.batch, connections: s.connections, half,
+    requestsPerS, non2xx: w.non2xx, socketErrors: w.socket_errors,
     recordsPerS: delivered / wrkSeconds, mbPerS: (delivered * (payload.length / s.batch)) / wrkSeconds / 1e6,
     p50Ms: w.p50 / 1000, p99Ms: w.p99 / 1000, p999Ms: w.p999 / 1000, cpuCores: cpu, peakRssMb: rss,
   };
@@ -160,13 +178,13 @@ function fmt(n: number, digits = 0): string {
 }
 
 function table(results: Result[]): string {
-  const rows = ['| target | batch | conns | 2xx req/s | non-2xx | records/s into Kafka | MB/s | p50 ms | p99 ms | p99.9 ms | CPU cores | peak RSS MB | × baseline records/s (req/s) |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|'];
+  const rows = ['| target | batch | conns | 2xx req/s | non-2xx | records/s into Kafka | MB/s | p50 ms | p99 ms | p99.9 ms | CPU cores | peak RSS MB | × baseline records/s (req/s) | at ~½ load: req/s, p50, p99 ms |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|'];
   for (const r of results) {
     const base = results.find((b) => b.target === 'baseline' && b.batch === r.batch && b.connections === r.connections);
     const ratio = base && r.target !== 'baseline' && base.recordsPerS > 0
       ? `${fmt(r.recordsPerS / base.recordsPerS, 2)}× (req/s ${fmt(r.requestsPerS / Math.max(base.requestsPerS, 1), 2)}×)` : '';
-    rows.push(`| ${r.target} | ${r.batch} | ${r.connections} | ${fmt(r.requestsPerS)} | ${r.non2xx + r.socketErrors} | ${fmt(r.recordsPerS)} | ${fmt(r.mbPerS, 1)} | ${fmt(r.p50Ms, 1)} | ${fmt(r.p99Ms, 1)} | ${fmt(r.p999Ms, 1)} | ${fmt(r.cpuCores, 2)} | ${fmt(r.peakRssMb)} | ${ratio} |`);
+    rows.push(`| ${r.target} | ${r.batch} | ${r.connections} | ${fmt(r.requestsPerS)} | ${r.non2xx + r.socketErrors} | ${fmt(r.recordsPerS)} | ${fmt(r.mbPerS, 1)} | ${fmt(r.p50Ms, 1)} | ${fmt(r.p99Ms, 1)} | ${fmt(r.p999Ms, 1)} | ${fmt(r.cpuCores, 2)} | ${fmt(r.peakRssMb)} | ${ratio} | ${r.half ? `${fmt(r.half.requestsPerS)}, ${fmt(r.half.p50Ms, 1)}, ${fmt(r.half.p99Ms, 1)}` : ''} |`);
   }
   return rows.join('\n');
 }
