@@ -21,6 +21,7 @@ export class DecodePool {
   readonly #ringSet: RingSet;
   readonly #maxQueue: number;
   #nextRing = 0;
+  #busyMs = 0;
 
   constructor(config: Config, ringSet: RingSet, partitionCounts: SharedArrayBuffer) {
     const workerData: WorkerData = {
@@ -50,9 +51,9 @@ export class DecodePool {
     return this.#pool.queueSize;
   }
 
-  /** Fraction of time the workers were busy since start (0..1). */
-  get utilization(): number {
-    return this.#pool.utilization;
+  /** Seconds workers spent on tasks that returned a result, since start. */
+  get busySeconds(): number {
+    return this.#busyMs / 1000;
   }
 
   /** Whether another task can be queued without waiting (else: 503). */
@@ -63,12 +64,14 @@ export class DecodePool {
   /** Decodes a body; a full queue is an immediate 503 result, never a wait. */
   async decode(task: Omit<DecodeTask, 'preferredRing'>): Promise<DecodeResult> {
     if (!this.hasRoom()) {
-      return { ok: false, status: 503, code: 'overloaded', message: `decode queue full (${this.#maxQueue} waiting)` };
+      return { ok: false, status: 503, code: 'overloaded', message: `decode queue full (${this.#maxQueue} waiting)`, busyMs: 0 };
     }
     const full: DecodeTask = { ...task, preferredRing: this.#nextRing };
     this.#nextRing = (this.#nextRing + 1) % this.#ringSet.rings.length;
     try {
-      return (await this.#pool.run(full, { transferList: [task.body] })) as DecodeResult;
+      const result = (await this.#pool.run(full, { transferList: [task.body] })) as DecodeResult;
+      this.#busyMs += result.busyMs;
+      return result;
     } catch (err) {
       // The worker threw or died: it can no longer write, so its lease is ours to free.
       this.#releaseLeases(task.seq);

@@ -55,4 +55,6 @@ export interface DecodeRejected {
   readonly record?: number;
 }
 
-export type DecodeResult = DecodeAccepted | DecodeRejected;
+/** Every result carries the worker's busy time for the task, so pool
+ * utilization reaches the main thread without messages of its own. */
+export type DecodeResult = (DecodeAccepted | DecodeRejected) & { readonly busyMs: number };

@@ -12,7 +12,8 @@ export interface TelemetrySources {
   ringUsedBytes(): number;
   ringCapacityBytes(): number;
   poolQueueSize(): number;
-  poolUtilization(): number;
+  poolBusySeconds(): number;
+  poolThreads: number;
   kafkaReachable(): boolean;
   draining(): boolean;
   kafkaStats(): KafkaStatsSnapshot | undefined;
@@ -63,7 +64,8 @@ export class Telemetry {
     gauge(r, 'metricstream_ring_used_bytes', 'Bytes in the worker rings not yet produced', sources.ringUsedBytes);
     gauge(r, 'metricstream_ring_capacity_bytes', 'Total bytes of the worker rings', sources.ringCapacityBytes);
     gauge(r, 'metricstream_pool_queue_size', 'Requests waiting for a decode worker', sources.poolQueueSize);
-    gauge(r, 'metricstream_pool_utilization_ratio', 'Fraction of time decode workers were busy', sources.poolUtilization);
+    mirroredCounter(r, 'metricstream_pool_busy_seconds_total', 'Seconds decode workers spent on requests; rate() / metricstream_pool_threads = utilization', sources.poolBusySeconds);
+    gauge(r, 'metricstream_pool_threads', 'Decode worker threads', () => sources.poolThreads);
     gauge(r, 'metricstream_kafka_reachable', '1 when Kafka metadata could be fetched', () => (sources.kafkaReachable() ? 1 : 0));
     gauge(r, 'metricstream_draining', '1 while shutting down', () => (sources.draining() ? 1 : 0));
     this.#delivery = new Histogram({

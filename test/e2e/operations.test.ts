@@ -44,6 +44,8 @@ describe('operations', () => {
       assert.equal(metricValue(text, 'metricstream_records_in_flight'), 0);
       assert.equal(metricValue(text, 'metricstream_delivery_duration_seconds_count'), 8);
       assert.equal(metricValue(text, 'metricstream_kafka_brokers_known'), 3);
+      assert.ok(metricValue(text, 'metricstream_pool_busy_seconds_total') > 0);
+      assert.ok(metricValue(text, 'metricstream_pool_threads') >= 1);
       assert.ok(metricValue(text, 'metricstream_kafka_brokers_up') >= 1);
       assert.equal(metricValue(text, 'metricstream_kafka_reachable'), 1);
       assert.ok(metricValue(text, 'process_resident_memory_bytes') > 0);
