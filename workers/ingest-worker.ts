@@ -3,7 +3,7 @@
 // published to the ring together or not at all.
 import { Buffer } from 'node:buffer';
 import { workerData as piscinaWorkerData } from 'piscina';
-import { Route, type DecodeResult, type DecodeTask, type WorkerData } from '../src/pool/protocol';
+import { Route, type DecodeAccepted, type DecodeRejected, type DecodeResult, type DecodeTask, type WorkerData } from '../src/pool/protocol';
 import type { Topic } from '../src/ring/layout';
 import { NdjsonBatchSink, PerRecordSink } from './batching';
 import { leaseRing, releaseRing, RingWriter } from '../src/ring/writer';
@@ -47,6 +47,12 @@ function decode(task: DecodeTask, sink: RecordSink): number {
 }
 
 function run(task: DecodeTask): DecodeResult {
+  const started = performance.now();
+  const result = decodeIntoRing(task);
+  return { ...result, busyMs: performance.now() - started };
+}
+
+function decodeIntoRing(task: DecodeTask): DecodeAccepted | DecodeRejected {
   const ring = leaseRing(data.ringSet, task.seq, task.preferredRing);
   if (ring === null) return { ok: false, status: 503, code: 'ring_busy', message: 'no free ring' };
   try {
