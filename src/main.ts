@@ -112,7 +112,7 @@ async function start(config: Config, log: Logger): Promise<void> {
   health.onProbe = () => void partitionCounts.refresh();
   const ringSet = createRingSet(config.pool.threads + 2, config.pool.ringBytes);
   const pool = new DecodePool(config, ringSet, partitionCounts.shared);
-  const pump = new RingPump(ringSet.rings, ledger, producer, config.kafka.topics, log);
+  const pump = new RingPump(ringSet, ledger, producer, config.kafka.topics, log);
   let ingest: IngestServer | undefined;
   telemetry = new Telemetry({
     counters: () => ({ ...ledger.counters, skipped: pump.skippedRecords }),

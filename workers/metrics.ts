@@ -43,7 +43,11 @@ export function describeSchemaError(error: ErrorObject | undefined): string {
   if (error === undefined) return 'invalid record';
   const where = error.instancePath === '' ? 'record' : error.instancePath.slice(1).replace(/\//g, '.');
   const extra = (error.params as { additionalProperty?: string }).additionalProperty;
-  return extra === undefined ? `${where} ${error.message ?? 'is invalid'}` : `${where} has unknown field "${extra}"`;
+  if (extra !== undefined) return `${where} has unknown field "${extra}"`;
+  // A label name that fails its own rule: say it is the property name, not the map.
+  const name = (error as ErrorObject & { propertyName?: string }).propertyName;
+  if (name !== undefined) return `${where} property name ${JSON.stringify(name.slice(0, 64))} ${error.message ?? 'is invalid'}`;
+  return `${where} ${error.message ?? 'is invalid'}`;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

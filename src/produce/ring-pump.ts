@@ -2,7 +2,7 @@
 // delivery reports and HTTP I/O get their turn between them.
 import type { Logger } from 'pino';
 import { rateLimited } from '../telemetry/log';
-import { PARTITION_BY_KEY, Topic } from '../ring/layout';
+import { PARTITION_BY_KEY, Topic, type RingSet } from '../ring/layout';
 import { RingReader } from '../ring/reader';
 import { BatchMessage, State, type Ledger, type RequestEntry } from '../settle/ledger';
 import { classifyProduceError } from './errors';
@@ -14,6 +14,7 @@ const RECORDS_PER_TURN = 2048;
 
 export class RingPump {
   readonly #readers: RingReader[];
+  readonly #leases: Int32Array;
   readonly #ledger: Ledger;
   readonly #producer: KafkaProducer;
   readonly #topics: Record<Topic, string>;
@@ -23,9 +24,10 @@ export class RingPump {
   /** Records read from rings whose request had already been answered. */
   skippedRecords = 0;
 
-  constructor(rings: readonly SharedArrayBuffer[], ledger: Ledger, producer: KafkaProducer,
+  constructor(ringSet: RingSet, ledger: Ledger, producer: KafkaProducer,
     topics: { metrics: string; logs: string }, log: Logger) {
-    this.#readers = rings.map((ring) => new RingReader(ring));
+    this.#readers = ringSet.rings.map((ring) => new RingReader(ring));
+    this.#leases = new Int32Array(ringSet.leases);
     this.#ledger = ledger;
     this.#producer = producer;
     this.#topics = { [Topic.Metrics]: topics.metrics, [Topic.Logs]: topics.logs };
@@ -54,8 +56,10 @@ export class RingPump {
     let budget = RECORDS_PER_TURN;
     const n = this.#readers.length;
     for (let i = 0; i < n && budget > 0; i++) {
-      const reader = this.#readers[(this.#next + i) % n]!;
+      const index = (this.#next + i) % n;
+      const reader = this.#readers[index]!;
       budget -= this.#drain(reader, budget);
+      reader.rewindIfIdle(this.#leases, index);
     }
     this.#next = (this.#next + 1) % n;
     if (budget <= 0) this.schedule();

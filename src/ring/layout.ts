@@ -20,6 +20,12 @@
 //    it has copied them into librdkafka (produce() copies the payload).
 //  - One byte-gap rule: the writer never lets WRITE catch up with READ, so
 //    WRITE === READ means empty.
+//  - Rewind: the reader moves both positions back to 0 when the ring is empty
+//    and it holds the ring's lease itself (REWIND_LEASE), so no worker can be
+//    writing. A request then starts with the whole ring in one piece: any
+//    request that fits the capacity fits an idle ring, wherever the positions
+//    had been (without this, an empty ring at mid-capacity refused a record
+//    larger than either half, and every retry failed the same way).
 //
 // Record = one Kafka message (little-endian, 4-byte aligned):
 //   0  u32 recordBytes   whole record with padding; WRAP_MARKER = continue at 0
@@ -39,6 +45,8 @@ export const RECORD_HEADER_BYTES = 28;
 export const PARTITION_BY_KEY = -1;
 export const WRAP_MARKER = 0xffffffff;
 export const MAX_KEY_BYTES = 0xffff;
+/** Lease value the reader holds while rewinding; request seqs are positive. */
+export const REWIND_LEASE = -1;
 
 export const enum Topic {
   Metrics = 0,

@@ -1,7 +1,7 @@
 // Main-thread side of a ring (see layout.ts). A cursor, so reading a record
 // allocates nothing but the two Buffer views handed to produce().
 import { Buffer } from 'node:buffer';
-import { HEADER_BYTES, READ, RECORD_HEADER_BYTES, WRAP_MARKER, WRITE, capacityOf, type Topic } from './layout';
+import { HEADER_BYTES, READ, RECORD_HEADER_BYTES, REWIND_LEASE, WRAP_MARKER, WRITE, capacityOf, type Topic } from './layout';
 
 export class RingReader {
   readonly #header: Int32Array;
@@ -74,5 +74,24 @@ export class RingReader {
   /** Hands consumed bytes back to the writer. */
   release(): void {
     Atomics.store(this.#header, READ, this.#read);
+  }
+
+  /**
+   * When the ring is empty and no worker holds it, moves both positions back
+   * to 0 (see layout.ts, "Rewind"). `leases` is the ring set's lease table and
+   * `index` this ring's slot in it. Returns whether it rewound.
+   */
+  rewindIfIdle(leases: Int32Array, index: number): boolean {
+    if (this.#read === 0 || Atomics.load(this.#header, WRITE) !== this.#read) return false;
+    if (Atomics.compareExchange(leases, index, 0, REWIND_LEASE) !== 0) return false;
+    // Under the lease no worker writes; a previous holder published before it released.
+    const idle = Atomics.load(this.#header, WRITE) === this.#read;
+    if (idle) {
+      Atomics.store(this.#header, WRITE, 0);
+      Atomics.store(this.#header, READ, 0);
+      this.#read = 0;
+    }
+    Atomics.store(leases, index, 0);
+    return idle;
   }
 }
