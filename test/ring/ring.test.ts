@@ -1,95 +1,464 @@
-// The worker→producer ring: round trips, all-or-nothing publication, wrap
-// around, a full ring, and lease exclusivity.
+// The worker→producer ring (src/ring): records round-trip byte for byte, a
+// request's records become visible together at commit(), a writer that never
+// commits leaves nothing behind, wrap-around keeps every record in order, a
+// full ring refuses without corrupting, and leases are exclusive.
 import assert from 'node:assert/strict';
+import { Buffer } from 'node:buffer';
 import { describe, it } from 'node:test';
-import { PARTITION_BY_KEY, Topic, createRingSet, recordSize } from '../../src/ring/layout';
+import {
+  HEADER_BYTES, PARTITION_BY_KEY, READ, Topic, WRITE, capacityOf, createRingSet, recordSize,
+} from '../../src/ring/layout';
 import { RingReader } from '../../src/ring/reader';
 import { RingWriter, leaseRing, releaseRing } from '../../src/ring/writer';
 
-function readAll(reader: RingReader): Array<{ seq: number; index: number; key: string | null; value: string; partition: number; count: number }> {
-  const out = [];
-  while (reader.next()) {
-    out.push({ seq: reader.seq, index: reader.index, key: reader.key?.toString() ?? null, value: reader.value.toString(), partition: reader.partition, count: reader.count });
+interface Read {
+  seq: number;
+  index: number;
+  topic: Topic;
+  key: Buffer | null;
+  value: Buffer;
+  partition: number;
+  count: number;
+}
+
+/** Reads up to `max` records (copies: the views point into the ring), then releases them. */
+function drain(reader: RingReader, max = Infinity): Read[] {
+  const out: Read[] = [];
+  while (out.length < max && reader.next()) {
+    out.push({
+      seq: reader.seq,
+      index: reader.index,
+      topic: reader.topic,
+      key: reader.key === null ? null : Buffer.from(reader.key),
+      value: Buffer.from(reader.value),
+      partition: reader.partition,
+      count: reader.count,
+    });
     reader.consume();
   }
   reader.release();
   return out;
 }
 
-describe('ring', () => {
-  it('round-trips records, visible only after commit', () => {
+function text(records: Read[]): Array<[number, number, string | null, string]> {
+  return records.map((r) => [r.seq, r.index, r.key?.toString('utf8') ?? null, r.value.toString('utf8')]);
+}
+
+/** Deterministic PRNG (mulberry32), so a failure can be replayed. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Publishes and consumes one record of `valueBytes` so that both ring positions move by its size. */
+function advance(ring: SharedArrayBuffer, reader: RingReader, valueBytes: number): void {
+  const writer = new RingWriter(ring, 999);
+  assert.ok(writer.append(Topic.Metrics, 0, null, 'p'.repeat(valueBytes)));
+  writer.commit();
+  assert.equal(drain(reader).length, 1);
+}
+
+function positions(ring: SharedArrayBuffer): { write: number; read: number } {
+  const header = new Int32Array(ring, 0, HEADER_BYTES / 4);
+  return { write: Atomics.load(header, WRITE), read: Atomics.load(header, READ) };
+}
+
+describe('ring layout', () => {
+  it('sizes records with a 28-byte header, padded to 4 bytes', () => {
+    assert.equal(recordSize(0, 0), 28);
+    assert.equal(recordSize(1, 0), 32);
+    assert.equal(recordSize(1, 3), 32);
+    assert.equal(recordSize(1, 4), 36);
+    assert.equal(recordSize(10, 10) % 4, 0);
+  });
+
+  it('creates rings of the requested (aligned) capacity and a zeroed lease table', () => {
+    const set = createRingSet(3, 4097);
+    assert.equal(set.rings.length, 3);
+    assert.equal(set.leases.byteLength, 12);
+    for (const ring of set.rings) assert.equal(capacityOf(ring), 4100);
+    assert.deepEqual([...new Int32Array(set.leases)], [0, 0, 0]);
+  });
+});
+
+describe('ring: round trip and publication', () => {
+  it('round-trips seq, index, topic, key (bytes or null), value bytes, partition and count', () => {
     const { rings } = createRingSet(1, 4096);
-    const reader = new RingReader(rings[0]!);
-    const writer = new RingWriter(rings[0]!, 7);
-    assert.ok(writer.append(Topic.Metrics, 0, 'cpu{host="h1"}', '{"v":1}'));
-    assert.ok(writer.append(Topic.Logs, 1, null, 'é ünïcode', 3, 2));
-    assert.equal(reader.next(), false, 'nothing visible before commit');
+    const ring = rings[0]!;
+    const reader = new RingReader(ring);
+    const writer = new RingWriter(ring, 0x7fffffff);
+    assert.ok(writer.append(Topic.Metrics, 0, 'cpu{host="h1"}', '{"name":"cpu","value":1}'));
+    assert.ok(writer.append(Topic.Logs, 1, null, 'ünïcödé 📈 value'));
+    assert.ok(writer.append(Topic.Logs, 4_000_000_000, 'κλειδί', '', 7, 250));
+    assert.ok(writer.append(Topic.Metrics, 3, 'k', 'abc', 0, 1));
     writer.commit();
-    assert.deepEqual(readAll(reader), [
-      { seq: 7, index: 0, key: 'cpu{host="h1"}', value: '{"v":1}', partition: PARTITION_BY_KEY, count: 1 },
-      { seq: 7, index: 1, key: null, value: 'é ünïcode', partition: 3, count: 2 },
+    const records = drain(reader);
+    assert.deepEqual(records, [
+      { seq: 0x7fffffff, index: 0, topic: Topic.Metrics, key: Buffer.from('cpu{host="h1"}'), value: Buffer.from('{"name":"cpu","value":1}'), partition: PARTITION_BY_KEY, count: 1 },
+      { seq: 0x7fffffff, index: 1, topic: Topic.Logs, key: null, value: Buffer.from('ünïcödé 📈 value'), partition: PARTITION_BY_KEY, count: 1 },
+      { seq: 0x7fffffff, index: 4_000_000_000, topic: Topic.Logs, key: Buffer.from('κλειδί'), value: Buffer.alloc(0), partition: 7, count: 250 },
+      { seq: 0x7fffffff, index: 3, topic: Topic.Metrics, key: Buffer.from('k'), value: Buffer.from('abc'), partition: 0, count: 1 },
     ]);
+    assert.equal(reader.next(), false);
     assert.equal(reader.usedBytes, 0);
   });
 
-  it('a writer that never commits (a worker that died mid-write) leaves nothing behind', () => {
-    const { rings } = createRingSet(1, 4096);
-    const dead = new RingWriter(rings[0]!, 1);
-    for (let i = 0; i < 10; i++) assert.ok(dead.append(Topic.Metrics, i, 'k', 'garbage'));
-    const next = new RingWriter(rings[0]!, 2);
-    assert.ok(next.append(Topic.Metrics, 0, 'k2', 'good'));
-    next.commit();
-    assert.deepEqual(readAll(new RingReader(rings[0]!)).map((r) => [r.seq, r.value]), [[2, 'good']]);
-  });
-
-  it('wraps around many times with varied sizes, in order and intact', () => {
+  it('reports the record size in bytes and the used bytes', () => {
     const { rings } = createRingSet(1, 4096);
     const reader = new RingReader(rings[0]!);
-    let written = 0;
-    let read = 0;
-    for (let round = 0; round < 2000; round++) {
-      const writer = new RingWriter(rings[0]!, round + 1);
-      const batch = 1 + (round % 5);
+    assert.equal(reader.capacity, 4096);
+    const writer = new RingWriter(rings[0]!, 1);
+    writer.append(Topic.Metrics, 0, 'key', 'value!');
+    writer.commit();
+    assert.equal(reader.usedBytes, recordSize(3, 6));
+    assert.ok(reader.next());
+    assert.equal(reader.bytes, recordSize(3, 6));
+  });
+
+  it('makes nothing visible before commit(), then all of the request at once', () => {
+    const { rings } = createRingSet(1, 4096);
+    const reader = new RingReader(rings[0]!);
+    const writer = new RingWriter(rings[0]!, 3);
+    for (let i = 0; i < 5; i++) {
+      assert.ok(writer.append(Topic.Metrics, i, `k${i}`, `v${i}`));
+      assert.equal(reader.next(), false, `record ${i} visible before commit`);
+      assert.equal(reader.usedBytes, 0);
+    }
+    writer.commit();
+    assert.deepEqual(text(drain(reader)), [0, 1, 2, 3, 4].map((i) => [3, i, `k${i}`, `v${i}`]));
+  });
+
+  it('publishes nothing for a request with no records', () => {
+    const { rings } = createRingSet(1, 4096);
+    const reader = new RingReader(rings[0]!);
+    new RingWriter(rings[0]!, 1).commit();
+    assert.equal(reader.next(), false);
+  });
+
+  it('records stay until the reader releases them, and consume() without release() frees nothing', () => {
+    const { rings } = createRingSet(1, 1024);
+    const ring = rings[0]!;
+    const reader = new RingReader(ring);
+    const w1 = new RingWriter(ring, 1);
+    let n = 0;
+    while (w1.append(Topic.Metrics, n, null, 'x'.repeat(100))) n++;
+    w1.commit();
+    while (reader.next()) reader.consume();
+    // Not released: the writer still sees a full ring.
+    assert.equal(new RingWriter(ring, 2).append(Topic.Metrics, 0, null, 'x'.repeat(100)), false);
+    reader.release();
+    const w3 = new RingWriter(ring, 3);
+    assert.ok(w3.append(Topic.Metrics, 0, null, 'after release'));
+    w3.commit();
+    assert.deepEqual(text(drain(reader)), [[3, 0, null, 'after release']]);
+  });
+});
+
+describe('ring: writers that never commit', () => {
+  it('an uncommitted writer leaves nothing visible, and the next writer\'s records are read correctly', () => {
+    const { rings } = createRingSet(1, 4096);
+    const ring = rings[0]!;
+    const reader = new RingReader(ring);
+    const dead = new RingWriter(ring, 1);
+    for (let i = 0; i < 20; i++) assert.ok(dead.append(Topic.Metrics, i, 'dead-key', `garbage ${i} `.repeat(5)));
+    // The worker died here: no commit().
+    assert.equal(reader.next(), false);
+    const next = new RingWriter(ring, 2);
+    assert.ok(next.append(Topic.Logs, 0, 'k2', 'good'));
+    assert.ok(next.append(Topic.Logs, 1, null, 'also good'));
+    next.commit();
+    assert.deepEqual(text(drain(reader)), [[2, 0, 'k2', 'good'], [2, 1, null, 'also good']]);
+    assert.equal(reader.next(), false);
+  });
+
+  it('an uncommitted writer that filled and wrapped the ring leaves it usable for many later requests', () => {
+    const { rings } = createRingSet(1, 4096);
+    const ring = rings[0]!;
+    const reader = new RingReader(ring);
+    advance(ring, reader, 2500); // positions in the middle, so the dead writer wraps
+    const dead = new RingWriter(ring, 1);
+    let garbage = 0;
+    while (dead.append(Topic.Metrics, garbage, 'dead', 'G'.repeat(90))) garbage++;
+    assert.ok(garbage > 20, 'the dead writer filled the ring, wrapping');
+    assert.equal(reader.next(), false);
+
+    let expected = 0;
+    for (let seq = 2; seq < 200; seq++) {
+      const writer = new RingWriter(ring, seq);
+      const batch = 1 + (seq % 7);
+      const sent: Array<[number, number, string | null, string]> = [];
       for (let i = 0; i < batch; i++) {
-        const value = `${written}:` + 'x'.repeat((written * 37) % 300);
-        if (!writer.append(Topic.Metrics, i, `key-${written}`, value)) break;
-        written++;
+        const value = `r${expected + i}:` + 'v'.repeat((seq * 13 + i * 29) % 150);
+        const key = i % 2 === 0 ? `key-${expected + i}` : null;
+        assert.ok(writer.append(Topic.Logs, i, key, value), `seq ${seq} record ${i}`);
+        sent.push([seq, i, key, value]);
       }
       writer.commit();
-      for (const record of readAll(reader)) {
-        assert.equal(record.key, `key-${read}`);
-        assert.equal(record.value, `${read}:` + 'x'.repeat((read * 37) % 300));
+      expected += batch;
+      assert.deepEqual(text(drain(reader)), sent, `seq ${seq}`);
+    }
+  });
+});
+
+describe('ring: wrap-around', () => {
+  it('carries 10,000 records of varied sizes through a 4 KiB ring, every one intact and in order', () => {
+    const { rings } = createRingSet(1, 4096);
+    const ring = rings[0]!;
+    const reader = new RingReader(ring);
+    const random = prng(42);
+    const expected: Array<{ seq: number; index: number; topic: Topic; key: string | null; value: string; partition: number; count: number }> = [];
+    const alphabet = Array.from('abcxyz0189-_é€📈'); // code points: 1 to 4 bytes of UTF-8
+    const randomText = (length: number): string => {
+      let s = '';
+      for (let i = 0; i < length; i++) s += alphabet[Math.floor(random() * alphabet.length)];
+      return s;
+    };
+    let written = 0;
+    let read = 0;
+    let refusals = 0;
+    let seq = 1;
+    const check = (records: Read[]): void => {
+      for (const r of records) {
+        const e = expected[read]!;
+        assert.ok(e !== undefined, `read more records than were written (${read})`);
+        assert.equal(r.seq, e.seq, `record ${read} seq`);
+        assert.equal(r.index, e.index, `record ${read} index`);
+        assert.equal(r.topic, e.topic, `record ${read} topic`);
+        assert.equal(r.key?.toString('utf8') ?? null, e.key, `record ${read} key`);
+        assert.equal(r.value.toString('utf8'), e.value, `record ${read} value`);
+        assert.equal(r.partition, e.partition, `record ${read} partition`);
+        assert.equal(r.count, e.count, `record ${read} count`);
         read++;
       }
+    };
+
+    while (written < 10_000) {
+      const writer = new RingWriter(ring, seq);
+      const batch = 1 + Math.floor(random() * 8);
+      const pending: typeof expected = [];
+      for (let i = 0; i < batch; i++) {
+        const key = random() < 0.2 ? null : randomText(Math.floor(random() * 40));
+        const value = `#${written + pending.length}#` + randomText(Math.floor(random() * 250));
+        const topic = random() < 0.5 ? Topic.Metrics : Topic.Logs;
+        const partition = random() < 0.5 ? PARTITION_BY_KEY : Math.floor(random() * 12);
+        const count = 1 + Math.floor(random() * 3);
+        if (!writer.append(topic, i, key, value, partition, count)) {
+          refusals++;
+          break;
+        }
+        pending.push({ seq, index: i, topic, key: key === '' ? null : key, value, partition, count });
+      }
+      if (pending.length > 0 && random() < 0.1) {
+        // Now and then the request fails after writing: nothing is committed.
+        seq++;
+        check(drain(reader));
+        continue;
+      }
+      writer.commit();
+      expected.push(...pending);
+      written += pending.length;
+      seq++;
+      // Read a random part of what is there, so the positions drift.
+      check(drain(reader, Math.floor(random() * 12)));
     }
+    check(drain(reader));
     assert.equal(read, written);
-    assert.ok(written > 5000);
+    assert.equal(reader.usedBytes, 0);
+    assert.ok(refusals > 0, 'the ring filled up at times');
+    assert.equal(reader.next(), false);
   });
 
-  it('a full ring refuses appends without corrupting what it holds', () => {
+  it('handles a record that ends exactly at the end of the data area', () => {
     const { rings } = createRingSet(1, 1024);
-    const writer = new RingWriter(rings[0]!, 1);
-    let n = 0;
-    while (writer.append(Topic.Metrics, n, 'k', 'v'.repeat(50))) n++;
-    assert.ok(n > 5 && n * recordSize(1, 50) <= 1024);
+    const ring = rings[0]!;
+    const reader = new RingReader(ring);
+    advance(ring, reader, 100); // positions at recordSize(0, 100) = 128
+    const writer = new RingWriter(ring, 5);
+    // 1024 - 128 = 896 bytes to the end: one record of exactly that size.
+    assert.ok(writer.append(Topic.Metrics, 0, null, 'e'.repeat(896 - 28)));
+    assert.ok(writer.append(Topic.Metrics, 1, 'k', 'after the end: at offset 0'));
     writer.commit();
-    const second = new RingWriter(rings[0]!, 2);
-    assert.equal(second.append(Topic.Metrics, 0, 'k', 'v'.repeat(50)), false);
-    assert.equal(second.exceedsCapacity(recordSize(1, 50)), false, 'would fit in an empty ring: 503, not 413');
-    assert.equal(second.exceedsCapacity(2000), true);
-    const records = readAll(new RingReader(rings[0]!));
-    assert.equal(records.length, n);
-    assert.ok(records.every((r, i) => r.index === i && r.seq === 1));
+    assert.deepEqual(text(drain(reader)), [[5, 0, null, 'e'.repeat(868)], [5, 1, 'k', 'after the end: at offset 0']]);
+    assert.equal(positions(ring).read, positions(ring).write);
   });
 
-  it('leases are exclusive and released only by their holder', () => {
+  it('wraps a record that does not fit in the tail to the start of the ring', () => {
+    const { rings } = createRingSet(1, 1024);
+    const ring = rings[0]!;
+    const reader = new RingReader(ring);
+    advance(ring, reader, 700); // positions at 728: 296 bytes of tail
+    const writer = new RingWriter(ring, 6);
+    assert.ok(writer.append(Topic.Logs, 0, 'k', 'w'.repeat(400)));
+    writer.commit();
+    assert.equal(positions(ring).write, recordSize(1, 400), 'written at offset 0');
+    assert.deepEqual(text(drain(reader)), [[6, 0, 'k', 'w'.repeat(400)]]);
+  });
+});
+
+describe('ring: full', () => {
+  it('a full ring makes append() return false without corrupting what it holds', () => {
+    const { rings } = createRingSet(1, 1024);
+    const ring = rings[0]!;
+    const reader = new RingReader(ring);
+    const writer = new RingWriter(ring, 1);
+    let n = 0;
+    while (writer.append(Topic.Metrics, n, `k${n}`, `value ${n} `.repeat(4))) n++;
+    assert.ok(n > 5, `${n} records fit`);
+    assert.equal(writer.lastRecordBytes, recordSize(`k${n}`.length, `value ${n} `.repeat(4).length));
+    assert.equal(writer.append(Topic.Metrics, n, 'k', 'still no room'.repeat(8)), false);
+    writer.commit();
+
+    const second = new RingWriter(ring, 2);
+    assert.equal(second.append(Topic.Metrics, 0, 'k', 'v'.repeat(50)), false);
+    second.commit(); // publishes nothing
+
+    const records = drain(reader);
+    assert.equal(records.length, n);
+    records.forEach((r, i) => {
+      assert.equal(r.seq, 1);
+      assert.equal(r.index, i);
+      assert.equal(r.key?.toString(), `k${i}`);
+      assert.equal(r.value.toString(), `value ${i} `.repeat(4));
+    });
+
+    const third = new RingWriter(ring, 3);
+    assert.ok(third.append(Topic.Logs, 0, null, 'room again'));
+    third.commit();
+    assert.deepEqual(text(drain(reader)), [[3, 0, null, 'room again']]);
+  });
+
+  it('after a refused record, a smaller one that fits is still written and the request stays consistent', () => {
+    const { rings } = createRingSet(1, 1024);
+    const ring = rings[0]!;
+    const reader = new RingReader(ring);
+    const writer = new RingWriter(ring, 9);
+    assert.ok(writer.append(Topic.Metrics, 0, null, 'a'.repeat(800)));
+    assert.equal(writer.append(Topic.Metrics, 1, null, 'b'.repeat(300)), false);
+    assert.ok(writer.append(Topic.Metrics, 2, null, 'c'.repeat(100)));
+    writer.commit();
+    assert.deepEqual(text(drain(reader)), [[9, 0, null, 'a'.repeat(800)], [9, 2, null, 'c'.repeat(100)]]);
+  });
+
+  it('a full wrapped ring (writer behind the reader) refuses without overwriting unread records', () => {
+    const { rings } = createRingSet(1, 1024);
+    const ring = rings[0]!;
+    const reader = new RingReader(ring);
+    advance(ring, reader, 472); // positions at 500
+    const writer = new RingWriter(ring, 4);
+    const sent: string[] = [];
+    for (let i = 0; ; i++) {
+      const value = `${i}`.padEnd(60, '.');
+      if (!writer.append(Topic.Logs, i, null, value)) break;
+      sent.push(value);
+    }
+    writer.commit();
+    const { write, read } = positions(ring);
+    assert.ok(write < read, 'the writer wrapped and stopped behind the reader');
+    assert.ok(read - write >= 4, 'WRITE never catches up with READ');
+    assert.deepEqual(drain(reader).map((r) => r.value.toString()), sent);
+  });
+});
+
+describe('ring: exceedsCapacity', () => {
+  it('is true for a record that could never fit, false for one that would fit an empty ring', () => {
+    const { rings } = createRingSet(1, 4096);
+    const writer = new RingWriter(rings[0]!, 1);
+    assert.equal(writer.exceedsCapacity(recordSize(1, 50)), false);
+    assert.equal(writer.exceedsCapacity(2048), false);
+    assert.equal(writer.exceedsCapacity(4096), true);
+    assert.equal(writer.exceedsCapacity(10_000), true);
+  });
+
+  it('counts what this writer already appended (a request must fit as a whole)', () => {
+    const { rings } = createRingSet(1, 4096);
+    const writer = new RingWriter(rings[0]!, 1);
+    assert.equal(writer.exceedsCapacity(3000), false);
+    assert.ok(writer.append(Topic.Metrics, 0, null, 'x'.repeat(2000 - 28)));
+    assert.equal(writer.exceedsCapacity(3000), true);
+    assert.equal(writer.exceedsCapacity(1000), false);
+  });
+
+  it('a full ring (records of other requests unread) is not "exceeds capacity": 503, not 413', () => {
+    const { rings } = createRingSet(1, 4096);
+    const ring = rings[0]!;
+    const first = new RingWriter(ring, 1);
+    assert.ok(first.append(Topic.Metrics, 0, null, 'x'.repeat(3000)));
+    first.commit();
+    const second = new RingWriter(ring, 2);
+    assert.equal(second.append(Topic.Metrics, 0, null, 'y'.repeat(2000)), false);
+    assert.equal(second.exceedsCapacity(second.lastRecordBytes), false);
+  });
+
+  it('a record that exceedsCapacity() accepts fits once the emptied ring is rewound, wherever its positions were', () => {
+    // The worker answers 503 ring_full (retry) when exceedsCapacity() is false;
+    // a retry must then succeed once the producer has caught up. The pump
+    // rewinds every ring it empties (RingReader.rewindIfIdle, see rewind.test.ts).
+    const set = createRingSet(1, 4096);
+    const ring = set.rings[0]!;
+    const reader = new RingReader(ring);
+    advance(ring, reader, 2048 - 28); // empty ring, positions at 2048
+    assert.equal(reader.usedBytes, 0);
+    const value = 'z'.repeat(3000 - 28);
+    const refused = new RingWriter(ring, 2);
+    assert.equal(refused.append(Topic.Metrics, 0, null, value), false, 'at offset 2048 the record has no room in one piece');
+    assert.equal(refused.exceedsCapacity(refused.lastRecordBytes), false, 'so the worker answers 503, a retry');
+    assert.equal(reader.rewindIfIdle(new Int32Array(set.leases), 0), true);
+    const retry = new RingWriter(ring, 3);
+    assert.ok(retry.append(Topic.Metrics, 0, null, value), 'the retry fits');
+    retry.commit();
+    assert.deepEqual(text(drain(reader)), [[3, 0, null, value]]);
+  });
+});
+
+describe('ring: leases', () => {
+  it('leases the preferred ring first, then the next free one; none when all are busy', () => {
+    const set = createRingSet(3, 4096);
+    assert.equal(leaseRing(set, 11, 1), 1);
+    assert.equal(leaseRing(set, 12, 1), 2);
+    assert.equal(leaseRing(set, 13, 1), 0);
+    assert.equal(leaseRing(set, 14, 0), null);
+    assert.deepEqual([...new Int32Array(set.leases)], [13, 11, 12]);
+  });
+
+  it('two leases never take the same ring', () => {
+    const set = createRingSet(4, 4096);
+    const taken = new Set<number>();
+    for (let seq = 1; seq <= 4; seq++) {
+      const ring = leaseRing(set, seq, 2);
+      assert.notEqual(ring, null);
+      assert.ok(!taken.has(ring!), `ring ${ring} leased twice`);
+      taken.add(ring!);
+    }
+    assert.equal(leaseRing(set, 5, 2), null);
+  });
+
+  it('releasing with the wrong seq is a no-op; the holder\'s release frees the ring', () => {
     const set = createRingSet(2, 4096);
     assert.equal(leaseRing(set, 11, 0), 0);
     assert.equal(leaseRing(set, 12, 0), 1);
-    assert.equal(leaseRing(set, 13, 0), null);
     releaseRing(set, 0, 99);
+    releaseRing(set, 0, 12);
     assert.equal(leaseRing(set, 13, 0), null, 'a wrong seq does not release');
     releaseRing(set, 0, 11);
     assert.equal(leaseRing(set, 13, 1), 0);
+    assert.deepEqual([...new Int32Array(set.leases)], [13, 12]);
+  });
+
+  it('a late release by a dead task\'s seq does not free the ring from its next holder', () => {
+    const set = createRingSet(1, 4096);
+    assert.equal(leaseRing(set, 21, 0), 0);
+    releaseRing(set, 0, 21); // the main thread, after the worker died
+    assert.equal(leaseRing(set, 22, 0), 0);
+    releaseRing(set, 0, 21); // the dead task's release arrives late
+    assert.equal(leaseRing(set, 23, 0), null);
+    releaseRing(set, 0, 22);
+    releaseRing(set, 0, 22); // twice is harmless
+    assert.equal(leaseRing(set, 23, 0), 0);
   });
 });
