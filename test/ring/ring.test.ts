@@ -274,6 +274,87 @@ describe('ring: wrap-around', () => {
     assert.equal(reader.next(), false);
   });
 
+  it('with leases and the pump\'s rewind between requests, 10,000 records still arrive intact and in order', () => {
+    const set = createRingSet(1, 4096);
+    const ring = set.rings[0]!;
+    const leases = new Int32Array(set.leases);
+    const reader = new RingReader(ring);
+    const random = prng(7);
+    const expected: Array<[number, number, string | null, string]> = [];
+    let read = 0;
+    let rewinds = 0;
+    let seq = 1;
+    const check = (records: Read[]): void => {
+      for (const r of text(records)) {
+        assert.deepEqual(r, expected[read], `record ${read}`);
+        read++;
+      }
+    };
+    while (expected.length < 10_000) {
+      assert.equal(leaseRing(set, seq, 0), 0, 'the ring is free between requests');
+      const writer = new RingWriter(ring, seq);
+      const pending: typeof expected = [];
+      const batch = 1 + Math.floor(random() * 6);
+      for (let i = 0; i < batch; i++) {
+        const key = random() < 0.3 ? null : `series-${seq}-${i}`;
+        const value = `#${expected.length + pending.length}#` + 'v'.repeat(Math.floor(random() * 700));
+        if (!writer.append(Topic.Metrics, i, key, value)) break;
+        pending.push([seq, i, key, value]);
+      }
+      // The pump runs while the worker writes: it may drain, but must not rewind a leased ring.
+      check(drain(reader));
+      assert.equal(reader.rewindIfIdle(leases, 0), false, 'a leased ring is never rewound');
+      if (random() < 0.9) {
+        writer.commit();
+        expected.push(...pending);
+      }
+      releaseRing(set, 0, seq);
+      seq++;
+      check(drain(reader, Math.floor(random() * 4)));
+      if (reader.rewindIfIdle(leases, 0)) {
+        rewinds++;
+        const { write, read: readPosition } = positions(ring);
+        assert.deepEqual([write, readPosition], [0, 0]);
+      }
+    }
+    check(drain(reader));
+    assert.equal(read, expected.length);
+    assert.ok(rewinds > 100, `rewound ${rewinds} times`);
+  });
+
+  it('never lets a wrapped record fill the ring up to the reader (WRITE === READ would read as empty)', () => {
+    const { rings } = createRingSet(1, 1024);
+    const ring = rings[0]!;
+    const reader = new RingReader(ring);
+    advance(ring, reader, 600 - 28); // positions at 600: 424 bytes of tail
+    const first = new RingWriter(ring, 1);
+    assert.ok(first.append(Topic.Logs, 0, null, 'a'.repeat(400 - 28)), 'fills the tail but 24 bytes');
+    first.commit();
+    // Positions: READ 600, WRITE 1000. A 600-byte record would wrap and end exactly at READ.
+    const writer = new RingWriter(ring, 2);
+    const exact = writer.append(Topic.Logs, 0, null, 'b'.repeat(600 - 28));
+    writer.commit();
+    const { write, read } = positions(ring);
+    assert.notEqual(write, read, 'the ring would look empty');
+    const records = text(drain(reader));
+    assert.deepEqual(records, exact ? [[1, 0, null, 'a'.repeat(372)], [2, 0, null, 'b'.repeat(572)]] : [[1, 0, null, 'a'.repeat(372)]]);
+    assert.equal(exact, false, 'a record that would end exactly at READ is refused');
+  });
+
+  it('fills a wrapped ring up to 4 bytes before the reader, but not closer', () => {
+    const { rings } = createRingSet(1, 1024);
+    const ring = rings[0]!;
+    const reader = new RingReader(ring);
+    advance(ring, reader, 600 - 28); // positions at 600
+    const first = new RingWriter(ring, 1);
+    assert.ok(first.append(Topic.Logs, 0, null, 'a'.repeat(400 - 28))); // WRITE 1000
+    assert.ok(first.append(Topic.Logs, 1, null, 'b'.repeat(596 - 28)), 'wraps and ends 4 bytes before READ');
+    assert.equal(first.append(Topic.Logs, 2, null, ''), false, 'no room for even an empty record');
+    first.commit();
+    assert.deepEqual(positions(ring), { write: 596, read: 600 });
+    assert.deepEqual(text(drain(reader)), [[1, 0, null, 'a'.repeat(372)], [1, 1, null, 'b'.repeat(568)]]);
+  });
+
   it('handles a record that ends exactly at the end of the data area', () => {
     const { rings } = createRingSet(1, 1024);
     const ring = rings[0]!;
