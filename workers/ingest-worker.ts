@@ -12,6 +12,7 @@ import { DecodeError } from './decode-error';
 import { decodeLogs, type LogOptions } from './logs';
 import { compileMetricValidator } from './metrics';
 import { decodeMetrics } from './metrics';
+import { decodeRemoteWrite } from './remote-write';
 import type { MessageSink, RecordSink } from './sink';
 
 const data = piscinaWorkerData as WorkerData;
@@ -38,6 +39,9 @@ class RingSink implements MessageSink {
 }
 
 function decode(task: DecodeTask, sink: RecordSink): number {
+  if (task.route === Route.RemoteWrite) {
+    return decodeRemoteWrite(Buffer.from(task.body), data.maxDecompressedBytes, data.limits, sink);
+  }
   const body = decompress(Buffer.from(task.body), task.contentEncoding, data.maxDecompressedBytes);
   const parsed = parseJsonValues(toText(body));
   if (task.route === Route.Metrics) {

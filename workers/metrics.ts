@@ -50,6 +50,16 @@ export function describeSchemaError(error: ErrorObject | undefined): string {
   return `${where} ${error.message ?? 'is invalid'}`;
 }
 
+export type MetricType = NonNullable<Metric['type']>;
+
+/** The Kafka value of one metric point (SPEC §5), in a fixed field order.
+ * JSON has no NaN or infinities: those values (Prometheus' stale markers, +Inf
+ * buckets) are written as the strings "NaN", "+Inf", "-Inf". */
+export function metricRecord(name: string, value: number, type: MetricType, timestamp: number, labels: Labels): string {
+  const v = Number.isFinite(value) ? value : Number.isNaN(value) ? 'NaN' : value > 0 ? '+Inf' : '-Inf';
+  return JSON.stringify({ name, value: v, type, timestamp, labels });
+}
+
 function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
@@ -89,14 +99,9 @@ export function decodeMetrics(
     if (!validate(metric)) {
       throw new DecodeError(400, 'invalid_record', `record ${i}: ${describeSchemaError(validate.errors?.[0])}`, i);
     }
-    const value = JSON.stringify({
-      name: metric.name,
-      value: metric.value,
-      type: metric.type ?? 'gauge',
-      timestamp: metric.timestamp ?? defaultTimestamp,
-      labels: metric.labels ?? {},
-    });
-    sink.append(Topic.Metrics, i, seriesKey(metric.name, metric.labels), value);
+    const labels = metric.labels ?? {};
+    const value = metricRecord(metric.name, metric.value, metric.type ?? 'gauge', metric.timestamp ?? defaultTimestamp, labels);
+    sink.append(Topic.Metrics, i, seriesKey(metric.name, labels), value);
   }
   return metrics.length;
 }

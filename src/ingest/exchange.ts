@@ -56,6 +56,19 @@ export class Exchange {
     });
   }
 
+  /** An answer without a body (204). */
+  empty(status: number): void {
+    if (this.answered) return;
+    this.answered = true;
+    this.onAnswered?.(status);
+    if (this.aborted) return;
+    this.res.cork(() => {
+      this.res.writeStatus(statusLine(status));
+      if (this.requestId !== '') this.res.writeHeader('x-request-id', this.requestId);
+      this.res.endWithoutBody(0, this.closeAfter);
+    });
+  }
+
   error(status: number, body: ErrorBody, headers?: Readonly<Record<string, string>>): void {
     this.json(status, JSON.stringify(body), headers);
   }

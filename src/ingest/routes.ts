@@ -1,22 +1,34 @@
-// What the ingest listener serves, and the request headers it accepts.
+// What the ingest listener serves, and the request headers each route accepts.
 import { Route } from '../pool/protocol';
 
-export const INGEST_ROUTES: ReadonlyMap<string, Route> = new Map([
-  ['/metrics', Route.Metrics],
-  ['/logs', Route.Logs],
-]);
+export interface RouteSpec {
+  readonly route: Route;
+  /** Media types (lower case, no parameters) the body may be declared as. */
+  readonly mediaTypes: ReadonlySet<string>;
+  readonly encodings: ReadonlySet<string>;
+  /** Status of a successful answer: 200 {"accepted":N}, or 204 for remote_write. */
+  readonly successStatus: 200 | 204;
+}
 
 const JSON_MEDIA_TYPES = new Set([
   '', 'application/json', 'application/x-ndjson', 'application/ndjson', 'application/jsonl',
   'application/x-jsonlines', 'application/jsonlines', 'text/plain',
 ]);
+const JSON_ENCODINGS = new Set(['', 'identity', 'gzip', 'x-gzip', 'deflate']);
 
-export const CONTENT_ENCODINGS = new Set(['', 'identity', 'gzip', 'x-gzip', 'deflate']);
+export const INGEST_ROUTES: ReadonlyMap<string, RouteSpec> = new Map([
+  ['/metrics', { route: Route.Metrics, mediaTypes: JSON_MEDIA_TYPES, encodings: JSON_ENCODINGS, successStatus: 200 }],
+  ['/logs', { route: Route.Logs, mediaTypes: JSON_MEDIA_TYPES, encodings: JSON_ENCODINGS, successStatus: 200 }],
+  // Prometheus remote_write 1.0: snappy-compressed protobuf, 204 on success.
+  ['/api/v1/write', { route: Route.RemoteWrite, mediaTypes: new Set(['application/x-protobuf']), encodings: new Set(['snappy']), successStatus: 204 }],
+]);
 
-/** Returns null when the Content-Type is acceptable, else why not. */
-export function contentTypeProblem(header: string): string | null {
+/** Returns null when the Content-Type is acceptable for the route, else why not. */
+export function contentTypeProblem(spec: RouteSpec, header: string): string | null {
   const [mediaType = '', ...params] = header.toLowerCase().split(';');
-  if (!JSON_MEDIA_TYPES.has(mediaType.trim())) return `Content-Type ${mediaType.trim()} is not supported; send application/json or application/x-ndjson`;
+  if (!spec.mediaTypes.has(mediaType.trim())) {
+    return `Content-Type ${mediaType.trim() || '(none)'} is not supported here; send ${[...spec.mediaTypes].filter((t) => t !== '').slice(0, 2).join(' or ')}`;
+  }
   for (const param of params) {
     const [name, value = ''] = param.split('=').map((s) => s.trim());
     if (name === 'charset' && value.replace(/"/g, '') !== 'utf-8' && value.replace(/"/g, '') !== 'utf8') {
@@ -24,4 +36,9 @@ export function contentTypeProblem(header: string): string | null {
     }
   }
   return null;
+}
+
+export function encodingProblem(spec: RouteSpec, encoding: string): string | null {
+  if (spec.encodings.has(encoding)) return null;
+  return `Content-Encoding ${encoding || '(none)'} is not supported here; send ${[...spec.encodings].filter((e) => e !== '').join(', ')}`;
 }

@@ -8,11 +8,10 @@ import type { RingPump } from '../produce/ring-pump';
 import type { Answer, Ledger } from '../settle/ledger';
 import { rateLimited } from '../telemetry/log';
 import type { Telemetry } from '../telemetry/metrics';
-import type { Route } from '../pool/protocol';
 import { BearerAuth } from './auth';
 import { readBody } from './body';
 import { Exchange } from './exchange';
-import { CONTENT_ENCODINGS, INGEST_ROUTES, contentTypeProblem } from './routes';
+import { INGEST_ROUTES, contentTypeProblem, encodingProblem, type RouteSpec } from './routes';
 import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from './uws';
 import type * as UWS from 'uWebSockets.js';
 
@@ -72,25 +71,26 @@ export class IngestServer {
     const exchange = new Exchange(res);
     exchange.retryAfterSeconds = this.#deps.config.ingest.retryAfterSeconds;
     const path = req.getUrl();
-    const route = INGEST_ROUTES.get(path);
-    if (route === undefined) {
+    const spec = INGEST_ROUTES.get(path);
+    if (spec === undefined) {
       exchange.closeAfter = true;
-      return exchange.error(404, { error: 'not_found', message: `no route ${path}; POST /metrics or /logs` });
+      return exchange.error(404, { error: 'not_found', message: `no route ${path}; POST /metrics, /logs or /api/v1/write` });
     }
+    const route = spec.route;
     const startedAt = process.hrtime.bigint();
     exchange.onAnswered = (status) => this.#deps.telemetry.request(route, status, Number(process.hrtime.bigint() - startedAt) / 1e9);
     // Every refusal here leaves the body unread, so the connection closes after the answer.
     exchange.closeAfter = true;
-    const admitted = this.#admit(req, exchange);
+    const admitted = this.#admit(req, exchange, spec);
     if (admitted === null) return;
     exchange.closeAfter = false;
-    this.#receive(exchange, route, admitted, Buffer.from(res.getRemoteAddressAsText()).toString());
+    this.#receive(exchange, spec, admitted, Buffer.from(res.getRemoteAddressAsText()).toString());
   }
 
   /** Checks what the request line and headers say, before any body byte is
    * read; answers a refusal itself and returns null. Must run inside the uWS
    * handler (req is invalid after it returns). */
-  #admit(req: HttpRequest, exchange: Exchange): AdmittedHeaders | null {
+  #admit(req: HttpRequest, exchange: Exchange, spec: RouteSpec): AdmittedHeaders | null {
     const { config, state } = this.#deps;
     if (req.getMethod() !== 'post') {
       exchange.error(405, { error: 'method_not_allowed', message: `${req.getMethod().toUpperCase()} ${req.getUrl()}: use POST` }, { allow: 'POST' });
@@ -102,15 +102,14 @@ export class IngestServer {
     }
     const contentType = req.getHeader('content-type');
     const contentEncoding = req.getHeader('content-encoding').trim().toLowerCase();
-    const typeProblem = contentTypeProblem(contentType);
+    const typeProblem = contentTypeProblem(spec, contentType);
+    const encodingIssue = encodingProblem(spec, contentEncoding);
     const refuse = (status: number, error: string, message: string): null => {
       exchange.error(status, { error, message });
       return null;
     };
     if (typeProblem !== null) return refuse(415, 'unsupported_content_type', typeProblem);
-    if (!CONTENT_ENCODINGS.has(contentEncoding)) {
-      return refuse(415, 'unsupported_content_encoding', `Content-Encoding ${contentEncoding} is not supported; send gzip, deflate or identity`);
-    }
+    if (encodingIssue !== null) return refuse(415, 'unsupported_content_encoding', encodingIssue);
     if (state.draining) return refuse(503, 'draining', 'shutting down; retry on another instance');
     if (!state.kafkaReachable) return refuse(503, 'kafka_unavailable', 'Kafka cannot be reached');
     const lengthHeader = req.getHeader('content-length');
@@ -132,8 +131,9 @@ export class IngestServer {
   }
 
   /** Reads the body, hands it to the pool, and answers through the ledger. */
-  #receive(exchange: Exchange, route: Route, headers: AdmittedHeaders, client: string): void {
+  #receive(exchange: Exchange, spec: RouteSpec, headers: AdmittedHeaders, client: string): void {
     const { config, ledger, pool } = this.#deps;
+    const route = spec.route;
     const reserve = headers.declared ?? config.ingest.maxBodyBytes;
     this.#active++;
     this.#bufferedBytes += reserve;
@@ -153,7 +153,7 @@ export class IngestServer {
         exchange.closeAfter = true;
         return exchange.error(outcome.status, { error: outcome.code, message: outcome.message });
       }
-      const entry = ledger.open(exchange.requestId, (answer) => respond(exchange, answer));
+      const entry = ledger.open(exchange.requestId, (answer) => respond(exchange, answer, spec.successStatus));
       const { contentType, contentEncoding } = headers;
       pool.decode({ seq: entry.seq, route, body: outcome.body, contentType, contentEncoding, receivedAtMs, client })
         .then((result) => {
@@ -195,8 +195,11 @@ function clientRequestId(header: string): string | null {
   return /^[\x21-\x7e]{1,128}$/.test(header) ? header : null;
 }
 
-function respond(exchange: Exchange, answer: Answer): void {
-  if ('accepted' in answer) exchange.json(200, `{"accepted":${answer.accepted}}`);
+function respond(exchange: Exchange, answer: Answer, successStatus: 200 | 204): void {
+  if ('accepted' in answer) {
+    if (successStatus === 204) exchange.empty(204);
+    else exchange.json(200, `{"accepted":${answer.accepted}}`);
+  }
   else exchange.error(answer.status, answer.record === undefined
     ? { error: answer.code, message: answer.message }
     : { error: answer.code, message: answer.message, record: answer.record });

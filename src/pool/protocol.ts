@@ -18,6 +18,7 @@ export interface WorkerData {
 export const enum Route {
   Metrics = 'metrics',
   Logs = 'logs',
+  RemoteWrite = 'remote_write',
 }
 
 export interface DecodeTask {
