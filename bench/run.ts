@@ -4,7 +4,8 @@
 // counted in Kafka (high watermarks), not from 2xx answers.
 //
 // Environment: BENCH_DURATION_S (default 10), BENCH_BATCHES (default "1,100,1000"),
-// BENCH_CONNECTIONS (default "16,64,256"), BENCH_TARGETS (default
+// BENCH_CONNECTIONS (default "16,64,256"), BENCH_REMOTE_WRITE (samples per
+// remote_write request, default 500; "" skips it), BENCH_TARGETS (default
 // "metricstream,metricstream-batch,baseline"). metricstream-batch runs
 // kafka.messageMode=ndjson-batch; its Kafka messages hold many records, so its
 // records are the daemon's metricstream_records_delivered_total (records in
@@ -15,7 +16,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { Producer } from 'node-rdkafka';
+import { compressSync } from 'snappy';
 import { MockKafka } from '../test/support/mock-kafka';
+import { WriteRequest } from '../workers/remote-write';
 
 const ROOT = path.resolve(__dirname, '../..');
 const DURATION_S = Number(process.env['BENCH_DURATION_S'] ?? 10);
@@ -25,7 +28,28 @@ const TARGETS = (process.env['BENCH_TARGETS'] ?? 'metricstream,metricstream-batc
 const PARTITIONS = 8;
 const CLK_TCK = 100;
 
-interface Scenario { batch: number; connections: number }
+/** format remote_write: Prometheus remote_write bodies of `batch` samples to /api/v1/write. */
+interface Scenario { batch: number; connections: number; format?: 'native' | 'remote_write' }
+
+interface Payload { body: string | Buffer; contentType: string; encoding?: string; path: string }
+
+/** Prometheus' default batch (queue_config.max_samples_per_send); "" skips the scenario. */
+const REMOTE_WRITE_SAMPLES = process.env['BENCH_REMOTE_WRITE'] ?? '500';
+
+function remoteWriteBody(samples: number): Buffer {
+  const now = Date.now();
+  const timeseries = Array.from({ length: samples }, (_, i) => ({
+    labels: [{ name: '__name__', value: 'http_requests_total' }, { name: 'code', value: '200' }, { name: 'instance', value: `web-${i % 50}:9100` }, { name: 'job', value: 'web' }, { name: 'path', value: `/api/${i}` }],
+    samples: [{ value: i, timestamp: now }],
+  }));
+  return compressSync(Buffer.from(WriteRequest.encode(WriteRequest.fromObject({ timeseries })).finish()));
+}
+
+/** A Lua string literal of any bytes (decimal escapes). */
+function luaString(body: string | Buffer): string {
+  if (typeof body === 'string') return JSON.stringify(body);
+  return '"' + Array.from(body, (b) => '\\' + String(b).padStart(3, '0')).join('') + '"';
+}
 interface Result {
   target: string; batch: number; connections: number;
   requestsPerS: number; non2xx: number; socketErrors: number;
@@ -38,7 +62,7 @@ interface Result {
 interface WrkSummary { requests: number; duration_us: number; non2xx: number; socket_errors: number; p50: number; p99: number; p999: number }
 
 function runWrk(script: string, connections: number, seconds: number, port: number): WrkSummary {
-  const wrk = spawnSync('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--timeout', '30s', '-s', script, `http://127.0.0.1:${port}/metrics`], { encoding: 'utf8' });
+  const wrk = spawnSync('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--timeout', '30s', '-s', script, `http://127.0.0.1:${port}/`], { encoding: 'utf8' });
   const line = /WRKJSON (.*)/.exec(wrk.stdout)?.[1];
   if (!line) throw new Error(`wrk said: ${wrk.stdout} ${wrk.stderr}`);
   return JSON.parse(line) as WrkSummary;
@@ -63,13 +87,14 @@ function body(batch: number): string {
  * each request (random, so connections do not fall into step and arrive in
  * bursts; a closed-loop approximation of a fixed rate, the achieved rate is
  * measured). */
-function wrkScript(dir: string, payload: string, delayMs = 0): string {
-  const file = path.join(dir, `post-${payload.length}-${delayMs}.lua`);
+function wrkScript(dir: string, payload: Payload, delayMs = 0): string {
+  const file = path.join(dir, `post-${payload.path.replace(/\W/g, '')}-${payload.body.length}-${delayMs}.lua`);
   writeFileSync(file, `wrk.method = "POST"
+wrk.path = "${payload.path}"
 ${delayMs > 0 ? `delay = function() return math.random(0, ${2 * delayMs}) end
-` : ''}wrk.body = ${JSON.stringify(payload)}
-wrk.headers["Content-Type"] = "application/json"
-done = function(summary, latency, requests)
+` : ''}wrk.body = ${luaString(payload.body)}
+wrk.headers["Content-Type"] = "${payload.contentType}"
+${payload.encoding ? `wrk.headers["Content-Encoding"] = "${payload.encoding}"\n` : ''}done = function(summary, latency, requests)
   io.write(string.format('WRKJSON {"requests":%d,"duration_us":%d,"non2xx":%d,"socket_errors":%d,"p50":%d,"p99":%d,"p999":%d}\\n',
     summary.requests, summary.duration, summary.errors.status,
     summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
@@ -145,7 +170,9 @@ async function deliveredCounter(adminPort: number): Promise<number> {
 
 async function measure(client: Producer, dir: string, target: string, s: Scenario, topic: string, { child, port, adminPort }: Target): Promise<Result> {
   const batchMode = target === 'metricstream-batch';
-  const payload = body(s.batch);
+  const payload: Payload = s.format === 'remote_write'
+    ? { body: remoteWriteBody(s.batch), contentType: 'application/x-protobuf', encoding: 'snappy', path: '/api/v1/write' }
+    : { body: body(s.batch), contentType: 'application/json', path: '/metrics' };
   const script = wrkScript(dir, payload);
   // Warm-up, then the measured run.
   spawnSync('wrk', ['-t1', `-c${Math.min(s.connections, 16)}`, '-d2s', '-s', script, `http://127.0.0.1:${port}/metrics`]);
@@ -168,7 +195,7 @@ async function measure(client: Producer, dir: string, target: string, s: Scenari
   return {
     target, batch: s.batch, connections: s.connections, half,
     requestsPerS, non2xx: w.non2xx, socketErrors: w.socket_errors,
-    recordsPerS: delivered / wrkSeconds, mbPerS: (delivered * (payload.length / s.batch)) / wrkSeconds / 1e6,
+    recordsPerS: delivered / wrkSeconds, mbPerS: (delivered * (payload.body.length / s.batch)) / wrkSeconds / 1e6,
     p50Ms: w.p50 / 1000, p99Ms: w.p99 / 1000, p999Ms: w.p999 / 1000, cpuCores: cpu, peakRssMb: rss,
   };
 }
@@ -206,6 +233,12 @@ async function main(): Promise<void> {
           process.stdout.write(`${target} batch=${batch} c=${connections}: ${fmt(r.recordsPerS)} records/s, ${fmt(r.requestsPerS)} req/s, p99 ${fmt(r.p99Ms, 1)} ms, ${fmt(r.cpuCores, 2)} cores, ${fmt(r.peakRssMb)} MB\n`);
         }
       }
+    }
+    if (REMOTE_WRITE_SAMPLES !== '' && TARGETS.includes('metricstream')) {
+      // The baseline speaks only the native format: no ratio for this one.
+      const r = await runScenario(kafka, client, dir, 'metricstream', { batch: Number(REMOTE_WRITE_SAMPLES), connections: 64, format: 'remote_write' }, n++);
+      results.push({ ...r, target: 'metricstream remote_write' });
+      process.stdout.write(`remote_write ${REMOTE_WRITE_SAMPLES} samples c=64: ${fmt(r.recordsPerS)} records/s, ${fmt(r.requestsPerS)} req/s\n`);
     }
   } finally {
     await new Promise<void>((resolve) => client.disconnect(() => resolve()));

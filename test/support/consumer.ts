@@ -91,6 +91,16 @@ export class TopicReader {
     return this.records;
   }
 
+  /** Per partition: records read, and the high watermark Kafka reports (to tell "not in Kafka" from "not read"). */
+  async progress(topic: string): Promise<Array<{ partition: number; read: number; highWatermark: number }>> {
+    const partitions = [...new Set(this.records.filter((r) => r.topic === topic).map((r) => r.partition))].sort((a, b) => a - b);
+    return Promise.all(partitions.map((partition) => new Promise<{ partition: number; read: number; highWatermark: number }>((resolve) =>
+      this.#consumer.queryWatermarkOffsets(topic, partition, 5_000, (err, offsets) => resolve({
+        partition, read: this.records.filter((r) => r.topic === topic && r.partition === partition).length,
+        highWatermark: err ? -1 : offsets.highOffset,
+      })))));
+  }
+
   async close(): Promise<void> {
     this.#stopped = true;
     await new Promise<void>((resolve) => this.#consumer.disconnect(() => resolve()));
