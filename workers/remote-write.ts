@@ -33,9 +33,17 @@ message Sample { double value = 1; int64 timestamp = 2; }
 export const WriteRequest = protobuf.parse(SCHEMA).root.lookupType('prometheus.WriteRequest');
 
 interface Label { name: string; value: string }
+/** int64 as protobufjs decodes it: a number, or a Long when the long package is present. */
+type Int64 = number | { toNumber(): number };
+/** A decoded message read in place (no toObject copy): protobufjs puts
+ * defaults ("" and 0) on the prototype, so absent fields read as defaults. */
 interface WriteRequestObject {
-  timeseries?: Array<{ labels?: Label[]; samples?: Array<{ value?: number; timestamp?: number }> }>;
-  metadata?: Array<{ type?: number; metricFamilyName?: string }>;
+  timeseries: Array<{ labels: Label[]; samples: Array<{ value: number; timestamp: Int64 }> }>;
+  metadata: Array<{ type: number; metricFamilyName: string }>;
+}
+
+function toNumber(value: Int64): number {
+  return typeof value === 'number' ? value : value.toNumber();
 }
 
 const METADATA_TYPES: Readonly<Record<number, MetricType>> = { 1: 'counter', 2: 'gauge', 3: 'histogram', 5: 'summary' };
@@ -66,8 +74,7 @@ function decompress(body: Buffer, maxBytes: number): Buffer {
 
 function decode(bytes: Buffer): WriteRequestObject {
   try {
-    // defaults: absent strings and numbers become "" and 0, never undefined.
-    return WriteRequest.toObject(WriteRequest.decode(bytes), { longs: Number, defaults: true }) as WriteRequestObject;
+    return WriteRequest.decode(bytes) as unknown as WriteRequestObject;
   } catch (err) {
     throw new DecodeError(400, 'invalid_protobuf', `body is not a remote_write WriteRequest: ${(err as Error).message}`);
   }
@@ -97,23 +104,23 @@ function checkLabels(labels: Label[], series: number, limits: Config['limits']):
 
 export function decodeRemoteWrite(body: Buffer, maxDecompressedBytes: number, limits: Config['limits'], sink: RecordSink): number {
   const request = decode(decompress(body, maxDecompressedBytes));
-  const series = request.timeseries ?? [];
-  const total = series.reduce((n, s) => n + (s.samples?.length ?? 0), 0);
+  const series = request.timeseries;
+  const total = series.reduce((n, s) => n + s.samples.length, 0);
   if (total > limits.maxRecordsPerRequest) {
     throw new DecodeError(413, 'too_many_records', `request holds ${total} samples; the limit is ${limits.maxRecordsPerRequest}`);
   }
   const types = new Map<string, MetricType>();
-  for (const m of request.metadata ?? []) {
-    const type = METADATA_TYPES[m.type ?? 0];
+  for (const m of request.metadata) {
+    const type = METADATA_TYPES[m.type];
     if (m.metricFamilyName && type) types.set(m.metricFamilyName, type);
   }
   let index = 0;
   for (let s = 0; s < series.length; s++) {
-    const { name, rest } = checkLabels(series[s]!.labels ?? [], s, limits);
+    const { name, rest } = checkLabels(series[s]!.labels, s, limits);
     const key = seriesKey(name, rest);
     const type = types.get(name) ?? 'gauge';
-    for (const sample of series[s]!.samples ?? []) {
-      sink.append(Topic.Metrics, index++, key, metricRecord(name, sample.value ?? 0, type, sample.timestamp ?? 0, rest));
+    for (const sample of series[s]!.samples) {
+      sink.append(Topic.Metrics, index++, key, metricRecord(name, sample.value, type, toNumber(sample.timestamp), rest));
     }
   }
   return index;
