@@ -61,8 +61,7 @@ export function runMain(argv: string[]): void {
   }
   if (checkOnly) {
     // The effective configuration, secrets masked, and what it implies.
-    const ceiling = memoryBudget(config, Number(producerProperties(config)['queue.buffering.max.kbytes']));
-    process.stdout.write(JSON.stringify({ config: maskSecrets(config), memoryCeilingMiB: Math.round(ceiling.total / 2 ** 20) }, null, 2) + '\n');
+    process.stdout.write(JSON.stringify({ config: maskSecrets(config), memoryCeilingMiB: memoryCeilingMiB(config) }, null, 2) + '\n');
     process.exit(0);
   }
   const log = createLogger(config.log.level);
@@ -136,7 +135,7 @@ async function start(config: Config, log: Logger): Promise<void> {
     versions: { metricstream: version, node: nodeVersion, librdkafka: librdkafkaVersion },
     ingest: `${config.ingest.host}:${ingestPort}`, admin: `${config.admin.host}:${adminPort}`,
     kafka: { bootstrap, embedded: config.kafka.brokers === '' }, poolThreads: config.pool.threads,
-    memoryCeilingMiB: Math.round(memoryBudget(config, Number(properties['queue.buffering.max.kbytes'])).total / 2 ** 20),
+    memoryCeilingMiB: memoryCeilingMiB(config),
     config: maskSecrets(config),
   }, 'metricstream ready');
   notifySystemd('READY=1', log);
@@ -165,6 +164,12 @@ async function start(config: Config, log: Logger): Promise<void> {
       process.exit(1);
     });
   });
+}
+
+/** The sum of every byte bound the configuration sets (src/config/memory.ts). */
+function memoryCeilingMiB(config: Config): number {
+  const queueKbytes = Number(producerProperties(config)['queue.buffering.max.kbytes']);
+  return Math.round(memoryBudget(config, queueKbytes).total / 2 ** 20);
 }
 
 function notReadyReasons(config: Config, state: { draining: boolean; kafkaReachable: boolean }, ledger: Ledger, pool: DecodePool): string[] {
