@@ -100,7 +100,14 @@ describe('Kafka trouble', () => {
       const { expected, missing, duplicates } = audit(load.acknowledged, await reader.waitFor(needed));
       report('rtt 300 ms + produce errors', { statuses, expected, missing, duplicates });
       assert.ok(load.acknowledged.size > 0);
-      assert.equal(missing, 0, `missing acknowledged records; per partition read vs high watermark: ${JSON.stringify(await reader.progress('slow'))}`);
+      if (missing > 0) {
+        // Tell "librdkafka reported delivered" from "the daemon acknowledged without a delivery report".
+        const metrics = await fetch(`${daemon.adminUrl}/metrics`).then((r) => r.text());
+        const counter = (name: string): string => new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? '?';
+        assert.fail(`${missing} acknowledged records missing; delivered_total=${counter('metricstream_records_delivered_total')} ` +
+          `failed_total=${counter('metricstream_records_failed_total')} accepted_total=${counter('metricstream_records_accepted_total')}; ` +
+          `per partition read vs high watermark: ${JSON.stringify(await reader.progress('slow'))}`);
+      }
     } finally {
       await reader.close();
       assert.equal((await daemon.stop()).code, 0);
