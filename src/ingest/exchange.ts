@@ -42,30 +42,28 @@ export class Exchange {
   onAborted: (() => void) | undefined;
 
   json(status: number, body: string, headers?: Readonly<Record<string, string>>): void {
-    if (this.answered) return;
-    this.answered = true;
-    this.onAnswered?.(status);
-    if (this.aborted) return;
-    this.res.cork(() => {
-      this.res.writeStatus(statusLine(status));
-      this.res.writeHeader('content-type', 'application/json');
-      if (this.requestId !== '') this.res.writeHeader('x-request-id', this.requestId);
-      if (status === 503 || status === 429 || status === 504) this.res.writeHeader('retry-after', String(this.retryAfterSeconds));
-      if (headers) for (const name in headers) this.res.writeHeader(name, headers[name]!);
-      this.res.end(body, this.closeAfter);
-    });
+    this.#answer(status, body, headers);
   }
 
   /** An answer without a body (204). */
   empty(status: number): void {
+    this.#answer(status, null, undefined);
+  }
+
+  /** Answers once; counts the answer even when the client is already gone. */
+  #answer(status: number, body: string | null, headers: Readonly<Record<string, string>> | undefined): void {
     if (this.answered) return;
     this.answered = true;
     this.onAnswered?.(status);
     if (this.aborted) return;
     this.res.cork(() => {
       this.res.writeStatus(statusLine(status));
+      if (body !== null) this.res.writeHeader('content-type', 'application/json');
       if (this.requestId !== '') this.res.writeHeader('x-request-id', this.requestId);
-      this.res.endWithoutBody(0, this.closeAfter);
+      if (status === 503 || status === 429 || status === 504) this.res.writeHeader('retry-after', String(this.retryAfterSeconds));
+      if (headers) for (const name in headers) this.res.writeHeader(name, headers[name]!);
+      if (body === null) this.res.endWithoutBody(0, this.closeAfter);
+      else this.res.end(body, this.closeAfter);
     });
   }
 

@@ -61,7 +61,9 @@ describe('overload', () => {
       stop = true;
       const overload = await overloadLoad;
       clearInterval(sampler);
-      const hwm = rssBytes(daemon.child.pid!, 'VmHWM');
+      // The kernel syncs VmHWM lazily, so a sampled VmRSS can briefly exceed it:
+      // the peak is the larger of the two.
+      const hwm = Math.max(peak, rssBytes(daemon.child.pid!, 'VmHWM'));
       for (const id of [1, 2, 3]) await kafka.command(`rtt ${id} 0`);
 
       const statuses = Object.fromEntries(overload.statuses);
@@ -71,7 +73,6 @@ describe('overload', () => {
       assert.deepEqual([...retryAfter], ['1']);
       assert.equal(statuses['connection_error'], undefined);
       assert.ok(hwm < ceiling, `peak RSS ${hwm} over ceiling ${ceiling}`);
-      assert.ok(peak <= hwm);
 
       // Once the load drops, requests succeed again.
       const calm = await runLoad({ url: `${daemon.ingestUrl}/metrics`, clients: 4, metricsPerRequest: 100, maxRequestsPerClient: 5 });
