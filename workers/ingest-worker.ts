@@ -4,7 +4,7 @@
 import { Buffer } from 'node:buffer';
 import { workerData as piscinaWorkerData } from 'piscina';
 import { Route, type DecodeAccepted, type DecodeRejected, type DecodeResult, type DecodeTask, type WorkerData } from '../src/pool/protocol';
-import type { Topic } from '../src/ring/layout';
+import { MAX_KEY_BYTES, type Topic } from '../src/ring/layout';
 import { NdjsonBatchSink, PerRecordSink } from './batching';
 import { leaseRing, releaseRing, RingWriter } from '../src/ring/writer';
 import { decompress, parseJsonValues, toText } from './body';
@@ -30,6 +30,11 @@ class RingSink implements MessageSink {
   constructor(private readonly writer: RingWriter) {}
 
   message(topic: Topic, index: number, key: string | null, value: string, partition: number, count: number): void {
+    // The ring stores key lengths in 16 bits. A UTF-16 unit is at most 3 UTF-8
+    // bytes, so only keys longer than a third of that need measuring.
+    if (key !== null && key.length > MAX_KEY_BYTES / 3 && Buffer.byteLength(key) > MAX_KEY_BYTES) {
+      throw new DecodeError(413, 'key_too_large', `record ${index}: its Kafka key (series name and labels) exceeds ${MAX_KEY_BYTES} bytes`, index);
+    }
     if (this.writer.append(topic, index, key, value, partition, count)) return;
     if (this.writer.exceedsCapacity(this.writer.lastRecordBytes)) {
       throw new DecodeError(413, 'request_too_large', 'the request\'s records exceed the ring size (pool.ringBytes); send smaller batches');

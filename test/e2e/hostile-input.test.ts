@@ -21,6 +21,7 @@ describe('hostile input', () => {
       METRICSTREAM_INGEST_MAX_DECOMPRESSED_BYTES: String(8 * 1024 * 1024),
       METRICSTREAM_LIMITS_MAX_RECORDS_PER_REQUEST: '1000',
       METRICSTREAM_POOL_WORKER_MAX_HEAP_MB: '16',
+      METRICSTREAM_KAFKA_LOG_KEY_FIELD: 'k',
     });
   });
 
@@ -48,6 +49,8 @@ describe('hostile input', () => {
       ['oversized name', JSON.stringify([{ name: 'n'.repeat(300), value: 1 }]), json, 400, 'invalid_record', '/metrics'],
       ['oversized label', JSON.stringify([{ name: 'n', value: 1, labels: { l: 'v'.repeat(3000) } }]), json, 400, 'invalid_record', '/metrics'],
       ['null value', '[{"name":"n","value":null}]', json, 400, 'invalid_record', '/metrics'],
+      ['series key over 64 KiB', JSON.stringify([{ name: 'n', value: 1, labels: Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`l${i}`, 'v'.repeat(2000)])) }]), json, 413, 'key_too_large', '/metrics'],
+      ['log key over 64 KiB', JSON.stringify([{ k: 'x'.repeat(70_000) }]), json, 413, 'key_too_large', '/logs'],
       ['negative timestamp', '[{"name":"n","value":1,"timestamp":-5}]', json, 400, 'invalid_record', '/metrics'],
       ['metrics not an array', '{"metrics":{}}', json, 400, 'invalid_batch', '/metrics'],
       ['deep nesting (metrics)', deep, json, 400, 'invalid_record', '/metrics'],
