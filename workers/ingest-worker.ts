@@ -3,7 +3,7 @@
 // published to the ring together or not at all.
 import { Buffer } from 'node:buffer';
 import { workerData as piscinaWorkerData } from 'piscina';
-import { Route, type DecodeAccepted, type DecodeRejected, type DecodeResult, type DecodeTask, type WorkerData } from '../src/pool/protocol';
+import { Route, type PartialRejection, type DecodeAccepted, type DecodeRejected, type DecodeResult, type DecodeTask, type WorkerData } from '../src/pool/protocol';
 import { MAX_KEY_BYTES, type Topic } from '../src/ring/layout';
 import { NdjsonBatchSink, PerRecordSink } from './batching';
 import { leaseRing, releaseRing, RingWriter } from '../src/ring/writer';
@@ -13,6 +13,8 @@ import { decodeLogs, type LogOptions } from './logs';
 import { compileMetricValidator } from './metrics';
 import { decodeMetrics } from './metrics';
 import { decodeRemoteWrite } from './remote-write';
+import { decodeOtlp, type OtlpSettings } from './otlp/decode';
+import { Signal } from '../src/otlp/schema';
 import type { MessageSink, RecordSink } from './sink';
 
 const data = piscinaWorkerData as WorkerData;
@@ -29,7 +31,7 @@ const partitionCount = (topic: Topic): number => Atomics.load(partitionCounts, t
 class RingSink implements MessageSink {
   constructor(private readonly writer: RingWriter) {}
 
-  message(topic: Topic, index: number, key: string | null, value: string, partition: number, count: number): void {
+  message(topic: Topic, index: number, key: string | null, value: string | Uint8Array, partition: number, count: number): void {
     // The ring stores key lengths in 16 bits. A UTF-16 unit is at most 3 UTF-8
     // bytes, so only keys longer than a third of that need measuring.
     if (key !== null && key.length > MAX_KEY_BYTES / 3 && Buffer.byteLength(key) > MAX_KEY_BYTES) {
@@ -43,7 +45,34 @@ class RingSink implements MessageSink {
   }
 }
 
-function decode(task: DecodeTask, sink: RecordSink): number {
+const OTLP_SIGNALS: Partial<Record<Route, Signal>> = {
+  [Route.OtlpMetrics]: Signal.Metrics, [Route.OtlpLogs]: Signal.Logs, [Route.OtlpTraces]: Signal.Traces,
+};
+const otlpSettings: OtlpSettings = {
+  limits: data.limits,
+  maxDecompressedBytes: data.maxDecompressedBytes,
+  maxDecodedBytes: data.maxDecodedBytes,
+  encoding: data.otlpEncoding,
+  logKeyField: data.logKeyField,
+};
+
+interface Decoded {
+  readonly records: number;
+  /** Messages written to the ring directly rather than through the record sink. */
+  readonly directMessages: number;
+  readonly partial?: PartialRejection | undefined;
+}
+
+function decode(task: DecodeTask, sink: RecordSink, ring: MessageSink): Decoded {
+  const signal = OTLP_SIGNALS[task.route];
+  if (signal !== undefined) {
+    const { body, contentType, contentEncoding, receivedAtMs, client } = task;
+    return decodeOtlp({ signal, body: Buffer.from(body), contentType, contentEncoding, receivedAtMs, client }, otlpSettings, sink, ring);
+  }
+  return { records: decodeNative(task, sink), directMessages: 0 };
+}
+
+function decodeNative(task: DecodeTask, sink: RecordSink): number {
   if (task.route === Route.RemoteWrite) {
     return decodeRemoteWrite(Buffer.from(task.body), data.maxDecompressedBytes, data.limits, sink);
   }
@@ -69,21 +98,26 @@ function decodeIntoRing(task: DecodeTask): DecodeAccepted | DecodeRejected {
     const ringSink = new RingSink(writer);
     if (data.messageMode === 'ndjson-batch') {
       const sink = new NdjsonBatchSink(ringSink, partitionCount);
-      const records = decode(task, sink);
+      const decoded = decode(task, sink, ringSink);
       sink.finish();
       writer.commit();
-      return { ok: true, records, messages: sink.messages, ring };
+      return accepted(decoded, sink.messages, ring);
     }
     const sink = new PerRecordSink(ringSink);
-    const records = decode(task, sink);
+    const decoded = decode(task, sink, ringSink);
     writer.commit();
-    return { ok: true, records, messages: sink.messages, ring };
+    return accepted(decoded, sink.messages, ring);
   } catch (err) {
     if (err instanceof DecodeError) return err.toResult();
     throw err;
   } finally {
     releaseRing(data.ringSet, ring, task.seq);
   }
+}
+
+function accepted(decoded: Decoded, sinkMessages: number, ring: number): DecodeAccepted {
+  const result = { ok: true as const, records: decoded.records, messages: sinkMessages + decoded.directMessages, ring };
+  return decoded.partial === undefined ? result : { ...result, partial: decoded.partial };
 }
 
 export = run;

@@ -9,5 +9,5 @@ export interface RecordSink {
 /** One Kafka message as the ring stores it. */
 export interface MessageSink {
   /** Throws DecodeError (503/413) when the message cannot be stored. */
-  message(topic: Topic, index: number, key: string | null, value: string, partition: number, count: number): void;
+  message(topic: Topic, index: number, key: string | null, value: string | Uint8Array, partition: number, count: number): void;
 }

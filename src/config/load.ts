@@ -30,7 +30,7 @@ type Tree = { [key: string]: unknown };
 
 /** Keys whose environment value is always taken as text. */
 const STRING_KEYS = new Set([
-  'kafka.brokers', 'kafka.topics.metrics', 'kafka.topics.logs', 'kafka.logKeyField', 'ingest.host', 'admin.host',
+  'kafka.brokers', 'kafka.topics.metrics', 'kafka.topics.logs', 'kafka.topics.traces', 'kafka.logKeyField', 'ingest.host', 'admin.host',
   'ingest.auth.tokensFile', 'ingest.tls.certFile', 'ingest.tls.keyFile',
 ]);
 

@@ -83,7 +83,8 @@ const kafka = z.strictObject({
   topics: z.strictObject({
     metrics: z.string().min(1).default('metrics'),
     logs: z.string().min(1).default('logs'),
-  }).default({ metrics: 'metrics', logs: 'logs' }),
+    traces: z.string().min(1).default('traces'),
+  }).default({ metrics: 'metrics', logs: 'logs', traces: 'traces' }),
   /** per-record: one Kafka message per record. ndjson-batch: one NDJSON message
    * per request and target partition (same partition as per-record mode). */
   messageMode: z.enum(['per-record', 'ndjson-batch']).default('per-record'),
@@ -97,6 +98,19 @@ const kafka = z.strictObject({
   deliveryTimeoutMs: positiveInt.default(20_000),
   /** Any librdkafka producer property; overrides the defaults in produce/producer.ts. */
   producer: z.record(z.string(), producerProperty).default({}),
+});
+
+/** How OTLP requests reach Kafka, per signal: "records" = one normalized JSON
+ * record per data point, log record or span; "otlp_proto" / "otlp_json" = the
+ * Export*ServiceRequest as is, one message per request (the OpenTelemetry
+ * Collector Kafka exporter's encodings). */
+const otlpEncoding = z.enum(['records', 'otlp_proto', 'otlp_json']).default('records');
+const otlp = z.strictObject({
+  encoding: z.strictObject({
+    metrics: otlpEncoding,
+    logs: otlpEncoding,
+    traces: otlpEncoding,
+  }).default({ metrics: 'records', logs: 'records', traces: 'records' }),
 });
 
 const drain = z.strictObject({
@@ -119,6 +133,7 @@ export const configSchema = z.strictObject({
   limits: limits.default(limits.parse({})),
   pool: pool.default(pool.parse({})),
   kafka: kafka.default(kafka.parse({})),
+  otlp: otlp.default(otlp.parse({})),
   drain: drain.default(drain.parse({})),
   log: log.default(log.parse({})),
   telemetry: telemetry.default(telemetry.parse({})),

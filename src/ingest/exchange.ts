@@ -1,6 +1,7 @@
 // One HTTP request/response pair on uWebSockets.js. uWS invalidates `res` once
 // the client goes away, so every write checks `aborted`, and writes made
 // outside the request callback are corked.
+import type { EncodedBody } from '../otlp/responses';
 import type { HttpResponse } from './uws';
 
 const STATUS_LINES: Readonly<Record<number, string>> = {
@@ -41,24 +42,32 @@ export class Exchange {
 
   onAborted: (() => void) | undefined;
 
+  /** Encodes error answers: JSON {"error","message"} unless the route has its
+   * own error format (OTLP: google.rpc.Status in the request's encoding). */
+  encodeError: ((status: number, body: ErrorBody) => EncodedBody) | undefined;
+
   json(status: number, body: string, headers?: Readonly<Record<string, string>>): void {
-    this.#answer(status, body, headers);
+    this.#answer(status, body, headers, 'application/json');
+  }
+
+  send(status: number, encoded: EncodedBody): void {
+    this.#answer(status, encoded.body, undefined, encoded.contentType);
   }
 
   /** An answer without a body (204). */
   empty(status: number): void {
-    this.#answer(status, null, undefined);
+    this.#answer(status, null, undefined, '');
   }
 
   /** Answers once; counts the answer even when the client is already gone. */
-  #answer(status: number, body: string | null, headers: Readonly<Record<string, string>> | undefined): void {
+  #answer(status: number, body: string | Uint8Array | null, headers: Readonly<Record<string, string>> | undefined, contentType: string): void {
     if (this.answered) return;
     this.answered = true;
     this.onAnswered?.(status);
     if (this.aborted) return;
     this.res.cork(() => {
       this.res.writeStatus(statusLine(status));
-      if (body !== null) this.res.writeHeader('content-type', 'application/json');
+      if (body !== null) this.res.writeHeader('content-type', contentType);
       if (this.requestId !== '') this.res.writeHeader('x-request-id', this.requestId);
       if (status === 503 || status === 429 || status === 504) this.res.writeHeader('retry-after', String(this.retryAfterSeconds));
       if (headers) for (const name in headers) this.res.writeHeader(name, headers[name]!);
@@ -68,6 +77,8 @@ export class Exchange {
   }
 
   error(status: number, body: ErrorBody, headers?: Readonly<Record<string, string>>): void {
-    this.json(status, JSON.stringify(body), headers);
+    if (this.encodeError === undefined) return this.json(status, JSON.stringify(body), headers);
+    const encoded = this.encodeError(status, body);
+    this.#answer(status, encoded.body, headers, encoded.contentType);
   }
 }

@@ -1,4 +1,5 @@
 // What the ingest listener serves, and the request headers each route accepts.
+import { Signal } from '../otlp/schema';
 import { Route } from '../pool/protocol';
 
 export interface RouteSpec {
@@ -8,6 +9,8 @@ export interface RouteSpec {
   readonly encodings: ReadonlySet<string>;
   /** Status of a successful answer: 200 {"accepted":N}, or 204 for remote_write. */
   readonly successStatus: 200 | 204;
+  /** OTLP/HTTP routes answer Export*ServiceResponse and google.rpc.Status. */
+  readonly otlpSignal?: Signal;
 }
 
 const JSON_MEDIA_TYPES = new Set([
@@ -15,13 +18,22 @@ const JSON_MEDIA_TYPES = new Set([
   'application/x-jsonlines', 'application/jsonlines', 'text/plain',
 ]);
 const JSON_ENCODINGS = new Set(['', 'identity', 'gzip', 'x-gzip', 'deflate']);
+const OTLP_MEDIA_TYPES = new Set(['application/x-protobuf', 'application/json']);
 
 export const INGEST_ROUTES: ReadonlyMap<string, RouteSpec> = new Map([
   ['/metrics', { route: Route.Metrics, mediaTypes: JSON_MEDIA_TYPES, encodings: JSON_ENCODINGS, successStatus: 200 }],
   ['/logs', { route: Route.Logs, mediaTypes: JSON_MEDIA_TYPES, encodings: JSON_ENCODINGS, successStatus: 200 }],
   // Prometheus remote_write 1.0: snappy-compressed protobuf, 204 on success.
   ['/api/v1/write', { route: Route.RemoteWrite, mediaTypes: new Set(['application/x-protobuf']), encodings: new Set(['snappy']), successStatus: 204 }],
+  // OTLP/HTTP: protobuf or JSON, 200 with the signal's Export*ServiceResponse.
+  ['/v1/metrics', otlpRoute(Route.OtlpMetrics, Signal.Metrics)],
+  ['/v1/logs', otlpRoute(Route.OtlpLogs, Signal.Logs)],
+  ['/v1/traces', otlpRoute(Route.OtlpTraces, Signal.Traces)],
 ]);
+
+function otlpRoute(route: Route, otlpSignal: Signal): RouteSpec {
+  return { route, mediaTypes: OTLP_MEDIA_TYPES, encodings: JSON_ENCODINGS, successStatus: 200, otlpSignal };
+}
 
 /** Returns null when the Content-Type is acceptable for the route, else why not. */
 export function contentTypeProblem(spec: RouteSpec, header: string): string | null {

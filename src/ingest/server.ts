@@ -3,7 +3,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema';
+import { otlpEncodingOf, otlpErrorBody, otlpSuccessBody } from '../otlp/responses';
 import type { DecodePool } from '../pool/pool';
+import type { PartialRejection } from '../pool/protocol';
 import type { RingPump } from '../produce/ring-pump';
 import type { Answer, Ledger } from '../settle/ledger';
 import { rateLimited } from '../telemetry/log';
@@ -74,9 +76,13 @@ export class IngestServer {
     const spec = INGEST_ROUTES.get(path);
     if (spec === undefined) {
       exchange.closeAfter = true;
-      return exchange.error(404, { error: 'not_found', message: `no route ${path}; POST /metrics, /logs or /api/v1/write` });
+      return exchange.error(404, { error: 'not_found', message: `no route ${path}; POST /metrics, /logs, /api/v1/write, /v1/metrics, /v1/logs or /v1/traces` });
     }
     const route = spec.route;
+    if (spec.otlpSignal !== undefined) {
+      const encoding = otlpEncodingOf(req.getHeader('content-type'));
+      exchange.encodeError = (status, body) => otlpErrorBody(status, body.error, body.message, encoding);
+    }
     const startedAt = process.hrtime.bigint();
     exchange.onAnswered = (status) => this.#deps.telemetry.request(route, status, Number(process.hrtime.bigint() - startedAt) / 1e9);
     // Every refusal here leaves the body unread, so the connection closes after the answer.
@@ -153,11 +159,15 @@ export class IngestServer {
         exchange.closeAfter = true;
         return exchange.error(outcome.status, { error: outcome.code, message: outcome.message });
       }
-      const entry = ledger.open(exchange.requestId, (answer) => respond(exchange, answer, spec.successStatus));
+      let partial: PartialRejection | undefined;
+      const entry = ledger.open(exchange.requestId, (answer) => respond(exchange, answer, spec, headers.contentType, partial));
       const { contentType, contentEncoding } = headers;
       pool.decode({ seq: entry.seq, route, body: outcome.body, contentType, contentEncoding, receivedAtMs, client })
         .then((result) => {
-          if (result.ok) ledger.decoded(entry, result.messages, result.records);
+          if (result.ok) {
+            partial = result.partial;
+            ledger.decoded(entry, result.messages, result.records);
+          }
           else ledger.reject(entry, { status: result.status, code: result.code, message: result.message, record: result.record, retriable: result.status === 503 });
         }, (err: unknown) => {
           this.#logWorkerFailure({ err, route, requestId: exchange.requestId }, 'decode worker failed; request answered 500');
@@ -195,9 +205,10 @@ function clientRequestId(header: string): string | null {
   return /^[\x21-\x7e]{1,128}$/.test(header) ? header : null;
 }
 
-function respond(exchange: Exchange, answer: Answer, successStatus: 200 | 204): void {
+function respond(exchange: Exchange, answer: Answer, spec: RouteSpec, contentType: string, partial: PartialRejection | undefined): void {
   if ('accepted' in answer) {
-    if (successStatus === 204) exchange.empty(204);
+    if (spec.otlpSignal !== undefined) exchange.send(200, otlpSuccessBody(spec.otlpSignal, partial, otlpEncodingOf(contentType)));
+    else if (spec.successStatus === 204) exchange.empty(204);
     else exchange.json(200, `{"accepted":${answer.accepted}}`);
   }
   else exchange.error(answer.status, answer.record === undefined

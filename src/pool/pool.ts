@@ -31,6 +31,9 @@ export class DecodePool {
       limits: config.limits,
       maxDecompressedBytes: config.ingest.maxDecompressedBytes,
       logKeyField: config.kafka.logKeyField,
+      otlpEncoding: config.otlp.encoding,
+      // A quarter of the worker heap: room for the body, the records and V8's slack.
+      maxDecodedBytes: config.pool.workerMaxHeapMb * 1024 * 1024 / 4,
     };
     this.#ringSet = ringSet;
     this.#maxQueue = config.pool.maxQueue;

@@ -11,6 +11,9 @@ export interface WorkerData {
   readonly maxDecompressedBytes: number;
   readonly logKeyField: string;
   readonly messageMode: Config['kafka']['messageMode'];
+  readonly otlpEncoding: Config['otlp']['encoding'];
+  /** Estimated heap a decoded protobuf request may take; more is a 413. */
+  readonly maxDecodedBytes: number;
   /** Int32 per Topic: the topic's partition count, kept fresh by the main thread (0 = unknown). */
   readonly partitionCounts: SharedArrayBuffer;
 }
@@ -19,6 +22,17 @@ export const enum Route {
   Metrics = 'metrics',
   Logs = 'logs',
   RemoteWrite = 'remote_write',
+  OtlpMetrics = 'otlp_metrics',
+  OtlpLogs = 'otlp_logs',
+  OtlpTraces = 'otlp_traces',
+}
+
+/** Items of an OTLP request that were refused while the rest was accepted
+ * (OTLP partial success). */
+export interface PartialRejection {
+  readonly rejected: number;
+  /** Why the first refused item was refused. */
+  readonly message: string;
 }
 
 export interface DecodeTask {
@@ -44,6 +58,7 @@ export interface DecodeAccepted {
   /** Kafka messages written to the ring (records, or batches). */
   readonly messages: number;
   readonly ring: number;
+  readonly partial?: PartialRejection;
 }
 
 /** A request the worker refused; status is the HTTP status to answer. */

@@ -1,22 +1,22 @@
 // Partition counts of the configured topics, shared with the workers (the
 // ndjson-batch mode computes partitions there). Refreshed from metadata.
 import type { Logger } from 'pino';
-import { Topic } from '../ring/layout';
+import { TOPIC_COUNT, topicNameTable, type Topic, type TopicNames } from '../ring/layout';
 import type { KafkaProducer } from './producer';
 
 const METADATA_TIMEOUT_MS = 5_000;
 
 export class PartitionCounts {
   /** Int32 per Topic enum value; 0 = unknown. */
-  readonly shared = new SharedArrayBuffer(8);
+  readonly shared = new SharedArrayBuffer(4 * TOPIC_COUNT);
   readonly #counts = new Int32Array(this.shared);
   readonly #producer: KafkaProducer;
   readonly #topics: ReadonlyArray<[Topic, string]>;
   readonly #log: Logger;
 
-  constructor(producer: KafkaProducer, topics: { metrics: string; logs: string }, log: Logger) {
+  constructor(producer: KafkaProducer, topics: TopicNames, log: Logger) {
     this.#producer = producer;
-    this.#topics = [[Topic.Metrics, topics.metrics], [Topic.Logs, topics.logs]];
+    this.#topics = Object.entries(topicNameTable(topics)).map(([id, name]) => [Number(id) as Topic, name]);
     this.#log = log;
   }
 

@@ -2,7 +2,7 @@
 // delivery reports and HTTP I/O get their turn between them.
 import type { Logger } from 'pino';
 import { rateLimited } from '../telemetry/log';
-import { PARTITION_BY_KEY, Topic, type RingSet } from '../ring/layout';
+import { PARTITION_BY_KEY, topicNameTable, type RingSet, type Topic, type TopicNames } from '../ring/layout';
 import { RingReader } from '../ring/reader';
 import { BatchMessage, State, type Ledger, type RequestEntry } from '../settle/ledger';
 import { classifyProduceError } from './errors';
@@ -25,12 +25,12 @@ export class RingPump {
   skippedRecords = 0;
 
   constructor(ringSet: RingSet, ledger: Ledger, producer: KafkaProducer,
-    topics: { metrics: string; logs: string }, log: Logger) {
+    topics: TopicNames, log: Logger) {
     this.#readers = ringSet.rings.map((ring) => new RingReader(ring));
     this.#leases = new Int32Array(ringSet.leases);
     this.#ledger = ledger;
     this.#producer = producer;
-    this.#topics = { [Topic.Metrics]: topics.metrics, [Topic.Logs]: topics.logs };
+    this.#topics = topicNameTable(topics);
     this.#logRefusal = rateLimited(log, 'warn', 10_000);
   }
 

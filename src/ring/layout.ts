@@ -51,6 +51,19 @@ export const REWIND_LEASE = -1;
 export const enum Topic {
   Metrics = 0,
   Logs = 1,
+  Traces = 2,
+}
+export const TOPIC_COUNT = 3;
+
+/** Kafka topic names by signal (config kafka.topics). */
+export interface TopicNames {
+  readonly metrics: string;
+  readonly logs: string;
+  readonly traces: string;
+}
+
+export function topicNameTable(names: TopicNames): Record<Topic, string> {
+  return { [Topic.Metrics]: names.metrics, [Topic.Logs]: names.logs, [Topic.Traces]: names.traces };
 }
 
 export function align4(n: number): number {

@@ -56,7 +56,7 @@ export class RingWriter {
    * Writes a record; returns false when the ring has no room (the caller
    * answers 503: a full ring is never waited on).
    */
-  append(topic: Topic, index: number, key: string | null, value: string, partition = PARTITION_BY_KEY, count = 1): boolean {
+  append(topic: Topic, index: number, key: string | null, value: string | Uint8Array, partition = PARTITION_BY_KEY, count = 1): boolean {
     const keyBytes = key === null ? 0 : Buffer.byteLength(key);
     const valueBytes = Buffer.byteLength(value);
     const size = recordSize(keyBytes, valueBytes);
@@ -78,7 +78,8 @@ export class RingWriter {
     data.writeUInt32LE(count, at + 24);
     at += RECORD_HEADER_BYTES;
     if (key !== null) at += data.write(key, at, keyBytes);
-    data.write(value, at, valueBytes);
+    if (typeof value === 'string') data.write(value, at, valueBytes);
+    else data.set(value, at);
     this.#write += size;
     if (this.#write === this.#capacity) this.#write = 0;
     return true;

@@ -1,0 +1,103 @@
+// OTLP/HTTP export requests (/v1/metrics, /v1/logs, /v1/traces) in a pool
+// worker: decompress, decode (protobuf or JSON), then either normalize into
+// records or forward the request as one message (otlp_proto / otlp_json).
+import type { Buffer } from 'node:buffer';
+import type { Config } from '../../src/config/schema';
+import { Signal } from '../../src/otlp/schema';
+import type { PartialRejection } from '../../src/pool/protocol';
+import { PARTITION_BY_KEY, Topic } from '../../src/ring/layout';
+import { decompress } from '../body';
+import { DecodeError } from '../decode-error';
+import type { MessageSink, RecordSink } from '../sink';
+import { decodeOtlpLogs, type LogsRequest } from './logs';
+import { decodeOtlpMetrics, type MetricsRequest } from './metrics';
+import type { Outcome } from './outcome';
+import { decodeRequest, Encoding, encodeRequest, encodingOf, type RequestMessage } from './request';
+import { decodeOtlpTraces, type TracesRequest } from './traces';
+import type { WireLimits } from './wire-check';
+
+export interface OtlpSettings {
+  readonly limits: Config['limits'];
+  readonly maxDecompressedBytes: number;
+  readonly maxDecodedBytes: number;
+  readonly encoding: Config['otlp']['encoding'];
+  readonly logKeyField: string;
+}
+
+export interface OtlpRequest {
+  readonly signal: Signal;
+  readonly body: Buffer;
+  readonly contentType: string;
+  readonly contentEncoding: string;
+  readonly receivedAtMs: number;
+  readonly client: string;
+}
+
+export interface OtlpResult {
+  /** Data records written, or the items a forwarded request holds. */
+  readonly records: number;
+  /** Messages written straight to the ring (a forwarded request), besides the record sink's. */
+  readonly directMessages: number;
+  readonly partial: PartialRejection | undefined;
+}
+
+const TOPICS: Readonly<Record<Signal, Topic>> = { [Signal.Metrics]: Topic.Metrics, [Signal.Logs]: Topic.Logs, [Signal.Traces]: Topic.Traces };
+
+/** protobufjs nests AnyValues one message per level: the common envelope
+ * (request → resource → scope → item → value) plus two messages per value level. */
+function wireLimits(settings: OtlpSettings): WireLimits {
+  return { maxDepth: 8 + 2 * settings.limits.maxLogDepth, maxDecodedBytes: settings.maxDecodedBytes };
+}
+
+function normalize(request: OtlpRequest, message: RequestMessage, settings: OtlpSettings, sink: RecordSink): Outcome {
+  const { limits } = settings;
+  switch (request.signal) {
+    case Signal.Metrics:
+      return decodeOtlpMetrics(message as unknown as MetricsRequest, request.receivedAtMs, limits, sink);
+    case Signal.Logs:
+      return decodeOtlpLogs(message as unknown as LogsRequest, {
+        maxRecords: limits.maxRecordsPerRequest, maxDepth: limits.maxLogDepth, keyField: settings.logKeyField,
+        client: request.client, receivedAtMs: request.receivedAtMs,
+      }, sink);
+    case Signal.Traces:
+      return decodeOtlpTraces(message as unknown as TracesRequest, {
+        maxRecords: limits.maxRecordsPerRequest, maxDepth: limits.maxLogDepth, receivedAtMs: request.receivedAtMs,
+      }, sink);
+  }
+}
+
+/** Items (points, log records, spans) a request holds, counted without normalizing. */
+function itemCount(signal: Signal, message: RequestMessage): number {
+  let n = 0;
+  if (signal === Signal.Metrics) {
+    for (const rm of (message as unknown as MetricsRequest).resourceMetrics) {
+      for (const sm of rm.scopeMetrics) for (const m of sm.metrics) n += m.data === undefined ? 0 : m[m.data]?.dataPoints.length ?? 0;
+    }
+  } else if (signal === Signal.Logs) {
+    for (const rl of (message as unknown as LogsRequest).resourceLogs) for (const sl of rl.scopeLogs) n += sl.logRecords.length;
+  } else {
+    for (const rs of (message as unknown as TracesRequest).resourceSpans) for (const ss of rs.scopeSpans) n += ss.spans.length;
+  }
+  return n;
+}
+
+export function decodeOtlp(request: OtlpRequest, settings: OtlpSettings, records: RecordSink, messages: MessageSink): OtlpResult {
+  const body = decompress(request.body, request.contentEncoding, settings.maxDecompressedBytes);
+  if (body.length === 0) throw new DecodeError(400, 'empty_body', 'request body is empty');
+  const encoding = encodingOf(request.contentType);
+  const message = decodeRequest(request.signal, body, encoding, wireLimits(settings));
+  const forward = settings.encoding[request.signal];
+  if (forward === 'records') {
+    const outcome = normalize(request, message, settings, records);
+    return { records: outcome.records, directMessages: 0, partial: outcome.rejections.toPartial() };
+  }
+  const items = itemCount(request.signal, message);
+  if (items === 0) return { records: 0, directMessages: 0, partial: undefined };
+  if (items > settings.limits.maxRecordsPerRequest) {
+    throw new DecodeError(413, 'too_many_records', `request holds ${items} items; the limit is ${settings.limits.maxRecordsPerRequest}`);
+  }
+  const wanted = forward === 'otlp_proto' ? Encoding.Proto : Encoding.Json;
+  const value = wanted === encoding ? body : encodeRequest(request.signal, message, wanted);
+  messages.message(TOPICS[request.signal], 0, null, value, PARTITION_BY_KEY, items);
+  return { records: items, directMessages: 1, partial: undefined };
+}
