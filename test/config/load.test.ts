@@ -46,7 +46,8 @@ describe('config: defaults', () => {
     assert.equal(c.admin.host, '127.0.0.1');
     assert.equal(c.admin.port, 8091);
     assert.equal(c.kafka.brokers, '');
-    assert.deepEqual(c.kafka.topics, { metrics: 'metrics', logs: 'logs' });
+    assert.deepEqual(c.kafka.topics, { metrics: 'metrics', logs: 'logs', traces: 'traces' });
+    assert.deepEqual(c.otlp.encoding, { metrics: 'records', logs: 'records', traces: 'records' });
     assert.deepEqual(c.kafka.producer, {});
     assert.deepEqual(c.ingest.auth.tokens, []);
     assert.ok(c.ingest.requestTimeoutMs > c.kafka.deliveryTimeoutMs);
@@ -82,7 +83,7 @@ describe('config: file', () => {
     assert.deepEqual(c.ingest.auth.tokens, ['0123456789abcdef']);
     assert.equal(c.ingest.host, '0.0.0.0');
     assert.equal(c.kafka.brokers, 'k1:9092,k2:9092');
-    assert.deepEqual(c.kafka.topics, { metrics: 'metrics', logs: 'app-logs' });
+    assert.deepEqual(c.kafka.topics, { metrics: 'metrics', logs: 'app-logs', traces: 'traces' });
     assert.equal(c.kafka.messageMode, 'ndjson-batch');
     assert.deepEqual(c.kafka.producer, { 'linger.ms': 5, 'enable.idempotence': true });
     assert.equal(c.pool.threads, 3);
@@ -279,7 +280,7 @@ describe('config: unknown keys', () => {
   it('refuses unknown keys at any level, naming them', () => {
     assertConfigError(() => loadConfig({ configPath: file({ ingest: { prot: 8090 } }), env: {} }), /ingest/, /prot/);
     assertConfigError(() => loadConfig({ configPath: file({ ingset: { port: 8090 } }), env: {} }), /ingset/);
-    assertConfigError(() => loadConfig({ configPath: file({ kafka: { topics: { traces: 't' } } }), env: {} }), /kafka\.topics/, /traces/);
+    assertConfigError(() => loadConfig({ configPath: file({ kafka: { topics: { spans: 't' } } }), env: {} }), /kafka\.topics/, /spans/);
     assertConfigError(() => loadConfig({ configPath: file({ ingest: { auth: { token: ['abcdefghijklmnop1'] } } }), env: {} }), /ingest\.auth/, /token/);
   });
 });

@@ -43,10 +43,13 @@ export interface OtlpResult {
 
 const TOPICS: Readonly<Record<Signal, Topic>> = { [Signal.Metrics]: Topic.Metrics, [Signal.Logs]: Topic.Logs, [Signal.Traces]: Topic.Traces };
 
-/** protobufjs nests AnyValues one message per level: the common envelope
- * (request → resource → scope → item → value) plus two messages per value level. */
+/** Message nesting the wire check allows: the deepest envelope (request →
+ * resource → scope → metric → kind → point → attribute = 8) plus three messages
+ * per value level (AnyValue → KeyValueList → KeyValue), with room to spare, so
+ * that a value nested past limits.maxLogDepth is refused as that item alone,
+ * as in JSON, and only absurd nesting refuses the request. */
 function wireLimits(settings: OtlpSettings): WireLimits {
-  return { maxDepth: 8 + 2 * settings.limits.maxLogDepth, maxDecodedBytes: settings.maxDecodedBytes };
+  return { maxDepth: 16 + 3 * settings.limits.maxLogDepth, maxDecodedBytes: settings.maxDecodedBytes };
 }
 
 function normalize(request: OtlpRequest, message: RequestMessage, settings: OtlpSettings, sink: RecordSink): Outcome {

@@ -37,6 +37,10 @@ const ID_PATHS: Readonly<Record<Signal, ReadonlyArray<readonly string[]>>> = {
 
 type Node = { [key: string]: unknown };
 
+/** Heap bytes per byte of OTLP/JSON once parsed and converted (JSON.parse's
+ * objects, then protobufjs' messages), measured at about 4–6. */
+const JSON_HEAP_FACTOR = 6;
+
 /** Calls fn(holder, key) for every object along path that holds the last key. */
 function visit(node: unknown, path: readonly string[], fn: (holder: Node, key: string) => void): void {
   if (Array.isArray(node)) {
@@ -84,6 +88,9 @@ export function decodeRequest(signal: Signal, body: Buffer, encoding: Encoding, 
     } catch (err) {
       throw new DecodeError(400, 'invalid_protobuf', `body is not an OTLP ${type.name}: ${(err as Error).message}`);
     }
+  }
+  if (body.length * JSON_HEAP_FACTOR > limits.maxDecodedBytes) {
+    throw new DecodeError(413, 'decoded_too_large', `a JSON body of ${body.length} bytes would take more than ${limits.maxDecodedBytes} bytes of memory decoded; send smaller batches or protobuf`);
   }
   let document: unknown;
   try {
