@@ -126,7 +126,12 @@ export class IngestServer {
       if (declared > config.ingest.maxBodyBytes) {
         return refuse(413, 'body_too_large', `Content-Length ${declared} exceeds the limit of ${config.ingest.maxBodyBytes} bytes`);
       }
-      if (declared === 0) return refuse(400, 'empty_body', 'request body is empty');
+      if (declared === 0) {
+        // An empty protobuf message is a valid OTLP export request with nothing in it.
+        if (spec.otlpSignal === undefined || otlpEncodingOf(contentType) !== 'proto') return refuse(400, 'empty_body', 'request body is empty');
+        exchange.send(200, otlpSuccessBody(spec.otlpSignal, undefined, 'proto'));
+        return null;
+      }
     } else if (!req.getHeader('transfer-encoding').toLowerCase().includes('chunked')) {
       return refuse(411, 'length_required', 'send Content-Length or a chunked body');
     }

@@ -86,7 +86,6 @@ function itemCount(signal: Signal, message: RequestMessage): number {
 
 export function decodeOtlp(request: OtlpRequest, settings: OtlpSettings, records: RecordSink, messages: MessageSink): OtlpResult {
   const body = decompress(request.body, request.contentEncoding, settings.maxDecompressedBytes);
-  if (body.length === 0) throw new DecodeError(400, 'empty_body', 'request body is empty');
   const encoding = encodingOf(request.contentType);
   const message = decodeRequest(request.signal, body, encoding, wireLimits(settings));
   const forward = settings.encoding[request.signal];
