@@ -7,6 +7,8 @@ export interface ConsumedRecord {
   readonly offset: number;
   readonly key: string | null;
   readonly value: string;
+  /** The value's raw bytes, when the reader was opened with `{ bytes: true }` (binary values). */
+  readonly bytes?: Buffer;
   readonly headers: Record<string, string>;
 }
 
@@ -17,7 +19,7 @@ export function recordId(record: ConsumedRecord): { requestId: string; index: nu
   return { requestId: id.slice(0, slash), index: Number(id.slice(slash + 1)) };
 }
 
-function toRecord(m: Message): ConsumedRecord {
+function toRecord(m: Message, keepBytes: boolean): ConsumedRecord {
   const headers: Record<string, string> = {};
   for (const h of m.headers ?? []) {
     for (const [k, v] of Object.entries(h)) headers[k] = Buffer.isBuffer(v) ? v.toString() : String(v);
@@ -26,6 +28,7 @@ function toRecord(m: Message): ConsumedRecord {
     topic: m.topic, partition: m.partition, offset: m.offset,
     key: m.key === undefined || m.key === null ? null : m.key.toString(),
     value: m.value?.toString() ?? '', headers,
+    ...(keepBytes ? { bytes: m.value ?? Buffer.alloc(0) } : {}),
   };
 }
 
@@ -37,13 +40,16 @@ function toRecord(m: Message): ConsumedRecord {
 export class TopicReader {
   readonly records: ConsumedRecord[] = [];
   readonly #consumer: KafkaConsumer;
+  readonly #keepBytes: boolean;
   #stopped = false;
 
-  private constructor(consumer: KafkaConsumer) {
+  private constructor(consumer: KafkaConsumer, keepBytes: boolean) {
     this.#consumer = consumer;
+    this.#keepBytes = keepBytes;
   }
 
-  static async open(bootstrap: string, topic: string): Promise<TopicReader> {
+  /** `bytes: true` keeps each value's raw bytes too (off by default: it doubles what a long read holds). */
+  static async open(bootstrap: string, topic: string, options: { bytes?: boolean } = {}): Promise<TopicReader> {
     const consumer = new KafkaConsumer({
       'bootstrap.servers': bootstrap,
       'group.id': `test-${process.pid}-${Date.now()}-${Math.random()}`,
@@ -56,7 +62,7 @@ export class TopicReader {
     const partitions = metadata.topics.find((t) => t.name === topic)?.partitions.length ?? 0;
     if (partitions === 0) throw new Error(`topic ${topic} has no partitions`);
     consumer.assign(Array.from({ length: partitions }, (_, partition) => ({ topic, partition, offset: 0 })));
-    const reader = new TopicReader(consumer);
+    const reader = new TopicReader(consumer, options.bytes ?? false);
     reader.#loop();
     return reader;
   }
@@ -64,7 +70,7 @@ export class TopicReader {
   #loop(): void {
     if (this.#stopped) return;
     this.#consumer.consume(1000, (err, messages) => {
-      if (!err) for (const m of messages) this.records.push(toRecord(m));
+      if (!err) for (const m of messages) this.records.push(toRecord(m, this.#keepBytes));
       setImmediate(() => this.#loop());
     });
   }
