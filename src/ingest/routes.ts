@@ -17,7 +17,7 @@ const JSON_MEDIA_TYPES = new Set([
   '', 'application/json', 'application/x-ndjson', 'application/ndjson', 'application/jsonl',
   'application/x-jsonlines', 'application/jsonlines', 'text/plain',
 ]);
-const JSON_ENCODINGS = new Set(['', 'identity', 'gzip', 'x-gzip', 'deflate']);
+const JSON_ENCODINGS = new Set(['', 'identity', 'gzip', 'x-gzip', 'deflate', 'zstd']);
 const OTLP_MEDIA_TYPES = new Set(['application/x-protobuf', 'application/json']);
 
 export const INGEST_ROUTES: ReadonlyMap<string, RouteSpec> = new Map([

@@ -2,12 +2,18 @@
 // with a JSON error naming the problem; the daemon stays healthy and the next
 // valid request succeeds. A property test mutates valid bodies at random.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { deflateSync, gzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { Daemon, metricBatch, post } from '../support/daemon';
 import { MockKafka } from '../support/mock-kafka';
 import { rawRequest } from '../support/raw-http';
+
+/** zstd through the zstd command (Debian package zstd): Node 20's zlib has no zstd. */
+function zstd(data: Buffer): Buffer {
+  return execFileSync('zstd', ['-c', '-q', '-19'], { input: data, maxBuffer: 64 * 1024 * 1024 });
+}
 
 describe('hostile input', () => {
   let kafka: MockKafka;
@@ -43,6 +49,8 @@ describe('hostile input', () => {
     const cases: Array<[string, string | Uint8Array, Record<string, string>, number, string, string]> = [
       ['gzip bomb', gzipSync(Buffer.alloc(64 * 1024 * 1024, 0x20)), { ...json, 'content-encoding': 'gzip' }, 413, 'decompressed_too_large', '/metrics'],
       ['deflate bomb', deflateSync(Buffer.alloc(64 * 1024 * 1024, 0x20)), { ...json, 'content-encoding': 'deflate' }, 413, 'decompressed_too_large', '/metrics'],
+      ['zstd bomb', zstd(Buffer.alloc(64 * 1024 * 1024, 0x20)), { ...json, 'content-encoding': 'zstd' }, 413, 'decompressed_too_large', '/metrics'],
+      ['corrupt zstd', zstd(Buffer.from('[{"name":"n","value":1}]')).subarray(0, 12), { ...json, 'content-encoding': 'zstd' }, 400, 'bad_compression', '/metrics'],
       ['invalid UTF-8', Buffer.from([0x5b, 0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d, 0x5d]), json, 400, 'invalid_utf8', '/metrics'],
       ['too many records', JSON.stringify(Array.from({ length: 1001 }, () => ({ name: 'x', value: 1 }))), json, 413, 'too_many_records', '/metrics'],
       ['empty name', '[{"name":"","value":1}]', json, 400, 'invalid_record', '/metrics'],

@@ -1,6 +1,7 @@
 // End to end: the real daemon against a Kafka-protocol broker; records are
 // read back from Kafka.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { gzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import { TopicReader, recordId, type ConsumedRecord } from '../support/consumer';
@@ -49,6 +50,24 @@ describe('ingest to Kafka', () => {
       const partitionsByKey = new Map<string, Set<number>>();
       for (const r of records) partitionsByKey.set(r.key!, (partitionsByKey.get(r.key!) ?? new Set()).add(r.partition));
       for (const set of partitionsByKey.values()) assert.equal(set.size, 1);
+    } finally {
+      await reader.close();
+    }
+  });
+
+  it('accepts a zstd-compressed batch', async () => {
+    const reader = await TopicReader.open(kafka.bootstrap, 'metrics');
+    try {
+      const body = execFileSync('zstd', ['-c', '-q'], { input: JSON.stringify([{ name: 'zstd_a', value: 3, labels: { codec: 'zstd' } }]) });
+      const reply = await post(`${daemon.ingestUrl}/metrics`, body, { 'content-type': 'application/json', 'content-encoding': 'zstd' });
+      assert.equal(reply.status, 200);
+      assert.deepEqual(reply.body, { accepted: 1 });
+      const id = reply.headers.get('x-request-id');
+      const deadline = Date.now() + 30_000;
+      while (!reader.records.some((r) => recordId(r).requestId === id) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      const record = reader.records.find((r) => recordId(r).requestId === id);
+      assert.ok(record, 'the zstd record reached Kafka');
+      assert.deepEqual(JSON.parse(record.value), { name: 'zstd_a', value: 3, type: 'gauge', timestamp: (JSON.parse(record.value) as { timestamp: number }).timestamp, labels: { codec: 'zstd' } });
     } finally {
       await reader.close();
     }
