@@ -3,9 +3,11 @@
 // at a time, each target started fresh so its peak RSS is its own. Records are
 // counted in Kafka (high watermarks), not from 2xx answers.
 //
-// Environment: BENCH_DURATION_S (default 10), BENCH_BATCHES (default "1,100,1000"),
-// BENCH_CONNECTIONS (default "16,64,256"), BENCH_REMOTE_WRITE (samples per
-// remote_write request, default 500; "" skips it), BENCH_TARGETS (default
+// Environment: BENCH_DURATION_S (default 10), BENCH_BATCHES (default "1,100,1000";
+// "" skips the native scenarios), BENCH_CONNECTIONS (default "16,64,256"),
+// BENCH_REMOTE_WRITE (samples per remote_write request, default 500; "" or 0
+// skips it), BENCH_OTLP (data points per OTLP/HTTP protobuf request to
+// /v1/metrics, default 100; "" or 0 skips it), BENCH_TARGETS (default
 // "metricstream,metricstream-batch,baseline"). metricstream-batch runs
 // kafka.messageMode=ndjson-batch; its Kafka messages hold many records, so its
 // records are the daemon's metricstream_records_delivered_total (records in
@@ -18,23 +20,33 @@ import { createInterface } from 'node:readline';
 import { Producer } from 'node-rdkafka';
 import { compressSync } from 'snappy';
 import { MockKafka } from '../test/support/mock-kafka';
+import { EXPORT_REQUEST, Signal } from '../src/otlp/schema';
 import { WriteRequest } from '../workers/remote-write';
 
 const ROOT = path.resolve(__dirname, '../..');
 const DURATION_S = Number(process.env['BENCH_DURATION_S'] ?? 10);
-const BATCHES = (process.env['BENCH_BATCHES'] ?? '1,100,1000').split(',').map(Number);
+const BATCHES = (process.env['BENCH_BATCHES'] ?? '1,100,1000').split(',').filter((b) => b.trim() !== '').map(Number);
 const CONNECTIONS = (process.env['BENCH_CONNECTIONS'] ?? '16,64,256').split(',').map(Number);
 const TARGETS = (process.env['BENCH_TARGETS'] ?? 'metricstream,metricstream-batch,baseline').split(',');
 const PARTITIONS = 8;
 const CLK_TCK = 100;
 
-/** format remote_write: Prometheus remote_write bodies of `batch` samples to /api/v1/write. */
-interface Scenario { batch: number; connections: number; format?: 'native' | 'remote_write' }
+/** format remote_write: Prometheus remote_write bodies of `batch` samples to /api/v1/write;
+ * otlp: OTLP/HTTP protobuf ExportMetricsServiceRequests of `batch` data points to /v1/metrics. */
+interface Scenario { batch: number; connections: number; format?: 'native' | 'remote_write' | 'otlp' }
 
 interface Payload { body: string | Buffer; contentType: string; encoding?: string; path: string }
 
-/** Prometheus' default batch (queue_config.max_samples_per_send); "" skips the scenario. */
-const REMOTE_WRITE_SAMPLES = process.env['BENCH_REMOTE_WRITE'] ?? '500';
+/** A count from the environment; "" or 0 means the scenario is skipped (0 returned). */
+function scenarioSize(name: string, fallback: number): number {
+  const value = process.env[name] ?? String(fallback);
+  return value.trim() === '' ? 0 : Number(value);
+}
+
+/** Prometheus' default batch (queue_config.max_samples_per_send). */
+const REMOTE_WRITE_SAMPLES = scenarioSize('BENCH_REMOTE_WRITE', 500);
+/** Data points per OTLP request (the issue asks for 100). */
+const OTLP_POINTS = scenarioSize('BENCH_OTLP', 100);
 
 function remoteWriteBody(samples: number): Buffer {
   const now = Date.now();
@@ -43,6 +55,32 @@ function remoteWriteBody(samples: number): Buffer {
     samples: [{ value: i, timestamp: now }],
   }));
   return compressSync(Buffer.from(WriteRequest.encode(WriteRequest.fromObject({ timeseries })).finish()));
+}
+
+/** An OTLP ExportMetricsServiceRequest of `points` data points, as an SDK sends it:
+ * one resource (a few attributes), one scope, ten metrics alternating gauge and
+ * monotonic cumulative sum, each point with its own attributes (distinct series). */
+function otlpMetricsBody(points: number): Buffer {
+  const type = EXPORT_REQUEST[Signal.Metrics];
+  const nowNs = BigInt(Date.now()) * 1_000_000n;
+  const attribute = (key: string, value: string | number): { key: string; value: Record<string, unknown> } =>
+    ({ key, value: typeof value === 'string' ? { stringValue: value } : { intValue: value } });
+  const metricCount = Math.min(10, points);
+  const metrics = Array.from({ length: metricCount }, (_, m) => {
+    const dataPoints = Array.from({ length: Math.ceil((points - m) / metricCount) }, (_, j) => ({
+      startTimeUnixNano: String(nowNs - 60_000_000_000n), timeUnixNano: String(nowNs),
+      ...(m % 2 === 0 ? { asDouble: j * 1.5 } : { asInt: j * 10 }),
+      attributes: [attribute('http.route', `/api/v1/items/${j}`), attribute('http.request.method', 'GET'), attribute('http.response.status_code', 200)],
+    }));
+    return m % 2 === 0
+      ? { name: `app_gauge_${m}`, unit: 'By', gauge: { dataPoints } }
+      : { name: `app_requests_${m}_total`, unit: '1', sum: { aggregationTemporality: 2, isMonotonic: true, dataPoints } };
+  });
+  const request = { resourceMetrics: [{
+    resource: { attributes: [attribute('service.name', 'checkout'), attribute('service.instance.id', 'checkout-7d9f-1'), attribute('host.name', 'web-1'), attribute('deployment.environment', 'prod')] },
+    scopeMetrics: [{ scope: { name: 'bench', version: '1.0.0' }, metrics }],
+  }] };
+  return Buffer.from(type.encode(type.fromObject(request)).finish());
 }
 
 /** A Lua string literal of any bytes (decimal escapes). */
@@ -168,11 +206,17 @@ async function deliveredCounter(adminPort: number): Promise<number> {
   return Number(/^metricstream_records_delivered_total (\d+)/m.exec(text)?.[1] ?? NaN);
 }
 
+function payloadOf(s: Scenario): Payload {
+  switch (s.format) {
+    case 'remote_write': return { body: remoteWriteBody(s.batch), contentType: 'application/x-protobuf', encoding: 'snappy', path: '/api/v1/write' };
+    case 'otlp': return { body: otlpMetricsBody(s.batch), contentType: 'application/x-protobuf', path: '/v1/metrics' };
+    default: return { body: body(s.batch), contentType: 'application/json', path: '/metrics' };
+  }
+}
+
 async function measure(client: Producer, dir: string, target: string, s: Scenario, topic: string, { child, port, adminPort }: Target): Promise<Result> {
   const batchMode = target === 'metricstream-batch';
-  const payload: Payload = s.format === 'remote_write'
-    ? { body: remoteWriteBody(s.batch), contentType: 'application/x-protobuf', encoding: 'snappy', path: '/api/v1/write' }
-    : { body: body(s.batch), contentType: 'application/json', path: '/metrics' };
+  const payload = payloadOf(s);
   const script = wrkScript(dir, payload);
   // Warm-up, then the measured run.
   spawnSync('wrk', ['-t1', `-c${Math.min(s.connections, 16)}`, '-d2s', '-s', script, `http://127.0.0.1:${port}/metrics`]);
@@ -234,11 +278,17 @@ async function main(): Promise<void> {
         }
       }
     }
-    if (REMOTE_WRITE_SAMPLES !== '' && TARGETS.includes('metricstream')) {
+    if (REMOTE_WRITE_SAMPLES > 0 && TARGETS.includes('metricstream')) {
       // The baseline speaks only the native format: no ratio for this one.
-      const r = await runScenario(kafka, client, dir, 'metricstream', { batch: Number(REMOTE_WRITE_SAMPLES), connections: 64, format: 'remote_write' }, n++);
+      const r = await runScenario(kafka, client, dir, 'metricstream', { batch: REMOTE_WRITE_SAMPLES, connections: 64, format: 'remote_write' }, n++);
       results.push({ ...r, target: 'metricstream remote_write' });
-      process.stdout.write(`remote_write ${REMOTE_WRITE_SAMPLES} samples c=64: ${fmt(r.recordsPerS)} records/s, ${fmt(r.requestsPerS)} req/s\n`);
+      process.stdout.write(`remote_write ${REMOTE_WRITE_SAMPLES} samples c=64: ${fmt(r.recordsPerS)} records/s, ${fmt(r.requestsPerS)} req/s, p99 ${fmt(r.p99Ms, 1)} ms, ${fmt(r.cpuCores, 2)} cores, ${fmt(r.peakRssMb)} MB\n`);
+    }
+    if (OTLP_POINTS > 0 && TARGETS.includes('metricstream')) {
+      // OTLP/HTTP protobuf, one record per data point (otlp.encoding.metrics "records"); no baseline either.
+      const r = await runScenario(kafka, client, dir, 'metricstream', { batch: OTLP_POINTS, connections: 64, format: 'otlp' }, n++);
+      results.push({ ...r, target: 'metricstream otlp' });
+      process.stdout.write(`otlp ${OTLP_POINTS} points c=64: ${fmt(r.recordsPerS)} records/s, ${fmt(r.requestsPerS)} req/s, p99 ${fmt(r.p99Ms, 1)} ms, ${fmt(r.cpuCores, 2)} cores, ${fmt(r.peakRssMb)} MB\n`);
     }
   } finally {
     await new Promise<void>((resolve) => client.disconnect(() => resolve()));
@@ -251,7 +301,7 @@ async function main(): Promise<void> {
     '',
     `Machine: ${cpus.length} × ${cpus[0]?.model ?? 'cpu'}, ${fmt(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}. ` +
       `Mock Kafka: 3 brokers, ${PARTITIONS} partitions, acks=all. wrk -t1, ${DURATION_S} s per scenario after a 2 s warm-up; load generator and targets share the machine.`,
-    `Command: \`${['BENCH_DURATION_S', 'BENCH_BATCHES', 'BENCH_CONNECTIONS', 'BENCH_TARGETS'].filter((k) => process.env[k]).map((k) => `${k}=${process.env[k]}`).join(' ')} npm run bench\``.replace('` ', '`'),
+    `Command: \`${['BENCH_DURATION_S', 'BENCH_BATCHES', 'BENCH_CONNECTIONS', 'BENCH_REMOTE_WRITE', 'BENCH_OTLP', 'BENCH_TARGETS'].filter((k) => process.env[k] !== undefined).map((k) => `${k}=${process.env[k]}`).join(' ')} npm run bench\``.replace('` ', '`'),
     '',
     table(results),
     '',

@@ -102,7 +102,9 @@ message ExportTracePartialSuccess { int64 rejected_spans = 1; string error_messa
 message RpcStatus { int32 code = 1; string message = 2; }
 `;
 
-const root = protobuf.parse(SCHEMA).root;
+// resolveAll() links every field to its message or enum type now; protobufjs
+// otherwise does it lazily, on a type's first use.
+const root = protobuf.parse(SCHEMA).root.resolveAll();
 const type = (name: string): protobuf.Type => root.lookupType(`opentelemetry.proto.${name}`);
 
 export const enum Signal {

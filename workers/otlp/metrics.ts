@@ -79,6 +79,21 @@ function pointsOf(metric: Metric): readonly PointBase[] {
   return metric.data === undefined ? [] : metric[metric.data]?.dataPoints ?? [];
 }
 
+/** Records a metric's points become at most (a histogram point gives one per bucket). */
+function recordsOf(metric: Metric): number {
+  switch (metric.data) {
+    case 'histogram':
+      return metric.histogram!.dataPoints.reduce((n, p) => n + p.explicitBounds.length + 3, 0);
+    case 'exponentialHistogram':
+      return metric.exponentialHistogram!.dataPoints.reduce((n, p) =>
+        n + (p.positive?.bucketCounts.length ?? 0) + (p.negative?.bucketCounts.length ?? 0) + 4, 0);
+    case 'summary':
+      return metric.summary!.dataPoints.reduce((n, p) => n + p.quantileValues.length + 2, 0);
+    default:
+      return pointsOf(metric).length;
+  }
+}
+
 class MetricWriter {
   index = 0;
   constructor(
@@ -211,11 +226,17 @@ class MetricWriter {
 
 export function decodeOtlpMetrics(request: MetricsRequest, receivedAtMs: number, limits: Config['limits'], sink: RecordSink): Outcome {
   let points = 0;
+  let records = 0;
   for (const rm of request.resourceMetrics) {
-    for (const sm of rm.scopeMetrics) for (const m of sm.metrics) points += pointsOf(m).length;
+    for (const sm of rm.scopeMetrics) {
+      for (const m of sm.metrics) {
+        points += pointsOf(m).length;
+        records += recordsOf(m);
+      }
+    }
   }
-  if (points > limits.maxRecordsPerRequest) {
-    throw new DecodeError(413, 'too_many_records', `request holds ${points} data points; the limit is ${limits.maxRecordsPerRequest}`);
+  if (records > limits.maxRecordsPerRequest) {
+    throw new DecodeError(413, 'too_many_records', `request's ${points} data points make up to ${records} records (histogram buckets count one each); the limit is ${limits.maxRecordsPerRequest}`);
   }
   const writer = new MetricWriter(sink, limits, receivedAtMs);
   const rejections = new Rejections();

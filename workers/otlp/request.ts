@@ -1,10 +1,11 @@
 // OTLP export requests in and out of their two encodings: binary protobuf,
 // and OTLP/JSON (protobuf's JSON mapping with lowerCamelCase keys, except that
 // trace and span ids are hex, not base64).
-import { Buffer } from 'node:buffer';
+import { Buffer, isUtf8 } from 'node:buffer';
 import type protobuf from 'protobufjs';
 import { EXPORT_REQUEST, Signal } from '../../src/otlp/schema';
 import { DecodeError } from '../decode-error';
+import { checkJson } from './json-check';
 import { checkWire, type WireLimits } from './wire-check';
 
 export const enum Encoding {
@@ -94,14 +95,17 @@ export function decodeRequest(signal: Signal, body: Buffer, encoding: Encoding, 
   }
   let document: unknown;
   try {
+    if (!isUtf8(body)) throw new DecodeError(400, 'invalid_utf8', 'request body is not valid UTF-8');
     document = JSON.parse(body.toString('utf8'));
   } catch (err) {
+    if (err instanceof DecodeError) throw err;
     throw new DecodeError(400, 'invalid_json', `body is not JSON: ${(err as Error).message}`);
   }
   if (document === null || typeof document !== 'object' || Array.isArray(document)) {
     throw new DecodeError(400, 'invalid_json', `body must be a JSON object (an OTLP ${type.name})`);
   }
   idsFromHex(document, signal);
+  checkJson(document, type);
   try {
     return type.fromObject(document as Node);
   } catch (err) {

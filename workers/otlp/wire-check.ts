@@ -5,17 +5,26 @@
 // worker's heap. This walk is iterative, follows the schema, and refuses:
 //  - malformed wire data (truncation, over-long varints, lengths past the end,
 //    group or reserved wire types, a wire type that does not fit the field) → 400;
+//  - strings that are not UTF-8 (protobufjs would replace the bad bytes) → 400;
 //  - nesting deeper than maxDepth → 400;
 //  - an estimated decoded size (objects and repeated values) over maxDecodedBytes → 413.
 // No protobuf library offers these limits, hence hand-written.
+import { isUtf8 } from 'node:buffer';
 import protobuf from 'protobufjs';
 import { DecodeError } from '../decode-error';
 
-/** Rough V8 heap bytes of one decoded message object, and of one repeated scalar. */
+/** Rough V8 heap bytes of one decoded message object, and of one repeated
+ * value: a 64-bit integer becomes a Long object, others an array slot. */
 // Measured: 20,000 gauge points with 3 attributes each decode to ~700 bytes
 // per point, ~100 per message object; 112 leaves some margin.
 const MESSAGE_BYTES = 112;
 const SCALAR_BYTES = 16;
+const LONG_BYTES = 56;
+const LONG_TYPES = new Set(['int64', 'uint64', 'sint64', 'fixed64', 'sfixed64']);
+
+function valueBytes(field: protobuf.Field): number {
+  return LONG_TYPES.has(field.type) ? LONG_BYTES : SCALAR_BYTES;
+}
 
 const VARINT_TYPES = new Set(['int32', 'int64', 'uint32', 'uint64', 'sint32', 'sint64', 'bool']);
 const FIXED64_TYPES = new Set(['fixed64', 'sfixed64', 'double']);
@@ -95,14 +104,17 @@ export function checkWire(bytes: Uint8Array, root: protobuf.Type, limits: WireLi
           decodedBytes += MESSAGE_BYTES;
           stack.push({ type: field.resolvedType, end: pos + length });
         } else {
-          if (field?.repeated && expectedWireType(field) !== 2) decodedBytes += SCALAR_BYTES * packedCount(bytes, pos, length, expectedWireType(field));
+          if (field?.repeated && expectedWireType(field) !== 2) decodedBytes += valueBytes(field) * packedCount(bytes, pos, length, expectedWireType(field));
+          if (field?.type === 'string' && !isUtf8(bytes.subarray(pos, pos + length))) {
+            throw new DecodeError(400, 'invalid_utf8', `${frame.type.name}.${field.name} (byte ${tagAt}) is not valid UTF-8`);
+          }
           pos += length;
         }
         break;
       }
       default: throw malformed(`wire type ${wireType} at byte ${tagAt} (groups and types 6, 7 are not used by OTLP)`);
     }
-    if (field?.repeated && wireType !== 2) decodedBytes += SCALAR_BYTES;
+    if (field?.repeated && wireType !== 2) decodedBytes += valueBytes(field);
     if (decodedBytes > limits.maxDecodedBytes) {
       throw new DecodeError(413, 'decoded_too_large', `the request would take more than ${limits.maxDecodedBytes} bytes of memory decoded (too many items); send smaller batches`);
     }

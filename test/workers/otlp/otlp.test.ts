@@ -233,6 +233,30 @@ describe('OTLP spans → span records', () => {
     assert.equal(sink.written[0]!.topic, Topic.Traces);
   });
 
+  it('JSON values of the wrong type are a 400 naming the field, not coerced', () => {
+    const cases: Array<[object, RegExp]> = [
+      [{ asDouble: 'abc' }, /dataPoints\[0\]\.asDouble: a number expected, got "abc"/],
+      [{ asDouble: 1, timeUnixNano: 'soon' }, /dataPoints\[0\]\.timeUnixNano: an integer/],
+      [{ asDouble: 1, attributes: {} }, /dataPoints\[0\]\.attributes: an array expected/],
+    ];
+    for (const [point, message] of cases) {
+      const err = refusal(() => decodeBoth(Signal.Metrics, metricsRequest([{ name: 'm', gauge: { dataPoints: [point] } }])));
+      assert.deepEqual([err.status, err.code], [400, 'invalid_json']);
+      assert.match(err.message, message);
+    }
+    // Numbers as text are valid OTLP/JSON (proto3's JSON mapping).
+    assert.deepEqual(decodeBoth(Signal.Metrics, metricsRequest([{ name: 'm', gauge: { dataPoints: [{ asDouble: '2.5' }, { asInt: 7 }] } }])).sink.json().map((r) => r['value']), [2.5, 7]);
+  });
+
+  it('a protobuf string that is not UTF-8 is a 400 naming the field', () => {
+    const body = proto(Signal.Traces, { resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: Buffer.from(TRACE, 'hex'), spanId: Buffer.from(SPAN, 'hex'), name: 'ab' }] }] }] });
+    const at = body.indexOf(Buffer.from('ab'));
+    body[at] = 0xff;
+    const err = refusal(() => decodeOtlp({ signal: Signal.Traces, body, contentType: 'application/x-protobuf', contentEncoding: '', receivedAtMs: RECEIVED_AT, client: '' }, settings(), new Collect(), new Collect()));
+    assert.deepEqual([err.status, err.code], [400, 'invalid_utf8']);
+    assert.match(err.message, /Span\.name/);
+  });
+
   it('a JSON id that is not hex is a 400 naming the field', () => {
     const err = refusal(() => decodeBoth(Signal.Traces, { resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: 'zz', spanId: SPAN }] }] }] }));
     assert.equal(err.status, 400);
