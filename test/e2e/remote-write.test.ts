@@ -61,6 +61,11 @@ describe('Prometheus remote_write', () => {
     ], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     prometheus.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    // A missing binary fails here, at once (Debian package prometheus; .ci/run installs it).
+    await new Promise<void>((resolve, reject) => {
+      prometheus.once('spawn', resolve);
+      prometheus.once('error', reject);
+    });
     const reader = await TopicReader.open(kafka.bootstrap, 'rw');
     try {
       const isUp = (r: ConsumedRecord): boolean => (JSON.parse(r.value) as MetricValue).name === 'up';
@@ -87,8 +92,11 @@ describe('Prometheus remote_write', () => {
       const metrics = await fetch(`${daemon.adminUrl}/metrics`).then((r) => r.text());
       assert.match(metrics, /metricstream_http_requests_total\{route="remote_write",status="204"\} [1-9]/);
     } finally {
+      const exited = new Promise((r) => prometheus.once('exit', r));
       prometheus.kill('SIGTERM');
-      await new Promise((r) => prometheus.once('exit', r));
+      const killer = setTimeout(() => prometheus.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(killer);
       await reader.close();
     }
   });
