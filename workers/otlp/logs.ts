@@ -2,12 +2,12 @@
 // (and the exact nanoseconds as decimal text), severity, body and attributes
 // as JSON values, resource and scope, trace context as hex.
 import { Topic } from '../../src/ring/layout';
-import { DecodeError } from '../decode-error';
 import type { RecordSink } from '../sink';
 import { Rejections, type Outcome } from './outcome';
+import { checkItemCount, eachItem, type JsonObject } from './scopes';
 import {
-  anyValueToJson, attributesToJson, hex, nanosText, nanosToMs, RejectedItem,
-  type AnyValue, type Int64, type JsonValue, type KeyValue, type Resource, type Scope,
+  anyValueToJson, attributesToJson, hex, nanosText, nanosToMs,
+  type AnyValue, type Int64, type KeyValue, type Resource, type Scope,
 } from './values';
 
 interface LogRecord {
@@ -39,20 +39,16 @@ export interface OtlpLogOptions {
   readonly receivedAtMs: number;
 }
 
-export function scopeToJson(scope: Scope | null, maxDepth: number): { name: string; version: string; attributes: { [key: string]: JsonValue } } {
-  return { name: scope?.name ?? '', version: scope?.version ?? '', attributes: attributesToJson(scope?.attributes ?? [], maxDepth) };
-}
-
-function keyOf(field: string, attributes: { [key: string]: JsonValue }, resource: { [key: string]: JsonValue }, client: string): string {
+function keyOf(field: string, attributes: JsonObject, resource: JsonObject, client: string): string {
   if (field === '') return client;
   const v = attributes[field] ?? resource[field];
   return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : client;
 }
 
-function logValue(log: LogRecord, resource: { [key: string]: JsonValue }, scope: JsonValue, options: OtlpLogOptions): { [key: string]: JsonValue } {
+function logValue(log: LogRecord, resource: JsonObject, scope: JsonObject, options: OtlpLogOptions): JsonObject {
   const observed = nanosToMs(log.observedTimeUnixNano);
   const time = nanosToMs(log.timeUnixNano);
-  const value: { [key: string]: JsonValue } = {
+  const value: JsonObject = {
     timestamp: time > 0 ? time : observed > 0 ? observed : options.receivedAtMs,
     observed_timestamp: observed > 0 ? observed : options.receivedAtMs,
     time_unix_nano: nanosText(log.timeUnixNano),
@@ -73,38 +69,14 @@ function logValue(log: LogRecord, resource: { [key: string]: JsonValue }, scope:
 }
 
 export function decodeOtlpLogs(request: LogsRequest, options: OtlpLogOptions, sink: RecordSink): Outcome {
-  let items = 0;
-  for (const rl of request.resourceLogs) for (const sl of rl.scopeLogs) items += sl.logRecords.length;
-  if (items > options.maxRecords) {
-    throw new DecodeError(413, 'too_many_records', `request holds ${items} log records; the limit is ${options.maxRecords}`);
-  }
+  const groups = request.resourceLogs.flatMap((rl) => rl.scopeLogs.map((sl) => ({ resource: rl.resource, scope: sl.scope, items: sl.logRecords })));
+  const items = checkItemCount(groups, options.maxRecords, 'log records');
   const rejections = new Rejections();
   let index = 0;
-  for (const rl of request.resourceLogs) {
-    for (const sl of rl.scopeLogs) {
-      let resource: { [key: string]: JsonValue };
-      let scope: JsonValue;
-      try {
-        resource = attributesToJson(rl.resource?.attributes ?? [], options.maxDepth);
-        scope = scopeToJson(sl.scope, options.maxDepth);
-      } catch (err) {
-        if (!(err instanceof RejectedItem)) throw err;
-        rejections.add(sl.logRecords.length, `resource or scope: ${err.message}`);
-        continue;
-      }
-      for (const log of sl.logRecords) {
-        let value: { [key: string]: JsonValue };
-        try {
-          value = logValue(log, resource, scope, options);
-        } catch (err) {
-          if (!(err instanceof RejectedItem)) throw err;
-          rejections.add(1, `log record: ${err.message}`);
-          continue;
-        }
-        const key = keyOf(options.keyField, value['attributes'] as { [key: string]: JsonValue }, resource, options.client);
-        sink.append(Topic.Logs, index++, key, JSON.stringify(value));
-      }
-    }
-  }
+  eachItem(groups, options.maxDepth, rejections, 'log record', (log, { resource, scope }) => {
+    const value = logValue(log, resource, scope, options);
+    const key = keyOf(options.keyField, value['attributes'] as JsonObject, resource, options.client);
+    sink.append(Topic.Logs, index++, key, JSON.stringify(value));
+  });
   return { records: index, items, rejections };
 }

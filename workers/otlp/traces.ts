@@ -1,13 +1,12 @@
 // OTLP spans → span records (JSON, one Kafka message each), keyed by trace id
 // so every span of a trace lands in one partition, in order.
 import { Topic } from '../../src/ring/layout';
-import { DecodeError } from '../decode-error';
 import type { RecordSink } from '../sink';
-import { scopeToJson } from './logs';
 import { Rejections, type Outcome } from './outcome';
+import { checkItemCount, eachItem, type JsonObject } from './scopes';
 import {
   attributesToJson, hex, int64ToBigInt, nanosText, nanosToMs, RejectedItem,
-  type Int64, type JsonValue, type KeyValue, type Resource, type Scope,
+  type Int64, type KeyValue, type Resource, type Scope,
 } from './values';
 
 interface Span {
@@ -44,9 +43,9 @@ export interface OtlpTraceOptions {
 const KINDS = ['unspecified', 'internal', 'server', 'client', 'producer', 'consumer'];
 const STATUS_CODES = ['unset', 'ok', 'error'];
 
-function spanValue(span: Span, resource: JsonValue, scope: JsonValue, options: OtlpTraceOptions): { [key: string]: JsonValue } {
-  if (span.traceId.length !== 16) throw new RejectedItem(`span ${JSON.stringify(span.name.slice(0, 64))}: trace_id must be 16 bytes, got ${span.traceId.length}`);
-  if (span.spanId.length !== 8) throw new RejectedItem(`span ${JSON.stringify(span.name.slice(0, 64))}: span_id must be 8 bytes, got ${span.spanId.length}`);
+function spanValue(span: Span, resource: JsonObject, scope: JsonObject, options: OtlpTraceOptions): JsonObject {
+  if (span.traceId.length !== 16) throw new RejectedItem(`trace_id must be 16 bytes, got ${span.traceId.length}`);
+  if (span.spanId.length !== 8) throw new RejectedItem(`span_id must be 8 bytes, got ${span.spanId.length}`);
   const start = nanosToMs(span.startTimeUnixNano);
   const duration = int64ToBigInt(span.endTimeUnixNano) - int64ToBigInt(span.startTimeUnixNano);
   return {
@@ -80,37 +79,13 @@ function spanValue(span: Span, resource: JsonValue, scope: JsonValue, options: O
 }
 
 export function decodeOtlpTraces(request: TracesRequest, options: OtlpTraceOptions, sink: RecordSink): Outcome {
-  let items = 0;
-  for (const rs of request.resourceSpans) for (const ss of rs.scopeSpans) items += ss.spans.length;
-  if (items > options.maxRecords) {
-    throw new DecodeError(413, 'too_many_records', `request holds ${items} spans; the limit is ${options.maxRecords}`);
-  }
+  const groups = request.resourceSpans.flatMap((rs) => rs.scopeSpans.map((ss) => ({ resource: rs.resource, scope: ss.scope, items: ss.spans })));
+  const items = checkItemCount(groups, options.maxRecords, 'spans');
   const rejections = new Rejections();
   let index = 0;
-  for (const rs of request.resourceSpans) {
-    for (const ss of rs.scopeSpans) {
-      let resource: JsonValue;
-      let scope: JsonValue;
-      try {
-        resource = attributesToJson(rs.resource?.attributes ?? [], options.maxDepth);
-        scope = scopeToJson(ss.scope, options.maxDepth);
-      } catch (err) {
-        if (!(err instanceof RejectedItem)) throw err;
-        rejections.add(ss.spans.length, `resource or scope: ${err.message}`);
-        continue;
-      }
-      for (const span of ss.spans) {
-        let value: { [key: string]: JsonValue };
-        try {
-          value = spanValue(span, resource, scope, options);
-        } catch (err) {
-          if (!(err instanceof RejectedItem)) throw err;
-          rejections.add(1, err.message);
-          continue;
-        }
-        sink.append(Topic.Traces, index++, value['trace_id'] as string, JSON.stringify(value));
-      }
-    }
-  }
+  eachItem(groups, options.maxDepth, rejections, 'span', (span, { resource, scope }) => {
+    const value = spanValue(span, resource, scope, options);
+    sink.append(Topic.Traces, index++, value['trace_id'] as string, JSON.stringify(value));
+  });
   return { records: index, items, rejections };
 }

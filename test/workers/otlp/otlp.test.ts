@@ -196,7 +196,7 @@ describe('OTLP logs → log records', () => {
     for (let i = 0; i < 5; i++) deep = { arrayValue: { values: [deep] } };
     const { sink, partial } = decodeBoth(Signal.Logs, { resourceLogs: [{ scopeLogs: [{ logRecords: [{ body: deep }, { body: { stringValue: 'ok' } }] }] }] },
       { limits: { ...config.limits, maxLogDepth: 3 } });
-    assert.deepEqual(partial, { rejected: 1, message: 'log record: value nested deeper than 3 levels' });
+    assert.deepEqual(partial, { rejected: 1, message: 'log record 0: value nested deeper than 3 levels' });
     assert.deepEqual(sink.json().map((r) => r['body']), ['ok']);
   });
 });
@@ -219,7 +219,7 @@ describe('OTLP spans → span records', () => {
         }],
       }],
     });
-    assert.deepEqual(partial, { rejected: 1, message: 'span "short id": trace_id must be 16 bytes, got 2' });
+    assert.deepEqual(partial, { rejected: 1, message: 'span 1: trace_id must be 16 bytes, got 2' });
     assert.deepEqual(sink.json(), [{
       trace_id: TRACE, span_id: SPAN, parent_span_id: '0102030405060708', trace_state: 'k=v', name: 'GET /cart', kind: 'client',
       timestamp: 1700000000000, start_time_unix_nano: '1700000000000000001', end_time_unix_nano: '1700000000250000001', duration_ns: 250000000,
