@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { TopicReader } from '../support/consumer';
 import { Daemon, metricBatch, post } from '../support/daemon';
-import { audit, runLoad } from '../support/load';
+import { audit, auditWhenRead, runLoad } from '../support/load';
 import { MockKafka } from '../support/mock-kafka';
 
 const DELIVERY_TIMEOUT_MS = 3_000;
@@ -110,8 +110,7 @@ describe('Kafka trouble', () => {
       const statuses = Object.fromEntries(load.statuses);
       assert.equal(load.sent, 40);
       assert.equal(statuses['connection_error'], undefined);
-      const needed = [...load.acknowledged.values()].reduce((a, b) => a + b, 0);
-      const { expected, missing, duplicates } = audit(load.acknowledged, await reader.waitFor(needed));
+      const { expected, missing, duplicates } = await auditWhenRead(reader, load.acknowledged);
       report('rtt 300 ms + produce errors', { statuses, expected, missing, duplicates });
       assert.ok(load.acknowledged.size > 0);
       if (missing > 0) {
@@ -139,8 +138,7 @@ describe('Kafka trouble', () => {
       const load = await runLoad({ url: `${daemon.ingestUrl}/metrics`, clients: 4, metricsPerRequest: 100, maxRequestsPerClient: 10 });
       await kafka.command('up 2');
       const statuses = Object.fromEntries(load.statuses);
-      const needed = [...load.acknowledged.values()].reduce((a, b) => a + b, 0);
-      const { expected, missing, duplicates } = audit(load.acknowledged, await reader.waitFor(needed));
+      const { expected, missing, duplicates } = await auditWhenRead(reader, load.acknowledged);
       report('one broker down', { statuses, expected, missing, duplicates });
       assert.deepEqual(statuses, { 200: 40 });
       assert.equal(missing, 0);

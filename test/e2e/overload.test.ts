@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { TopicReader } from '../support/consumer';
 import { Daemon } from '../support/daemon';
-import { audit, runLoad } from '../support/load';
+import { auditWhenRead, runLoad } from '../support/load';
 import { MockKafka } from '../support/mock-kafka';
 
 function rssBytes(pid: number, field: 'VmRSS' | 'VmHWM'): number {
@@ -80,7 +80,7 @@ describe('overload', () => {
 
       const acknowledged = new Map([...overload.acknowledged, ...calm.acknowledged]);
       const needed = [...acknowledged.values()].reduce((a, b) => a + b, 0);
-      const { missing, duplicates } = audit(acknowledged, await reader.waitFor(needed, 60_000));
+      const { missing, duplicates } = await auditWhenRead(reader, acknowledged, 60_000);
       process.stdout.write(`# overload audit: ${JSON.stringify({ acknowledgedRecords: needed, missing, duplicates })}\n`);
       assert.equal(missing, 0);
     } finally {

@@ -1,6 +1,6 @@
 // A bounded load of metric batches, recording which requests were acknowledged
 // so a test can check that every acknowledged record is in Kafka.
-import { recordId, type ConsumedRecord } from './consumer';
+import { recordId, type ConsumedRecord, type TopicReader } from './consumer';
 import { metricBatch } from './daemon';
 
 export interface LoadResult {
@@ -65,4 +65,19 @@ export function audit(acknowledged: Map<string, number>, records: readonly Consu
   }
   const duplicates = [...seen.values()].reduce((sum, n) => sum + (n - 1), 0);
   return { expected, missing, duplicates };
+}
+
+/** Reads until every acknowledged record has arrived, or timeoutMs passed, then
+ * audits. Waiting for a record count is not enough: records of requests that
+ * were answered with an error may be in Kafka too, and fill the count while an
+ * acknowledged record is still on its way. */
+export async function auditWhenRead(reader: TopicReader, acknowledged: Map<string, number>, timeoutMs = 30_000): Promise<{ expected: number; missing: number; duplicates: number }> {
+  const deadline = Date.now() + timeoutMs;
+  let result = audit(acknowledged, reader.records);
+  while (result.missing > 0 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+    result = audit(acknowledged, reader.records);
+  }
+  // A last quiet moment, so that duplicates arriving right behind are counted.
+  return audit(acknowledged, await reader.settle(500, 5_000));
 }
