@@ -52,12 +52,15 @@ export function describeSchemaError(error: ErrorObject | undefined): string {
 
 export type MetricType = NonNullable<Metric['type']>;
 
-/** The Kafka value of one metric point (SPEC §5), in a fixed field order.
- * JSON has no NaN or infinities: those values (Prometheus' stale markers, +Inf
- * buckets) are written as the strings "NaN", "+Inf", "-Inf". */
+/** JSON has no NaN or infinities: those values (Prometheus' stale markers,
+ * +Inf buckets) are written as the strings "NaN", "+Inf", "-Inf". */
+export function jsonNumber(value: number): number | string {
+  return Number.isFinite(value) ? value : Number.isNaN(value) ? 'NaN' : value > 0 ? '+Inf' : '-Inf';
+}
+
+/** The Kafka value of one metric point (SPEC §5), in a fixed field order. */
 export function metricRecord(name: string, value: number, type: MetricType, timestamp: number, labels: Labels): string {
-  const v = Number.isFinite(value) ? value : Number.isNaN(value) ? 'NaN' : value > 0 ? '+Inf' : '-Inf';
-  return JSON.stringify({ name, value: v, type, timestamp, labels });
+  return JSON.stringify({ name, value: jsonNumber(value), type, timestamp, labels });
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -3,7 +3,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema';
-import { otlpEncodingOf, otlpErrorBody, otlpSuccessBody } from '../otlp/responses';
+import { otlpErrorBody, otlpSuccessBody } from '../otlp/responses';
+import { otlpEncodingOf } from '../otlp/schema';
 import type { DecodePool } from '../pool/pool';
 import type { PartialRejection } from '../pool/protocol';
 import type { RingPump } from '../produce/ring-pump';

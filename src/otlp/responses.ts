@@ -2,18 +2,11 @@
 // errors as a google.rpc.Status, both in the encoding the request used.
 import { Buffer } from 'node:buffer';
 import type { PartialRejection } from '../pool/protocol';
-import { EXPORT_RESPONSE, REJECTED_FIELD, RPC_STATUS, type Signal } from './schema';
+import { EXPORT_RESPONSE, REJECTED_FIELD, RPC_STATUS, type OtlpEncoding, type Signal } from './schema';
 
 export interface EncodedBody {
   readonly contentType: string;
   readonly body: string | Uint8Array;
-}
-
-export type OtlpEncoding = 'proto' | 'json';
-
-/** The request's encoding from its Content-Type; anything else is answered in JSON. */
-export function otlpEncodingOf(contentType: string): OtlpEncoding {
-  return contentType.toLowerCase().split(';')[0]!.trim() === 'application/x-protobuf' ? 'proto' : 'json';
 }
 
 /** google.rpc.Code for an HTTP status (as gRPC-gateway maps them). */

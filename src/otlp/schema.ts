@@ -132,5 +132,14 @@ export const REJECTED_FIELD: Readonly<Record<Signal, string>> = {
   [Signal.Traces]: 'rejectedSpans',
 };
 
+/** OTLP/HTTP's two encodings. */
+export type OtlpEncoding = 'proto' | 'json';
+
+/** The encoding a Content-Type names: protobuf for application/x-protobuf, else
+ * JSON (the routes accept only those two; refusals of others answer in JSON). */
+export function otlpEncodingOf(contentType: string): OtlpEncoding {
+  return contentType.toLowerCase().split(';')[0]!.trim() === 'application/x-protobuf' ? 'proto' : 'json';
+}
+
 /** google.rpc.Status (code = 1, message = 2; details are not sent). */
 export const RPC_STATUS = type('RpcStatus');

@@ -3,17 +3,17 @@
 // records or forward the request as one message (otlp_proto / otlp_json).
 import type { Buffer } from 'node:buffer';
 import type { Config } from '../../src/config/schema';
-import { Signal } from '../../src/otlp/schema';
+import { otlpEncodingOf, Signal } from '../../src/otlp/schema';
 import type { PartialRejection } from '../../src/pool/protocol';
 import { PARTITION_BY_KEY, Topic } from '../../src/ring/layout';
 import { decompress } from '../body';
 import { DecodeError } from '../decode-error';
 import type { MessageSink, RecordSink } from '../sink';
-import { decodeOtlpLogs, type LogsRequest } from './logs';
-import { decodeOtlpMetrics, type MetricsRequest } from './metrics';
+import { decodeOtlpLogs, logGroups, type LogsRequest } from './logs';
+import { decodeOtlpMetrics, metricPointCount, type MetricsRequest } from './metrics';
 import type { Outcome } from './outcome';
-import { decodeRequest, Encoding, encodeRequest, encodingOf, type RequestMessage } from './request';
-import { decodeOtlpTraces, type TracesRequest } from './traces';
+import { decodeRequest, encodeRequest, type RequestMessage } from './request';
+import { decodeOtlpTraces, spanGroups, type TracesRequest } from './traces';
 import type { WireLimits } from './wire-check';
 
 export interface OtlpSettings {
@@ -71,22 +71,16 @@ function normalize(request: OtlpRequest, message: RequestMessage, settings: Otlp
 
 /** Items (points, log records, spans) a request holds, counted without normalizing. */
 function itemCount(signal: Signal, message: RequestMessage): number {
-  let n = 0;
-  if (signal === Signal.Metrics) {
-    for (const rm of (message as unknown as MetricsRequest).resourceMetrics) {
-      for (const sm of rm.scopeMetrics) for (const m of sm.metrics) n += m.data === undefined ? 0 : m[m.data]?.dataPoints.length ?? 0;
-    }
-  } else if (signal === Signal.Logs) {
-    for (const rl of (message as unknown as LogsRequest).resourceLogs) for (const sl of rl.scopeLogs) n += sl.logRecords.length;
-  } else {
-    for (const rs of (message as unknown as TracesRequest).resourceSpans) for (const ss of rs.scopeSpans) n += ss.spans.length;
+  switch (signal) {
+    case Signal.Metrics: return metricPointCount(message as unknown as MetricsRequest);
+    case Signal.Logs: return logGroups(message as unknown as LogsRequest).reduce((n, g) => n + g.items.length, 0);
+    case Signal.Traces: return spanGroups(message as unknown as TracesRequest).reduce((n, g) => n + g.items.length, 0);
   }
-  return n;
 }
 
 export function decodeOtlp(request: OtlpRequest, settings: OtlpSettings, records: RecordSink, messages: MessageSink): OtlpResult {
   const body = decompress(request.body, request.contentEncoding, settings.maxDecompressedBytes);
-  const encoding = encodingOf(request.contentType);
+  const encoding = otlpEncodingOf(request.contentType);
   const message = decodeRequest(request.signal, body, encoding, wireLimits(settings));
   const forward = settings.encoding[request.signal];
   if (forward === 'records') {
@@ -98,7 +92,7 @@ export function decodeOtlp(request: OtlpRequest, settings: OtlpSettings, records
   if (items > settings.limits.maxRecordsPerRequest) {
     throw new DecodeError(413, 'too_many_records', `request holds ${items} items; the limit is ${settings.limits.maxRecordsPerRequest}`);
   }
-  const wanted = forward === 'otlp_proto' ? Encoding.Proto : Encoding.Json;
+  const wanted = forward === 'otlp_proto' ? 'proto' : 'json';
   const value = wanted === encoding ? body : encodeRequest(request.signal, message, wanted);
   messages.message(TOPICS[request.signal], 0, null, value, PARTITION_BY_KEY, items);
   return { records: items, directMessages: 1, partial: undefined };

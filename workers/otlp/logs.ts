@@ -4,7 +4,7 @@
 import { Topic } from '../../src/ring/layout';
 import type { RecordSink } from '../sink';
 import { Rejections, type Outcome } from './outcome';
-import { checkItemCount, eachItem, type JsonObject } from './scopes';
+import { checkItemCount, eachItem, type JsonObject, type ScopeGroup } from './scopes';
 import {
   anyValueToJson, attributesToJson, hex, nanosText, nanosToMs,
   type AnyValue, type Int64, type KeyValue, type Resource, type Scope,
@@ -68,8 +68,12 @@ function logValue(log: LogRecord, resource: JsonObject, scope: JsonObject, optio
   return value;
 }
 
+export function logGroups(request: LogsRequest): Array<ScopeGroup<LogRecord>> {
+  return request.resourceLogs.flatMap((rl) => rl.scopeLogs.map((sl) => ({ resource: rl.resource, scope: sl.scope, items: sl.logRecords })));
+}
+
 export function decodeOtlpLogs(request: LogsRequest, options: OtlpLogOptions, sink: RecordSink): Outcome {
-  const groups = request.resourceLogs.flatMap((rl) => rl.scopeLogs.map((sl) => ({ resource: rl.resource, scope: sl.scope, items: sl.logRecords })));
+  const groups = logGroups(request);
   const items = checkItemCount(groups, options.maxRecords, 'log records');
   const rejections = new Rejections();
   let index = 0;

@@ -224,38 +224,46 @@ class MetricWriter {
   }
 }
 
-export function decodeOtlpMetrics(request: MetricsRequest, receivedAtMs: number, limits: Config['limits'], sink: RecordSink): Outcome {
-  let points = 0;
-  let records = 0;
-  for (const rm of request.resourceMetrics) {
-    for (const sm of rm.scopeMetrics) {
-      for (const m of sm.metrics) {
-        points += pointsOf(m).length;
-        records += recordsOf(m);
-      }
-    }
+function allMetrics(request: MetricsRequest): Metric[] {
+  return request.resourceMetrics.flatMap((rm) => rm.scopeMetrics.flatMap((sm) => sm.metrics));
+}
+
+/** Data points in a request (what partial_success counts). */
+export function metricPointCount(request: MetricsRequest): number {
+  return allMetrics(request).reduce((n, m) => n + pointsOf(m).length, 0);
+}
+
+/** Labels every point of a scope starts from: resource, then scope attributes, then the scope's name and version. */
+function scopeLabels(resource: Resource | null, scope: Scope | null, maxDepth: number): Record<string, string> {
+  const labels: Record<string, string> = {};
+  addLabels(labels, resource?.attributes ?? [], maxDepth);
+  if (scope) {
+    addLabels(labels, scope.attributes, maxDepth);
+    if (scope.name !== '') labels['otel_scope_name'] = scope.name;
+    if (scope.version !== '') labels['otel_scope_version'] = scope.version;
   }
+  return labels;
+}
+
+export function decodeOtlpMetrics(request: MetricsRequest, receivedAtMs: number, limits: Config['limits'], sink: RecordSink): Outcome {
+  const points = metricPointCount(request);
+  const records = allMetrics(request).reduce((n, m) => n + recordsOf(m), 0);
   if (records > limits.maxRecordsPerRequest) {
     throw new DecodeError(413, 'too_many_records', `request's ${points} data points make up to ${records} records (histogram buckets count one each); the limit is ${limits.maxRecordsPerRequest}`);
   }
   const writer = new MetricWriter(sink, limits, receivedAtMs);
   const rejections = new Rejections();
   for (const rm of request.resourceMetrics) {
-    const resourceLabels: Record<string, string> = {};
     for (const sm of rm.scopeMetrics) {
+      let base: Record<string, string>;
       try {
-        addLabels(resourceLabels, rm.resource?.attributes ?? [], limits.maxLogDepth);
-        const base = { ...resourceLabels };
-        if (sm.scope) {
-          addLabels(base, sm.scope.attributes, limits.maxLogDepth);
-          if (sm.scope.name !== '') base['otel_scope_name'] = sm.scope.name;
-          if (sm.scope.version !== '') base['otel_scope_version'] = sm.scope.version;
-        }
-        for (const metric of sm.metrics) writer.metric(metric, base, rejections);
+        base = scopeLabels(rm.resource, sm.scope, limits.maxLogDepth);
       } catch (err) {
         if (!(err instanceof RejectedItem)) throw err;
         rejections.add(sm.metrics.reduce((n, m) => n + pointsOf(m).length, 0), `resource or scope: ${err.message}`);
+        continue;
       }
+      for (const metric of sm.metrics) writer.metric(metric, base, rejections);
     }
   }
   return { records: writer.index, items: points, rejections };

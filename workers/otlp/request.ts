@@ -3,19 +3,10 @@
 // trace and span ids are hex, not base64).
 import { Buffer, isUtf8 } from 'node:buffer';
 import type protobuf from 'protobufjs';
-import { EXPORT_REQUEST, Signal } from '../../src/otlp/schema';
+import { EXPORT_REQUEST, Signal, type OtlpEncoding } from '../../src/otlp/schema';
 import { DecodeError } from '../decode-error';
 import { checkJson } from './json-check';
 import { checkWire, type WireLimits } from './wire-check';
-
-export const enum Encoding {
-  Proto = 'proto',
-  Json = 'json',
-}
-
-export function encodingOf(contentType: string): Encoding {
-  return contentType.toLowerCase().split(';')[0]!.trim() === 'application/json' ? Encoding.Json : Encoding.Proto;
-}
 
 /** Where ids sit in each request, as key paths (arrays are walked through). */
 const ID_PATHS: Readonly<Record<Signal, ReadonlyArray<readonly string[]>>> = {
@@ -80,9 +71,9 @@ function idsToHex(document: unknown, signal: Signal): void {
 /** The decoded request: a protobufjs message of EXPORT_REQUEST[signal]. */
 export type RequestMessage = protobuf.Message;
 
-export function decodeRequest(signal: Signal, body: Buffer, encoding: Encoding, limits: WireLimits): RequestMessage {
+export function decodeRequest(signal: Signal, body: Buffer, encoding: OtlpEncoding, limits: WireLimits): RequestMessage {
   const type = EXPORT_REQUEST[signal];
-  if (encoding === Encoding.Proto) {
+  if (encoding === 'proto') {
     checkWire(body, type, limits);
     try {
       return type.decode(body);
@@ -115,9 +106,9 @@ export function decodeRequest(signal: Signal, body: Buffer, encoding: Encoding, 
 }
 
 /** The request in the given encoding (for forwarding as otlp_proto / otlp_json). */
-export function encodeRequest(signal: Signal, message: RequestMessage, encoding: Encoding): Uint8Array {
+export function encodeRequest(signal: Signal, message: RequestMessage, encoding: OtlpEncoding): Uint8Array {
   const type = EXPORT_REQUEST[signal];
-  if (encoding === Encoding.Proto) return type.encode(message).finish();
+  if (encoding === 'proto') return type.encode(message).finish();
   const document = type.toObject(message, { longs: String, enums: Number, bytes: String, json: true });
   idsToHex(document, signal);
   return Buffer.from(JSON.stringify(document));

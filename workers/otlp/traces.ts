@@ -3,7 +3,7 @@
 import { Topic } from '../../src/ring/layout';
 import type { RecordSink } from '../sink';
 import { Rejections, type Outcome } from './outcome';
-import { checkItemCount, eachItem, type JsonObject } from './scopes';
+import { checkItemCount, eachItem, type JsonObject, type ScopeGroup } from './scopes';
 import {
   attributesToJson, hex, int64ToBigInt, nanosText, nanosToMs, RejectedItem,
   type Int64, type KeyValue, type Resource, type Scope,
@@ -78,8 +78,12 @@ function spanValue(span: Span, resource: JsonObject, scope: JsonObject, options:
   };
 }
 
+export function spanGroups(request: TracesRequest): Array<ScopeGroup<Span>> {
+  return request.resourceSpans.flatMap((rs) => rs.scopeSpans.map((ss) => ({ resource: rs.resource, scope: ss.scope, items: ss.spans })));
+}
+
 export function decodeOtlpTraces(request: TracesRequest, options: OtlpTraceOptions, sink: RecordSink): Outcome {
-  const groups = request.resourceSpans.flatMap((rs) => rs.scopeSpans.map((ss) => ({ resource: rs.resource, scope: ss.scope, items: ss.spans })));
+  const groups = spanGroups(request);
   const items = checkItemCount(groups, options.maxRecords, 'spans');
   const rejections = new Rejections();
   let index = 0;

@@ -2,6 +2,7 @@
 // place: defaults sit on the prototype, the set member of a oneof is named by
 // its virtual property), and their JSON renderings in Kafka records.
 import { Buffer } from 'node:buffer';
+import { jsonNumber } from '../metrics';
 import type { Labels } from '../series-key';
 
 /** 64-bit integers as protobufjs gives them: a Long-like {low, high}, or a number. */
@@ -75,10 +76,6 @@ export function hex(bytes: Uint8Array | readonly number[] | null | undefined): s
   return (bytes instanceof Uint8Array ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) : Buffer.from(bytes)).toString('hex');
 }
 
-function finite(x: number): number | string {
-  return Number.isFinite(x) ? x : Number.isNaN(x) ? 'NaN' : x > 0 ? '+Inf' : '-Inf';
-}
-
 /** The JSON form of an AnyValue; nesting beyond maxDepth rejects the item. */
 export function anyValueToJson(v: AnyValue | null, maxDepth: number, depth = 1): JsonValue {
   if (v === null || v === undefined) return null;
@@ -87,7 +84,7 @@ export function anyValueToJson(v: AnyValue | null, maxDepth: number, depth = 1):
     case 'stringValue': return v.stringValue;
     case 'boolValue': return v.boolValue;
     case 'intValue': return int64ToJson(v.intValue);
-    case 'doubleValue': return finite(v.doubleValue);
+    case 'doubleValue': return jsonNumber(v.doubleValue);
     case 'bytesValue': return Buffer.from(v.bytesValue).toString('base64');
     case 'arrayValue': return (v.arrayValue?.values ?? []).map((item) => anyValueToJson(item, maxDepth, depth + 1));
     case 'kvlistValue': return attributesToJson(v.kvlistValue?.values ?? [], maxDepth, depth + 1);
