@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { TopicReader } from '../support/consumer';
 import { Daemon, metricBatch, post } from '../support/daemon';
-import { audit, auditWhenRead, runLoad } from '../support/load';
+import { auditWhenRead, runLoad } from '../support/load';
 import { MockKafka } from '../support/mock-kafka';
 
 const DELIVERY_TIMEOUT_MS = 3_000;
@@ -88,7 +88,7 @@ describe('Kafka trouble', () => {
       await until('a request to succeed again', async () => (await post(`${daemon.ingestUrl}/metrics`, metricBatch(10, 'probe').body)).status === 200, 30_000);
       const load = await runLoad({ url: `${daemon.ingestUrl}/metrics`, clients: 4, metricsPerRequest: 100, maxRequestsPerClient: 10 });
       assert.deepEqual([...load.statuses], [['200', 40]]);
-      const { expected, missing, duplicates } = audit(load.acknowledged, await reader.waitFor(4_000 + 10));
+      const { expected, missing, duplicates } = await auditWhenRead(reader, load.acknowledged);
       report('all brokers down', { duringStatus: during.status, duringMs: tookMs, afterRecovery: Object.fromEntries(load.statuses), expected, missing, duplicates });
       assert.equal(missing, 0);
     } finally {
