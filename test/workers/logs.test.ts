@@ -5,9 +5,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Topic } from '../../src/ring/layout';
 import { parseJsonValues } from '../../workers/body';
-import { DecodeError } from '../../workers/decode-error';
 import { decodeLogs, type LogOptions } from '../../workers/logs';
 import type { RecordSink } from '../../workers/sink';
+import { refusal } from '../support/refusal';
 
 const RECEIVED_AT = 1_762_045_907_341;
 const CLIENT = '203.0.113.7';
@@ -32,18 +32,6 @@ function decode(text: string, options: Partial<LogOptions> = {}): { count: numbe
   const sink = new FakeSink();
   const count = decodeLogs(parseJsonValues(text), RECEIVED_AT, CLIENT, { ...defaults, ...options }, sink);
   return { count, records: sink.records };
-}
-
-function refusal(fn: () => unknown): DecodeError {
-  let thrown: unknown;
-  try {
-    fn();
-  } catch (err) {
-    thrown = err;
-  }
-  assert.ok(thrown !== undefined, 'expected a DecodeError, but nothing was thrown');
-  assert.ok(thrown instanceof DecodeError, `expected a DecodeError, got ${String(thrown)}`);
-  return thrown;
 }
 
 /** An object nested `depth` levels deep, counting the record itself as level 1. */

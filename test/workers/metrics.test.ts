@@ -8,9 +8,9 @@ import { deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import { configSchema } from '../../src/config/schema';
 import { Topic } from '../../src/ring/layout';
 import { decompress, parseJsonValues, toText } from '../../workers/body';
-import { DecodeError } from '../../workers/decode-error';
 import { compileMetricValidator, decodeMetrics } from '../../workers/metrics';
 import type { RecordSink } from '../../workers/sink';
+import { refusal } from '../support/refusal';
 
 const limits = configSchema.parse({}).limits;
 const validate = compileMetricValidator(limits);
@@ -40,19 +40,6 @@ function decodeBody(body: string | Buffer, maxRecords = limits.maxRecordsPerRequ
 
 function values(records: Collected[]): unknown[] {
   return records.map((r) => JSON.parse(r.value) as unknown);
-}
-
-/** The DecodeError `fn` throws; fails the test if it throws nothing or something else. */
-function refusal(fn: () => unknown): DecodeError {
-  let thrown: unknown;
-  try {
-    fn();
-  } catch (err) {
-    thrown = err;
-  }
-  assert.ok(thrown !== undefined, 'expected a DecodeError, but nothing was thrown');
-  assert.ok(thrown instanceof DecodeError, `expected a DecodeError, got ${String(thrown)}`);
-  return thrown;
 }
 
 function assertInvalidRecord(body: string, record: number, message: RegExp): void {

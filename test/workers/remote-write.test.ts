@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { compressSync } from 'snappy';
 import { configSchema } from '../../src/config/schema';
-import { DecodeError } from '../../workers/decode-error';
 import { WriteRequest, decodeRemoteWrite, snappyDeclaredLength } from '../../workers/remote-write';
 import type { RecordSink } from '../../workers/sink';
+import { refusal } from '../support/refusal';
 
 const limits = configSchema.parse({}).limits;
 
@@ -18,16 +18,6 @@ class Collect implements RecordSink {
 
 function body(request: object): Buffer {
   return compressSync(Buffer.from(WriteRequest.encode(WriteRequest.fromObject(request)).finish()));
-}
-
-function refusal(fn: () => unknown): DecodeError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof DecodeError) return err;
-    throw err;
-  }
-  throw new Error('expected a DecodeError');
 }
 
 describe('remote_write', () => {

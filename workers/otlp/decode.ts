@@ -13,6 +13,7 @@ import { decodeOtlpLogs, logGroups, type LogsRequest } from './logs';
 import { decodeOtlpMetrics, metricPointCount, type MetricsRequest } from './metrics';
 import type { Outcome } from './outcome';
 import { decodeRequest, encodeRequest, type RequestMessage } from './request';
+import { itemCount as groupItemCount } from './scopes';
 import { decodeOtlpTraces, spanGroups, type TracesRequest } from './traces';
 import type { WireLimits } from './wire-check';
 
@@ -73,8 +74,8 @@ function normalize(request: OtlpRequest, message: RequestMessage, settings: Otlp
 function itemCount(signal: Signal, message: RequestMessage): number {
   switch (signal) {
     case Signal.Metrics: return metricPointCount(message as unknown as MetricsRequest);
-    case Signal.Logs: return logGroups(message as unknown as LogsRequest).reduce((n, g) => n + g.items.length, 0);
-    case Signal.Traces: return spanGroups(message as unknown as TracesRequest).reduce((n, g) => n + g.items.length, 0);
+    case Signal.Logs: return groupItemCount(logGroups(message as unknown as LogsRequest));
+    case Signal.Traces: return groupItemCount(spanGroups(message as unknown as TracesRequest));
   }
 }
 

@@ -3,8 +3,8 @@
 // as JSON values, resource and scope, trace context as hex.
 import { Topic } from '../../src/ring/layout';
 import type { RecordSink } from '../sink';
-import { Rejections, type Outcome } from './outcome';
-import { checkItemCount, eachItem, type JsonObject, type ScopeGroup } from './scopes';
+import type { Outcome } from './outcome';
+import { normalizeGroups, type JsonObject, type ScopeGroup } from './scopes';
 import {
   anyValueToJson, attributesToJson, hex, nanosText, nanosToMs,
   type AnyValue, type Int64, type KeyValue, type Resource, type Scope,
@@ -73,14 +73,10 @@ export function logGroups(request: LogsRequest): Array<ScopeGroup<LogRecord>> {
 }
 
 export function decodeOtlpLogs(request: LogsRequest, options: OtlpLogOptions, sink: RecordSink): Outcome {
-  const groups = logGroups(request);
-  const items = checkItemCount(groups, options.maxRecords, 'log records');
-  const rejections = new Rejections();
-  let index = 0;
-  eachItem(groups, options.maxDepth, rejections, 'log record', (log, { resource, scope }) => {
+  const limits = { maxItems: options.maxRecords, maxDepth: options.maxDepth };
+  return normalizeGroups(logGroups(request), limits, 'log record', (log, { resource, scope }, index) => {
     const value = logValue(log, resource, scope, options);
     const key = keyOf(options.keyField, value['attributes'] as JsonObject, resource, options.client);
-    sink.append(Topic.Logs, index++, key, JSON.stringify(value));
+    sink.append(Topic.Logs, index, key, JSON.stringify(value));
   });
-  return { records: index, items, rejections };
 }

@@ -3,7 +3,7 @@
 // a refused item (or a whole group whose resource or scope is refused)
 // counted for partial_success while the rest go on.
 import { DecodeError } from '../decode-error';
-import type { Rejections } from './outcome';
+import { Rejections, type Outcome } from './outcome';
 import { attributesToJson, RejectedItem, type JsonValue, type Resource, type Scope } from './values';
 
 export type JsonObject = { [key: string]: JsonValue };
@@ -23,24 +23,34 @@ export function scopeToJson(scope: Scope | null, maxDepth: number): JsonObject {
   return { name: scope?.name ?? '', version: scope?.version ?? '', attributes: attributesToJson(scope?.attributes ?? [], maxDepth) };
 }
 
-/** Refuses the request (413) when its groups hold more than maxItems items. */
-export function checkItemCount(groups: ReadonlyArray<ScopeGroup<unknown>>, maxItems: number, what: string): number {
-  const count = groups.reduce((n, g) => n + g.items.length, 0);
-  if (count > maxItems) throw new DecodeError(413, 'too_many_records', `request holds ${count} ${what}; the limit is ${maxItems}`);
-  return count;
+export function itemCount(groups: ReadonlyArray<ScopeGroup<unknown>>): number {
+  return groups.reduce((n, g) => n + g.items.length, 0);
 }
 
-/** Calls write(item, context) for every item; write throws RejectedItem to
- * refuse one, which is counted as "<label> <position in the request>: why". */
-export function eachItem<T>(
-  groups: ReadonlyArray<ScopeGroup<T>>, maxDepth: number, rejections: Rejections, label: string,
-  write: (item: T, context: ItemContext) => void,
-): void {
+export interface GroupLimits {
+  /** More items than this refuses the request (413). */
+  readonly maxItems: number;
+  readonly maxDepth: number;
+}
+
+/**
+ * Calls write(item, context, index) for every item, index counting the records
+ * written so far; write throws RejectedItem to refuse one item, counted as
+ * "<label> <position in the request>: why".
+ */
+export function normalizeGroups<T>(
+  groups: ReadonlyArray<ScopeGroup<T>>, limits: GroupLimits, label: string,
+  write: (item: T, context: ItemContext, index: number) => void,
+): Outcome {
+  const items = itemCount(groups);
+  if (items > limits.maxItems) throw new DecodeError(413, 'too_many_records', `request holds ${items} ${label}s; the limit is ${limits.maxItems}`);
+  const rejections = new Rejections();
+  let records = 0;
   let position = 0;
   for (const group of groups) {
     let context: ItemContext;
     try {
-      context = { resource: attributesToJson(group.resource?.attributes ?? [], maxDepth), scope: scopeToJson(group.scope, maxDepth) };
+      context = { resource: attributesToJson(group.resource?.attributes ?? [], limits.maxDepth), scope: scopeToJson(group.scope, limits.maxDepth) };
     } catch (err) {
       if (!(err instanceof RejectedItem)) throw err;
       rejections.add(group.items.length, `resource or scope of ${label}s ${position}–${position + group.items.length - 1}: ${err.message}`);
@@ -49,7 +59,8 @@ export function eachItem<T>(
     }
     for (const item of group.items) {
       try {
-        write(item, context);
+        write(item, context, records);
+        records++;
       } catch (err) {
         if (!(err instanceof RejectedItem)) throw err;
         rejections.add(1, `${label} ${position}: ${err.message}`);
@@ -57,4 +68,5 @@ export function eachItem<T>(
       position++;
     }
   }
+  return { records, items, rejections };
 }

@@ -2,8 +2,8 @@
 // so every span of a trace lands in one partition, in order.
 import { Topic } from '../../src/ring/layout';
 import type { RecordSink } from '../sink';
-import { Rejections, type Outcome } from './outcome';
-import { checkItemCount, eachItem, type JsonObject, type ScopeGroup } from './scopes';
+import type { Outcome } from './outcome';
+import { normalizeGroups, type JsonObject, type ScopeGroup } from './scopes';
 import {
   attributesToJson, hex, int64ToBigInt, nanosText, nanosToMs, RejectedItem,
   type Int64, type KeyValue, type Resource, type Scope,
@@ -83,13 +83,9 @@ export function spanGroups(request: TracesRequest): Array<ScopeGroup<Span>> {
 }
 
 export function decodeOtlpTraces(request: TracesRequest, options: OtlpTraceOptions, sink: RecordSink): Outcome {
-  const groups = spanGroups(request);
-  const items = checkItemCount(groups, options.maxRecords, 'spans');
-  const rejections = new Rejections();
-  let index = 0;
-  eachItem(groups, options.maxDepth, rejections, 'span', (span, { resource, scope }) => {
+  const limits = { maxItems: options.maxRecords, maxDepth: options.maxDepth };
+  return normalizeGroups(spanGroups(request), limits, 'span', (span, { resource, scope }, index) => {
     const value = spanValue(span, resource, scope, options);
-    sink.append(Topic.Traces, index++, value['trace_id'] as string, JSON.stringify(value));
+    sink.append(Topic.Traces, index, value['trace_id'] as string, JSON.stringify(value));
   });
-  return { records: index, items, rejections };
 }

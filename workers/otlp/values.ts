@@ -3,7 +3,6 @@
 // its virtual property), and their JSON renderings in Kafka records.
 import { Buffer } from 'node:buffer';
 import { jsonNumber } from '../metrics';
-import type { Labels } from '../series-key';
 
 /** 64-bit integers as protobufjs gives them: a Long-like {low, high}, or a number. */
 export type Int64 = number | { readonly low: number; readonly high: number; readonly unsigned: boolean };
@@ -118,4 +117,3 @@ export function addLabels(labels: Record<string, string>, attributes: readonly K
   for (const kv of attributes) labels[kv.key] = anyValueToLabel(kv.value, maxDepth);
 }
 
-export type { Labels };

@@ -6,10 +6,10 @@ import { configSchema } from '../../../src/config/schema';
 import { EXPORT_REQUEST, EXPORT_RESPONSE, RPC_STATUS, Signal } from '../../../src/otlp/schema';
 import { otlpErrorBody, otlpSuccessBody } from '../../../src/otlp/responses';
 import { Topic } from '../../../src/ring/layout';
-import { DecodeError } from '../../../workers/decode-error';
 import { decodeOtlp, type OtlpSettings } from '../../../workers/otlp/decode';
 import { checkWire } from '../../../workers/otlp/wire-check';
 import type { MessageSink, RecordSink } from '../../../workers/sink';
+import { refusal } from '../../support/refusal';
 
 const config = configSchema.parse({});
 const RECEIVED_AT = 1_800_000_000_000;
@@ -64,16 +64,6 @@ function protoFromJson(signal: Signal, jsonRequest: object): Uint8Array {
   decodeOtlp({ signal, body: Buffer.from(JSON.stringify(jsonRequest)), contentType: 'application/json', contentEncoding: '', receivedAtMs: RECEIVED_AT, client: '' },
     settings({ encoding: { metrics: 'otlp_proto', logs: 'otlp_proto', traces: 'otlp_proto' } }), sink, sink);
   return sink.written[0]!.value as Uint8Array;
-}
-
-function refusal(fn: () => unknown): DecodeError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof DecodeError) return err;
-    throw err;
-  }
-  throw new Error('expected a DecodeError');
 }
 
 const resource = { attributes: [kv('service.name', { stringValue: 'checkout' }), kv('host', { stringValue: 'h-é' })] };
