@@ -20,7 +20,7 @@ import { createInterface } from 'node:readline';
 import { Producer } from 'node-rdkafka';
 import { compressSync } from 'snappy';
 import { MockKafka } from '../test/support/mock-kafka';
-import { EXPORT_REQUEST, Signal } from '../src/otlp/schema';
+import { EXPORT_REQUEST, Signal } from '../src/otlp/proto';
 import { WriteRequest } from '../workers/remote-write';
 
 const ROOT = path.resolve(__dirname, '../..');

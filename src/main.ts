@@ -20,7 +20,7 @@ import { parseKafkaStats, type KafkaStatsSnapshot } from './produce/stats';
 import { createRingSet } from './ring/layout';
 import { Ledger, settleDelivery } from './settle/ledger';
 import { createLogger, rateLimited, type Logger } from './telemetry/log';
-import { Telemetry } from './telemetry/metrics';
+import { Telemetry } from './telemetry/prometheus';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { version } = require('../../package.json') as { version: string };

@@ -7,14 +7,14 @@ import { Route, type PartialRejection, type DecodeAccepted, type DecodeRejected,
 import { MAX_KEY_BYTES, type Topic } from '../src/ring/layout';
 import { NdjsonBatchSink, PerRecordSink } from './batching';
 import { leaseRing, releaseRing, RingWriter } from '../src/ring/writer';
-import { decompress, parseJsonValues, toText } from './body';
+import { decompress, parseJsonValues, toText } from './decompress';
 import { DecodeError } from './decode-error';
-import { decodeLogs, type LogOptions } from './logs';
-import { compileMetricValidator } from './metrics';
-import { decodeMetrics } from './metrics';
+import { decodeLogs, type LogOptions } from './native-logs';
+import { compileMetricValidator } from './native-metrics';
+import { decodeMetrics } from './native-metrics';
 import { decodeRemoteWrite } from './remote-write';
 import { decodeOtlp, type OtlpSettings } from './otlp/decode';
-import { Signal } from '../src/otlp/schema';
+import { Signal } from '../src/otlp/proto';
 import type { MessageSink, RecordSink } from './sink';
 
 const data = piscinaWorkerData as WorkerData;

@@ -11,7 +11,7 @@ import { uncompressSync } from 'snappy';
 import type { Config } from '../src/config/schema';
 import { Topic } from '../src/ring/layout';
 import { DecodeError } from './decode-error';
-import { metricRecord, type MetricType } from './metrics';
+import { metricRecord, type MetricType } from './native-metrics';
 import { seriesKey } from './series-key';
 import type { RecordSink } from './sink';
 

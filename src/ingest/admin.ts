@@ -1,5 +1,5 @@
 // The admin listener (loopback by default): liveness, readiness, own metrics.
-import type { Telemetry } from '../telemetry/metrics';
+import type { Telemetry } from '../telemetry/prometheus';
 import { Exchange } from './exchange';
 import { listenOn } from './server';
 import type { TemplatedApp, us_listen_socket } from './uws';

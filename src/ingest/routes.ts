@@ -1,5 +1,5 @@
 // What the ingest listener serves, and the request headers each route accepts.
-import { Signal } from '../otlp/schema';
+import { Signal } from '../otlp/proto';
 import { Route } from '../pool/protocol';
 
 export interface RouteSpec {

@@ -2,7 +2,7 @@
 // errors as a google.rpc.Status, both in the encoding the request used.
 import { Buffer } from 'node:buffer';
 import type { PartialRejection } from '../pool/protocol';
-import { EXPORT_RESPONSE, REJECTED_FIELD, RPC_STATUS, type OtlpEncoding, type Signal } from './schema';
+import { EXPORT_RESPONSE, REJECTED_FIELD, RPC_STATUS, type OtlpEncoding, type Signal } from './proto';
 
 export interface EncodedBody {
   readonly contentType: string;

@@ -22,7 +22,7 @@ import { TopicReader, type ConsumedRecord } from '../support/consumer';
 import { Daemon } from '../support/daemon';
 import { MockKafka } from '../support/mock-kafka';
 import { rawRequest } from '../support/raw-http';
-import { EXPORT_REQUEST, EXPORT_RESPONSE, REJECTED_FIELD, RPC_STATUS, Signal } from '../../src/otlp/schema';
+import { EXPORT_REQUEST, EXPORT_RESPONSE, REJECTED_FIELD, RPC_STATUS, Signal } from '../../src/otlp/proto';
 
 const SIGNALS: readonly Signal[] = [Signal.Metrics, Signal.Logs, Signal.Traces];
 const PATH: Readonly<Record<Signal, string>> = { [Signal.Metrics]: '/v1/metrics', [Signal.Logs]: '/v1/logs', [Signal.Traces]: '/v1/traces' };

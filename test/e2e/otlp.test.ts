@@ -28,7 +28,7 @@ import {
   type InstrumentType, type PushMetricExporter, type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { EXPORT_REQUEST, Signal } from '../../src/otlp/schema';
+import { EXPORT_REQUEST, Signal } from '../../src/otlp/proto';
 import { TopicReader, type ConsumedRecord } from '../support/consumer';
 import { Daemon } from '../support/daemon';
 import { MockKafka } from '../support/mock-kafka';

@@ -3,10 +3,10 @@
 // records or forward the request as one message (otlp_proto / otlp_json).
 import type { Buffer } from 'node:buffer';
 import type { Config } from '../../src/config/schema';
-import { otlpEncodingOf, Signal } from '../../src/otlp/schema';
+import { otlpEncodingOf, Signal } from '../../src/otlp/proto';
 import type { PartialRejection } from '../../src/pool/protocol';
 import { PARTITION_BY_KEY, Topic } from '../../src/ring/layout';
-import { decompress } from '../body';
+import { decompress } from '../decompress';
 import { DecodeError } from '../decode-error';
 import type { MessageSink, RecordSink } from '../sink';
 import { decodeOtlpLogs, logGroups, type LogsRequest } from './logs';

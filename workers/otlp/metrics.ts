@@ -17,7 +17,7 @@
 import type { Config } from '../../src/config/schema';
 import { Topic } from '../../src/ring/layout';
 import { DecodeError } from '../decode-error';
-import { metricRecord, type MetricType } from '../metrics';
+import { metricRecord, type MetricType } from '../native-metrics';
 import { seriesKey } from '../series-key';
 import type { RecordSink } from '../sink';
 import { addLabels, int64ToNumber, nanosToMs, RejectedItem, type Int64, type KeyValue, type Resource, type Scope } from './values';

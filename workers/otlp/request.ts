@@ -3,7 +3,7 @@
 // trace and span ids are hex, not base64).
 import { Buffer, isUtf8 } from 'node:buffer';
 import type protobuf from 'protobufjs';
-import { EXPORT_REQUEST, Signal, type OtlpEncoding } from '../../src/otlp/schema';
+import { EXPORT_REQUEST, Signal, type OtlpEncoding } from '../../src/otlp/proto';
 import { DecodeError } from '../decode-error';
 import { checkJson } from './json-check';
 import { checkWire, type WireLimits } from './wire-check';

@@ -2,7 +2,7 @@
 // place: defaults sit on the prototype, the set member of a oneof is named by
 // its virtual property), and their JSON renderings in Kafka records.
 import { Buffer } from 'node:buffer';
-import { jsonNumber } from '../metrics';
+import { jsonNumber } from '../native-metrics';
 
 /** 64-bit integers as protobufjs gives them: a Long-like {low, high}, or a number. */
 export type Int64 = number | { readonly low: number; readonly high: number; readonly unsigned: boolean };

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { configSchema } from '../../../src/config/schema';
-import { EXPORT_REQUEST, EXPORT_RESPONSE, RPC_STATUS, Signal } from '../../../src/otlp/schema';
+import { EXPORT_REQUEST, EXPORT_RESPONSE, RPC_STATUS, Signal } from '../../../src/otlp/proto';
 import { otlpErrorBody, otlpSuccessBody } from '../../../src/otlp/responses';
 import { Topic } from '../../../src/ring/layout';
 import { decodeOtlp, type OtlpSettings } from '../../../workers/otlp/decode';

@@ -7,8 +7,8 @@ import { describe, it } from 'node:test';
 import { deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import { configSchema } from '../../src/config/schema';
 import { Topic } from '../../src/ring/layout';
-import { decompress, parseJsonValues, toText } from '../../workers/body';
-import { compileMetricValidator, decodeMetrics } from '../../workers/metrics';
+import { decompress, parseJsonValues, toText } from '../../workers/decompress';
+import { compileMetricValidator, decodeMetrics } from '../../workers/native-metrics';
 import type { RecordSink } from '../../workers/sink';
 import { refusal } from '../support/refusal';
 

@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Topic } from '../../src/ring/layout';
-import { parseJsonValues } from '../../workers/body';
-import { decodeLogs, type LogOptions } from '../../workers/logs';
+import { parseJsonValues } from '../../workers/decompress';
+import { decodeLogs, type LogOptions } from '../../workers/native-logs';
 import type { RecordSink } from '../../workers/sink';
 import { refusal } from '../support/refusal';
 
