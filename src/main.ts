@@ -7,16 +7,20 @@ import { memoryBudget } from './config/memory';
 import { maskSecrets } from './config/mask';
 import type { Config } from './config/schema';
 import { AdminServer } from './ingest/admin';
+import { Answers } from './ingest/answer';
 import { IngestServer } from './ingest/server';
 import { loadNativeUws } from './ingest/uws';
 import { drain, onShutdownSignal } from './lifecycle/shutdown';
 import { notifySystemd } from './lifecycle/systemd';
 import { DecodePool } from './pool/pool';
+import { classifyDeliveryError, isAllBrokersDown } from './produce/errors';
 import { KafkaHealth } from './produce/health';
 import { KafkaProducer, producerProperties } from './produce/producer';
 import { PartitionCounts } from './produce/partition-counts';
 import { RingPump } from './produce/ring-pump';
 import { parseKafkaStats, type KafkaStatsSnapshot } from './produce/stats';
+import { Admission } from './request/admission';
+import { Forwarder } from './request/forward';
 import { createRingSet } from './ring/layout';
 import { Ledger, settleDelivery } from './settle/ledger';
 import { createLogger, rateLimited, type Logger } from './telemetry/log';
@@ -51,10 +55,11 @@ function parseArgs(argv: string[]): { configPath: string | undefined; checkOnly:
 export function runMain(argv: string[]): void {
   let config: Config;
   let checkOnly = false;
+  const deprecations: string[] = [];
   try {
     const args = parseArgs(argv);
     checkOnly = args.checkOnly;
-    config = loadConfig(args);
+    config = loadConfig({ ...args, warn: (message) => deprecations.push(message) });
   } catch (err) {
     process.stderr.write(`metricstream: ${(err as Error).message}\n`);
     process.exit(err instanceof ConfigError ? EXIT_CONFIG : 1);
@@ -65,6 +70,7 @@ export function runMain(argv: string[]): void {
     process.exit(0);
   }
   const log = createLogger(config.log.level);
+  for (const message of deprecations) log.warn(message);
   start(config, log).catch((err: unknown) => {
     log.fatal({ err }, 'start-up failed');
     process.exit(1);
@@ -75,13 +81,13 @@ async function start(config: Config, log: Logger): Promise<void> {
   const uws = loadNativeUws();
   let telemetry: Telemetry | undefined;
   const ledger = new Ledger({
-    maxInFlightRecords: config.kafka.maxInFlightRecords,
+    maxInFlightMessages: config.kafka.maxInFlightMessages,
     requestTimeoutMs: config.ingest.requestTimeoutMs,
     observeDelivery: (seconds) => telemetry?.delivery(seconds),
   });
   const properties = producerProperties(config);
   const producer = new KafkaProducer(properties,
-    (error, opaque) => settleDelivery(ledger, opaque, error));
+    (error, opaque) => settleDelivery(ledger, opaque, error === null ? null : { code: classifyDeliveryError(error), message: error.message }));
   let kafkaStats: KafkaStatsSnapshot | undefined;
   producer.onStats((json) => {
     try {
@@ -100,7 +106,7 @@ async function start(config: Config, log: Logger): Promise<void> {
   const health = new KafkaHealth(producer, log, KAFKA_PROBE_INTERVAL_MS);
   const logKafkaError = rateLimited(log, 'warn', 10_000);
   producer.onError((err) => {
-    if (err.code === -187 /* ERR__ALL_BROKERS_DOWN */) health.markUnreachable(err);
+    if (isAllBrokersDown(err)) health.markUnreachable(err);
     else logKafkaError({ err, kafkaCode: err.code }, 'librdkafka error');
   });
   health.start();
@@ -112,12 +118,13 @@ async function start(config: Config, log: Logger): Promise<void> {
   const ringSet = createRingSet(config.pool.threads + 2, config.pool.ringBytes);
   const pool = new DecodePool(config, ringSet, partitionCounts.shared);
   const pump = new RingPump(ringSet, ledger, producer, config.kafka.topics, log);
-  let ingest: IngestServer | undefined;
+  const admission = new Admission({ ...config.ingest, maxInFlightMessages: config.kafka.maxInFlightMessages }, state, ledger, pool);
+  const forwarder = new Forwarder(ledger, pool, log);
   telemetry = new Telemetry({
     counters: () => ({ ...ledger.counters, skipped: pump.skippedRecords }),
-    inFlightRecords: () => ledger.inFlightRecords,
+    inFlightMessages: () => ledger.inFlightMessages,
     openRequests: () => ledger.openRequests,
-    activeHttpRequests: () => ingest?.activeRequests ?? 0,
+    activeHttpRequests: () => admission.activeRequests,
     ringUsedBytes: () => pump.usedBytes,
     ringCapacityBytes: () => pump.capacityBytes,
     poolQueueSize: () => pool.queueSize,
@@ -127,8 +134,9 @@ async function start(config: Config, log: Logger): Promise<void> {
     draining: () => state.draining,
     kafkaStats: () => kafkaStats,
   });
-  ingest = new IngestServer(uws, { config, ledger, pool, pump, telemetry, log, state });
-  const admin = new AdminServer(uws, telemetry, () => notReadyReasons(config, state, ledger, pool));
+  const answers = new Answers(config.ingest.retryAfterSeconds, log);
+  const ingest = new IngestServer(uws, { config, admission, forwarder, answers, telemetry });
+  const admin = new AdminServer(uws, telemetry, () => admission.notReadyReasons(), answers);
   const ingestPort = await ingest.listen();
   const adminPort = await admin.listen(config.admin.host, config.admin.port);
   log.info({
@@ -140,7 +148,6 @@ async function start(config: Config, log: Logger): Promise<void> {
   }, 'metricstream ready');
   notifySystemd('READY=1', log);
 
-  const server = ingest;
   onShutdownSignal(log, (signal) => {
     log.info({ signal }, 'signal received');
     void drain({
@@ -148,11 +155,11 @@ async function start(config: Config, log: Logger): Promise<void> {
       stopAccepting: () => {
         state.draining = true;
         notifySystemd('STOPPING=1', log);
-        server.stopListening();
+        ingest.stopListening();
       },
-      pending: () => ({ requests: server.activeRequests, records: ledger.inFlightRecords }),
+      pending: () => ({ requests: admission.activeRequests, messages: ledger.inFlightMessages }),
       flush: (ms) => producer.flush(ms).catch(() => undefined),
-      abandon: () => ledger.failAll({ status: 503, code: 'draining', retriable: true }, 'shutting down before Kafka acknowledged the records'),
+      abandon: () => forwarder.abandon('draining', 'shutting down before Kafka acknowledged the records'),
       close: async () => {
         health.stop();
         admin.close();
@@ -170,12 +177,4 @@ async function start(config: Config, log: Logger): Promise<void> {
 function memoryCeilingMiB(config: Config): number {
   const queueKbytes = Number(producerProperties(config)['queue.buffering.max.kbytes']);
   return Math.round(memoryBudget(config, queueKbytes).total / 2 ** 20);
-}
-
-function notReadyReasons(config: Config, state: { draining: boolean; kafkaReachable: boolean }, ledger: Ledger, pool: DecodePool): string[] {
-  const reasons: string[] = [];
-  if (state.draining) reasons.push('draining');
-  if (!state.kafkaReachable) reasons.push('kafka_unreachable');
-  if (ledger.inFlightRecords >= config.kafka.maxInFlightRecords || !pool.hasRoom()) reasons.push('overloaded');
-  return reasons;
 }

@@ -37,7 +37,7 @@ export class NdjsonBatchSink implements RecordSink {
 
   append(topic: Topic, index: number, key: string | null, value: string): void {
     const partitions = this.partitionCount(topic);
-    if (partitions <= 0) throw new DecodeError(503, 'metadata_unavailable', 'partition count of the topic not known yet');
+    if (partitions <= 0) throw new DecodeError('metadata_unavailable', 'partition count of the topic not known yet');
     this.#topic = topic;
     // Keyless records (none today) would go to partition 0 of the batch.
     const partition = key === null ? 0 : partitionOf(Buffer.from(key), partitions);

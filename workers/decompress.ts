@@ -26,14 +26,14 @@ function unzstd(body: Buffer, maxBytes: number): Buffer {
   let total = 0;
   const stream = new ZstdStream((chunk) => {
     total += chunk.length;
-    if (total > maxBytes) throw new DecodeError(413, 'decompressed_too_large', `body decompresses to more than ${maxBytes} bytes`);
+    if (total > maxBytes) throw new DecodeError('decompressed_too_large', `body decompresses to more than ${maxBytes} bytes`);
     chunks.push(chunk);
   });
   try {
     stream.push(body, true);
   } catch (err) {
     if (err instanceof DecodeError) throw err;
-    throw new DecodeError(400, 'bad_compression', `body is not valid zstd: ${(err as Error).message}`);
+    throw new DecodeError('bad_compression', `body is not valid zstd: ${(err as Error).message}`);
   }
   return Buffer.concat(chunks, total);
 }
@@ -47,17 +47,17 @@ export function decompress(body: Buffer, encoding: string, maxBytes: number): Bu
     if (encoding === 'deflate') return inflate(body, options);
   } catch (err) {
     if (isOverLimit(err)) {
-      throw new DecodeError(413, 'decompressed_too_large', `body decompresses to more than ${maxBytes} bytes`);
+      throw new DecodeError('decompressed_too_large', `body decompresses to more than ${maxBytes} bytes`);
     }
-    throw new DecodeError(400, 'bad_compression', `body is not valid ${encoding}: ${(err as Error).message}`);
+    throw new DecodeError('bad_compression', `body is not valid ${encoding}: ${(err as Error).message}`);
   }
   // The main thread only forwards encodings listed in src/ingest/http.ts.
-  throw new DecodeError(415, 'unsupported_content_encoding', `Content-Encoding ${encoding} is not supported`);
+  throw new DecodeError('unsupported_content_encoding', `Content-Encoding ${encoding} is not supported`);
 }
 
 export function toText(body: Buffer): string {
-  if (body.length === 0) throw new DecodeError(400, 'empty_body', 'request body is empty');
-  if (!isUtf8(body)) throw new DecodeError(400, 'invalid_utf8', 'request body is not valid UTF-8');
+  if (body.length === 0) throw new DecodeError('empty_body', 'request body is empty');
+  if (!isUtf8(body)) throw new DecodeError('invalid_utf8', 'request body is not valid UTF-8');
   return body.toString('utf8');
 }
 
@@ -71,7 +71,7 @@ export function parseJsonValues(text: string): unknown[] | { document: unknown }
     try {
       return { document: JSON.parse(text) as unknown };
     } catch (err) {
-      if (!text.includes('\n')) throw new DecodeError(400, 'malformed_json', `body is not valid JSON: ${(err as Error).message}`);
+      if (!text.includes('\n')) throw new DecodeError('invalid_json', `body is not valid JSON: ${(err as Error).message}`);
     }
   }
   const values: unknown[] = [];
@@ -82,9 +82,9 @@ export function parseJsonValues(text: string): unknown[] | { document: unknown }
     try {
       values.push(JSON.parse(line) as unknown);
     } catch (err) {
-      throw new DecodeError(400, 'malformed_json', `line ${i + 1} is not valid JSON: ${(err as Error).message}`);
+      throw new DecodeError('invalid_json', `line ${i + 1} is not valid JSON: ${(err as Error).message}`);
     }
   }
-  if (values.length === 0) throw new DecodeError(400, 'empty_body', 'request body holds no records');
+  if (values.length === 0) throw new DecodeError('empty_body', 'request body holds no records');
   return values;
 }

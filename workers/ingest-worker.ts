@@ -21,7 +21,7 @@ const data = piscinaWorkerData as WorkerData;
 const validateMetric = compileMetricValidator(data.limits);
 const logOptions: LogOptions = {
   maxRecords: data.limits.maxRecordsPerRequest,
-  maxDepth: data.limits.maxLogDepth,
+  maxDepth: data.limits.maxValueDepth,
   keyField: data.logKeyField,
 };
 
@@ -35,13 +35,13 @@ class RingSink implements MessageSink {
     // The ring stores key lengths in 16 bits. A UTF-16 unit is at most 3 UTF-8
     // bytes, so only keys longer than a third of that need measuring.
     if (key !== null && key.length > MAX_KEY_BYTES / 3 && Buffer.byteLength(key) > MAX_KEY_BYTES) {
-      throw new DecodeError(413, 'key_too_large', `record ${index}: its Kafka key (series name and labels) exceeds ${MAX_KEY_BYTES} bytes`, index);
+      throw new DecodeError('key_too_large', `record ${index}: its Kafka key (series name and labels) exceeds ${MAX_KEY_BYTES} bytes`, index);
     }
     if (this.writer.append(topic, index, key, value, partition, count)) return;
     if (this.writer.exceedsCapacity(this.writer.lastRecordBytes)) {
-      throw new DecodeError(413, 'request_too_large', 'the request\'s records exceed the ring size (pool.ringBytes); send smaller batches');
+      throw new DecodeError('request_too_large', 'the request\'s records exceed the ring size (pool.ringBytes); send smaller batches');
     }
-    throw new DecodeError(503, 'ring_full', 'the producer is behind: ring full');
+    throw new DecodeError('ring_full', 'the producer is behind: ring full');
   }
 }
 
@@ -92,7 +92,7 @@ function run(task: DecodeTask): DecodeResult {
 
 function decodeIntoRing(task: DecodeTask): DecodeAccepted | DecodeRejected {
   const ring = leaseRing(data.ringSet, task.seq, task.preferredRing);
-  if (ring === null) return { ok: false, status: 503, code: 'ring_busy', message: 'no free ring' };
+  if (ring === null) return { ok: false, code: 'ring_busy', message: 'no free ring' };
   try {
     const writer = new RingWriter(data.ringSet.rings[ring]!, task.seq);
     const ringSink = new RingSink(writer);

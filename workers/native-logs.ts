@@ -38,15 +38,15 @@ export function decodeLogs(
 ): number {
   const records = Array.isArray(parsed) ? parsed : Array.isArray(parsed.document) ? parsed.document : [parsed.document];
   if (records.length > options.maxRecords) {
-    throw new DecodeError(413, 'too_many_records', `request holds ${records.length} records; the limit is ${options.maxRecords}`);
+    throw new DecodeError('too_many_records', `request holds ${records.length} records; the limit is ${options.maxRecords}`);
   }
   for (let i = 0; i < records.length; i++) {
     const record = records[i];
     if (record === null || typeof record !== 'object' || Array.isArray(record)) {
-      throw new DecodeError(400, 'invalid_record', `record ${i}: a log record must be a JSON object`, i);
+      throw new DecodeError('invalid_record', `record ${i}: a log record must be a JSON object`, i);
     }
     if (depthExceeds(record, options.maxDepth)) {
-      throw new DecodeError(400, 'invalid_record', `record ${i}: nested deeper than ${options.maxDepth} levels`, i);
+      throw new DecodeError('invalid_record', `record ${i}: nested deeper than ${options.maxDepth} levels`, i);
     }
     const log = record as Record<string, unknown>;
     if (log['timestamp'] === undefined) log['timestamp'] = receivedAtMs;

@@ -74,11 +74,11 @@ function metricsOf(parsed: unknown[] | { document: unknown }): { metrics: unknow
   if (Array.isArray(doc)) return { metrics: doc, batchTimestamp: undefined };
   if (isObject(doc) && 'metrics' in doc) {
     const extra = Object.keys(doc).find((k) => k !== 'metrics' && k !== 'batch_timestamp');
-    if (extra !== undefined) throw new DecodeError(400, 'invalid_batch', `batch has unknown field "${extra}"`);
-    if (!Array.isArray(doc['metrics'])) throw new DecodeError(400, 'invalid_batch', 'batch field "metrics" must be an array');
+    if (extra !== undefined) throw new DecodeError('invalid_batch', `batch has unknown field "${extra}"`);
+    if (!Array.isArray(doc['metrics'])) throw new DecodeError('invalid_batch', 'batch field "metrics" must be an array');
     const ts = doc['batch_timestamp'];
     if (ts !== undefined && !(Number.isSafeInteger(ts) && (ts as number) >= 0)) {
-      throw new DecodeError(400, 'invalid_batch', 'batch_timestamp must be a non-negative integer (ms)');
+      throw new DecodeError('invalid_batch', 'batch_timestamp must be a non-negative integer (ms)');
     }
     return { metrics: doc['metrics'], batchTimestamp: ts as number | undefined };
   }
@@ -94,13 +94,13 @@ export function decodeMetrics(
 ): number {
   const { metrics, batchTimestamp } = metricsOf(parsed);
   if (metrics.length > maxRecords) {
-    throw new DecodeError(413, 'too_many_records', `request holds ${metrics.length} records; the limit is ${maxRecords}`);
+    throw new DecodeError('too_many_records', `request holds ${metrics.length} records; the limit is ${maxRecords}`);
   }
   const defaultTimestamp = batchTimestamp ?? receivedAtMs;
   for (let i = 0; i < metrics.length; i++) {
     const metric = metrics[i];
     if (!validate(metric)) {
-      throw new DecodeError(400, 'invalid_record', `record ${i}: ${describeSchemaError(validate.errors?.[0])}`, i);
+      throw new DecodeError('invalid_record', `record ${i}: ${describeSchemaError(validate.errors?.[0])}`, i);
     }
     const labels = metric.labels ?? {};
     const value = metricRecord(metric.name, metric.value, metric.type ?? 'gauge', metric.timestamp ?? defaultTimestamp, labels);

@@ -57,18 +57,18 @@ export function snappyDeclaredLength(block: Uint8Array): number {
     length += (byte & 0x7f) * 2 ** shift;
     if ((byte & 0x80) === 0) return length;
   }
-  throw new DecodeError(400, 'bad_compression', 'body is not a snappy block (bad length prefix)');
+  throw new DecodeError('bad_compression', 'body is not a snappy block (bad length prefix)');
 }
 
 function decompress(body: Buffer, maxBytes: number): Buffer {
   const declared = snappyDeclaredLength(body);
   if (declared > maxBytes) {
-    throw new DecodeError(413, 'decompressed_too_large', `body decompresses to ${declared} bytes; the limit is ${maxBytes}`);
+    throw new DecodeError('decompressed_too_large', `body decompresses to ${declared} bytes; the limit is ${maxBytes}`);
   }
   try {
     return uncompressSync(body, { asBuffer: true }) as Buffer;
   } catch (err) {
-    throw new DecodeError(400, 'bad_compression', `body is not valid snappy: ${(err as Error).message}`);
+    throw new DecodeError('bad_compression', `body is not valid snappy: ${(err as Error).message}`);
   }
 }
 
@@ -76,7 +76,7 @@ function decode(bytes: Buffer): WriteRequestObject {
   try {
     return WriteRequest.decode(bytes) as unknown as WriteRequestObject;
   } catch (err) {
-    throw new DecodeError(400, 'invalid_protobuf', `body is not a remote_write WriteRequest: ${(err as Error).message}`);
+    throw new DecodeError('invalid_protobuf', `body is not a remote_write WriteRequest: ${(err as Error).message}`);
   }
 }
 
@@ -87,17 +87,17 @@ function checkLabels(labels: Label[], series: number, limits: Config['limits']):
     if (label.name === '__name__') name = label.value;
     else rest[label.name] = label.value;
     if (label.name.length === 0 || label.name.length > limits.maxLabelNameLength) {
-      throw new DecodeError(400, 'invalid_record', `series ${series}: label name of length ${label.name.length} outside 1..${limits.maxLabelNameLength}`, series);
+      throw new DecodeError('invalid_record', `series ${series}: label name of length ${label.name.length} outside 1..${limits.maxLabelNameLength}`, series);
     }
     if (label.value.length > limits.maxLabelValueLength) {
-      throw new DecodeError(400, 'invalid_record', `series ${series}: label ${label.name} longer than ${limits.maxLabelValueLength}`, series);
+      throw new DecodeError('invalid_record', `series ${series}: label ${label.name} longer than ${limits.maxLabelValueLength}`, series);
     }
   }
   if (name === '' || name.length > limits.maxNameLength) {
-    throw new DecodeError(400, 'invalid_record', `series ${series}: __name__ missing, empty or longer than ${limits.maxNameLength}`, series);
+    throw new DecodeError('invalid_record', `series ${series}: __name__ missing, empty or longer than ${limits.maxNameLength}`, series);
   }
   if (labels.length - 1 > limits.maxLabelsPerRecord) {
-    throw new DecodeError(400, 'invalid_record', `series ${series}: more than ${limits.maxLabelsPerRecord} labels`, series);
+    throw new DecodeError('invalid_record', `series ${series}: more than ${limits.maxLabelsPerRecord} labels`, series);
   }
   return { name, rest };
 }
@@ -107,7 +107,7 @@ export function decodeRemoteWrite(body: Buffer, maxDecompressedBytes: number, li
   const series = request.timeseries;
   const total = series.reduce((n, s) => n + s.samples.length, 0);
   if (total > limits.maxRecordsPerRequest) {
-    throw new DecodeError(413, 'too_many_records', `request holds ${total} samples; the limit is ${limits.maxRecordsPerRequest}`);
+    throw new DecodeError('too_many_records', `request holds ${total} samples; the limit is ${limits.maxRecordsPerRequest}`);
   }
   const types = new Map<string, MetricType>();
   for (const m of request.metadata) {

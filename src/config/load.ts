@@ -21,6 +21,15 @@ const ENV_ALIASES: Readonly<Record<string, string>> = {
   METRICSTREAM_LOG_LEVEL: 'log.level',
 };
 
+/** Keys renamed because the old name misled (issue 13); the old names, in a
+ * file or as environment variables, still work with a start-up warning. */
+export const RENAMED_KEYS: Readonly<Record<string, string>> = {
+  // It counts Kafka messages (an ndjson-batch message holds many records).
+  'kafka.maxInFlightRecords': 'kafka.maxInFlightMessages',
+  // It bounds OTLP attribute values too, not only log records.
+  'limits.maxLogDepth': 'limits.maxValueDepth',
+};
+
 /** ingest.maxBodyBytes → METRICSTREAM_INGEST_MAX_BODY_BYTES */
 export function envNameOf(path: string): string {
   return 'METRICSTREAM_' + path.replace(/\./g, '_').replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
@@ -40,6 +49,21 @@ function leafPaths(tree: Tree, prefix = ''): string[] {
     const isBranch = value !== null && typeof value === 'object' && !Array.isArray(value) && path !== 'kafka.producer';
     return isBranch ? leafPaths(value as Tree, path + '.') : [path];
   });
+}
+
+function getPath(tree: Tree, path: string): unknown {
+  let node: unknown = tree;
+  for (const key of path.split('.')) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Tree)[key];
+  }
+  return node;
+}
+
+function deletePath(tree: Tree, path: string): void {
+  const keys = path.split('.');
+  const parent = getPath(tree, keys.slice(0, -1).join('.'));
+  if (parent !== null && typeof parent === 'object') delete (parent as Tree)[keys[keys.length - 1]!];
 }
 
 function setPath(tree: Tree, path: string, value: unknown): void {
@@ -90,11 +114,32 @@ function describe(error: z.ZodError): string {
 export interface LoadOptions {
   configPath?: string | undefined;
   env?: NodeJS.ProcessEnv;
+  /** Told of each deprecated key or environment name in use (logged at start). */
+  warn?: (message: string) => void;
 }
 
-export function loadConfig({ configPath, env = process.env }: LoadOptions = {}): Config {
+/** Moves values under renamed keys to their new names (the new name wins
+ * when both are given), warning about each. */
+function renameKeys(tree: Tree, env: NodeJS.ProcessEnv, warn: (message: string) => void): void {
+  for (const [oldPath, newPath] of Object.entries(RENAMED_KEYS)) {
+    const value = getPath(tree, oldPath);
+    if (value !== undefined) {
+      deletePath(tree, oldPath);
+      if (getPath(tree, newPath) === undefined) setPath(tree, newPath, value);
+      warn(`config key ${oldPath} is deprecated; use ${newPath}`);
+    }
+    const raw = env[envNameOf(oldPath)];
+    if (raw !== undefined) {
+      setPath(tree, newPath, envValue(raw, newPath));
+      warn(`environment variable ${envNameOf(oldPath)} is deprecated; use ${envNameOf(newPath)}`);
+    }
+  }
+}
+
+export function loadConfig({ configPath, env = process.env, warn = () => undefined }: LoadOptions = {}): Config {
   const path = configPath ?? env['METRICSTREAM_CONFIG'];
   const tree: Tree = path ? readFile(path) : {};
+  renameKeys(tree, env, warn);
 
   const known = leafPaths(configSchema.parse({}) as unknown as Tree);
   known.push('pool.threads');

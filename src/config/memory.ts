@@ -30,7 +30,7 @@ export function memoryBudget(config: Config, producerQueueKbytes: number | undef
     workers: threads * (config.pool.workerMaxHeapMb * MiB + WORKER_OVERHEAD_BYTES),
     rings: (threads + 2) * config.pool.ringBytes,
     producerQueue: (producerQueueKbytes ?? LIBRDKAFKA_DEFAULT_QUEUE_KBYTES) * 1024,
-    inFlight: config.kafka.maxInFlightRecords * IN_FLIGHT_RECORD_BYTES,
+    inFlight: config.kafka.maxInFlightMessages * IN_FLIGHT_RECORD_BYTES,
   };
   return { ...parts, total: Object.values(parts).reduce((a, b) => a + b, 0) };
 }

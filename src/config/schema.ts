@@ -59,8 +59,9 @@ const limits = z.strictObject({
   maxLabelsPerRecord: positiveInt.default(64),
   maxLabelNameLength: positiveInt.default(128),
   maxLabelValueLength: positiveInt.default(2048),
-  /** Deepest nesting of objects/arrays accepted in a log record. */
-  maxLogDepth: positiveInt.default(32),
+  /** Deepest nesting of objects/arrays accepted in a log record or an OTLP
+   * attribute value (was limits.maxLogDepth). */
+  maxValueDepth: positiveInt.default(32),
 });
 
 const pool = z.strictObject({
@@ -68,7 +69,7 @@ const pool = z.strictObject({
   threads: z.number().int().min(1).max(256).optional(),
   /** Requests waiting for a free worker; more get 503. */
   maxQueue: z.number().int().min(0).default(1024),
-  /** Bytes of each worker's SharedArrayBuffer ring (one ring per thread). */
+  /** Bytes of each SharedArrayBuffer ring (threads + 2 rings, leased per task). */
   ringBytes: z.number().int().min(64 * 1024).max(1024 * MiB).default(8 * MiB),
   /** V8 old-generation cap per worker: a body that parses beyond it kills that
    * worker alone (its request gets 500, the pool starts a new worker). */
@@ -93,7 +94,7 @@ const kafka = z.strictObject({
   /** Kafka messages produced but not yet settled; more get 503 (SPEC §2:
    * node-rdkafka's pending delivery reports are not bounded by librdkafka's
    * own limits). A message is a record, or a batch in ndjson-batch mode. */
-  maxInFlightRecords: positiveInt.default(200_000),
+  maxInFlightMessages: positiveInt.default(200_000),
   /** librdkafka message.timeout.ms: a record not acknowledged by then fails. */
   deliveryTimeoutMs: positiveInt.default(20_000),
   /** Any librdkafka producer property; overrides the defaults in produce/producer.ts. */

@@ -1,18 +1,20 @@
 // The admin listener (loopback by default): liveness, readiness, own metrics.
 import type { Telemetry } from '../telemetry/prometheus';
+import { JSON_ANSWERS, type Answers } from './answer';
 import { Exchange } from './exchange';
-import { listenOn } from './server';
+import { listenOn } from './listen';
 import type { TemplatedApp, us_listen_socket } from './uws';
 import type * as UWS from 'uWebSockets.js';
 
-export type ReadinessCheck = () => string[];
+/** Empty when ready, else why not (src/request/admission.ts decides). */
+export type ReadinessCheck = () => readonly string[];
 
 export class AdminServer {
   readonly #uws: typeof UWS;
   readonly #app: TemplatedApp;
   #socket: us_listen_socket | null = null;
 
-  constructor(uws: typeof UWS, telemetry: Telemetry, notReadyReasons: ReadinessCheck) {
+  constructor(uws: typeof UWS, telemetry: Telemetry, notReadyReasons: ReadinessCheck, answers: Answers) {
     this.#uws = uws;
     this.#app = uws.App()
       .get('/healthz', (res) => new Exchange(res).json(200, '{"status":"ok"}'))
@@ -22,15 +24,17 @@ export class AdminServer {
       })
       .get('/metrics', (res) => {
         const exchange = new Exchange(res);
+        exchange.route = 'admin /metrics';
         telemetry.registry.metrics().then(
-          (text) => {
-            if (exchange.aborted) return;
-            res.cork(() => res.writeStatus('200 OK').writeHeader('content-type', telemetry.registry.contentType).end(text));
-          },
-          (err: Error) => exchange.error(500, { error: 'metrics_failed', message: err.message }),
+          (text) => exchange.write(200, text, telemetry.registry.contentType),
+          (err: Error) => answers.refuse(exchange, JSON_ANSWERS, { code: 'metrics_failed', message: err.message }),
         );
       })
-      .any('/*', (res, req) => new Exchange(res).error(404, { error: 'not_found', message: `no admin route ${req.getUrl()}; GET /healthz, /readyz or /metrics` }));
+      .any('/*', (res, req) => {
+        const exchange = new Exchange(res);
+        exchange.route = `admin ${req.getUrl()}`;
+        answers.refuse(exchange, JSON_ANSWERS, { code: 'not_found', message: `no admin route ${req.getUrl()}; GET /healthz, /readyz or /metrics` });
+      });
   }
 
   async listen(host: string, port: number): Promise<number> {

@@ -1,7 +1,7 @@
 // One HTTP request/response pair on uWebSockets.js. uWS invalidates `res` once
 // the client goes away, so every write checks `aborted`, and writes made
-// outside the request callback are corked.
-import type { EncodedBody } from '../otlp/responses';
+// outside the request callback are corked. What an answer says is decided in
+// answer.ts; this file only writes it, once.
 import type { HttpResponse } from './uws';
 
 const STATUS_LINES: Readonly<Record<number, string>> = {
@@ -16,11 +16,7 @@ export function statusLine(status: number): string {
   return STATUS_LINES[status] ?? `${status} Status ${status}`;
 }
 
-export interface ErrorBody {
-  readonly error: string;
-  readonly message: string;
-  readonly record?: number;
-}
+export type Headers = Readonly<Record<string, string>>;
 
 export class Exchange {
   readonly res: HttpResponse;
@@ -29,8 +25,11 @@ export class Exchange {
   /** Set when the connection must close after the answer (draining, unread body). */
   closeAfter = false;
   onAnswered: ((status: number) => void) | undefined;
-  retryAfterSeconds = 1;
+  onAborted: (() => void) | undefined;
   requestId = '';
+  /** For the refusal log: the route (or path) and the client's address. */
+  route = '';
+  client = '';
 
   constructor(res: HttpResponse) {
     this.res = res;
@@ -40,27 +39,9 @@ export class Exchange {
     });
   }
 
-  onAborted: (() => void) | undefined;
-
-  /** Encodes error answers: JSON {"error","message"} unless the route has its
-   * own error format (OTLP: google.rpc.Status in the request's encoding). */
-  encodeError: ((status: number, body: ErrorBody) => EncodedBody) | undefined;
-
-  json(status: number, body: string, headers?: Readonly<Record<string, string>>): void {
-    this.#answer(status, body, headers, 'application/json');
-  }
-
-  send(status: number, encoded: EncodedBody): void {
-    this.#answer(status, encoded.body, undefined, encoded.contentType);
-  }
-
-  /** An answer without a body (204). */
-  empty(status: number): void {
-    this.#answer(status, null, undefined, '');
-  }
-
-  /** Answers once; counts the answer even when the client is already gone. */
-  #answer(status: number, body: string | Uint8Array | null, headers: Readonly<Record<string, string>> | undefined, contentType: string): void {
+  /** Answers once (`body` null: no body, as for 204); counts the answer even
+   * when the client is already gone. */
+  write(status: number, body: string | Uint8Array | null, contentType: string, ...headerSets: Array<Headers | undefined>): void {
     if (this.answered) return;
     this.answered = true;
     this.onAnswered?.(status);
@@ -69,16 +50,13 @@ export class Exchange {
       this.res.writeStatus(statusLine(status));
       if (body !== null) this.res.writeHeader('content-type', contentType);
       if (this.requestId !== '') this.res.writeHeader('x-request-id', this.requestId);
-      if (status === 503 || status === 429 || status === 504) this.res.writeHeader('retry-after', String(this.retryAfterSeconds));
-      if (headers) for (const name in headers) this.res.writeHeader(name, headers[name]!);
+      for (const headers of headerSets) if (headers) for (const name in headers) this.res.writeHeader(name, headers[name]!);
       if (body === null) this.res.endWithoutBody(0, this.closeAfter);
       else this.res.end(body, this.closeAfter);
     });
   }
 
-  error(status: number, body: ErrorBody, headers?: Readonly<Record<string, string>>): void {
-    if (this.encodeError === undefined) return this.json(status, JSON.stringify(body), headers);
-    const encoded = this.encodeError(status, body);
-    this.#answer(status, encoded.body, headers, encoded.contentType);
+  json(status: number, body: string): void {
+    this.write(status, body, 'application/json');
   }
 }

@@ -1,10 +1,11 @@
 // Reads a request body into one ArrayBuffer (transferable to a worker), with a
 // byte cap and a whole-body deadline. Knows nothing of what the body means.
+import type { Refusal } from '../errors';
 import type { Exchange } from './exchange';
 
 export type BodyOutcome =
   | { readonly ok: true; readonly body: ArrayBuffer }
-  | { readonly ok: false; readonly status: 408 | 413; readonly code: string; readonly message: string };
+  | ({ readonly ok: false } & Refusal);
 
 export interface BodyLimits {
   readonly maxBodyBytes: number;
@@ -25,10 +26,10 @@ export function readBody(exchange: Exchange, declaredBytes: number | null, limit
     done(outcome);
   };
   const timer = setTimeout(() => finish({
-    ok: false, status: 408, code: 'body_timeout',
+    ok: false, code: 'body_timeout',
     message: `request body not received within ${limits.bodyReadTimeoutMs} ms`,
   }), limits.bodyReadTimeoutMs);
-  exchange.onAborted = () => finish({ ok: false, status: 408, code: 'client_aborted', message: 'client went away' });
+  exchange.onAborted = () => finish({ ok: false, code: 'client_aborted', message: 'client went away' });
 
   if (declaredBytes !== null) {
     const body = new Uint8Array(new ArrayBuffer(declaredBytes));
@@ -37,7 +38,7 @@ export function readBody(exchange: Exchange, declaredBytes: number | null, limit
       if (finished) return;
       const bytes = new Uint8Array(chunk);
       if (offset + bytes.length > declaredBytes) {
-        finish({ ok: false, status: 413, code: 'body_too_large', message: 'body longer than its Content-Length' });
+        finish({ ok: false, code: 'body_too_large', message: 'body longer than its Content-Length' });
         return;
       }
       body.set(bytes, offset);
@@ -53,7 +54,7 @@ export function readBody(exchange: Exchange, declaredBytes: number | null, limit
     if (finished) return;
     total += chunk.byteLength;
     if (total > limits.maxBodyBytes) {
-      finish({ ok: false, status: 413, code: 'body_too_large', message: `body exceeds ${limits.maxBodyBytes} bytes` });
+      finish({ ok: false, code: 'body_too_large', message: `body exceeds ${limits.maxBodyBytes} bytes` });
       return;
     }
     chunks.push(new Uint8Array(chunk.slice(0)));

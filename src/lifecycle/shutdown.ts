@@ -3,20 +3,21 @@
 //   readiness false ─► listener closed ─► requests finish (decode → produce →
 //   delivery reports) ─► librdkafka flushed ─► workers stopped ─► exit
 //
-// At the deadline, requests still open are answered 503 and the records
-// librdkafka still holds are counted and logged; the exit code is then 1.
-// A second signal exits at once.
+// At the deadline, requests still open — in the ledger, or still receiving
+// their body — are answered 503 and the Kafka messages librdkafka still holds
+// are counted and logged; the exit code is then 1 (it is 1 whenever anything
+// was pending at the deadline). A second signal exits at once.
 import type { Logger } from 'pino';
 
 export interface DrainStages {
   readonly drainTimeoutMs: number;
   /** Readiness false, new requests 503, listener closed. */
   stopAccepting(): void;
-  /** Requests not yet answered and records not yet settled. */
-  pending(): { requests: number; records: number };
+  /** Requests not yet answered (body still arriving included) and Kafka messages not yet settled. */
+  pending(): { requests: number; messages: number };
   /** Polls librdkafka for delivery reports for up to `ms`. */
   flush(ms: number): Promise<void>;
-  /** Answers every open request 503; returns how many. */
+  /** Answers every open request 503, those still receiving their body too; returns how many. */
   abandon(): number;
   /** Stops workers, producer and listeners. */
   close(): Promise<void>;
@@ -35,7 +36,7 @@ export async function drain(stages: DrainStages, log: Logger): Promise<number> {
   log.info({ drainTimeoutMs: stages.drainTimeoutMs, ...stages.pending() }, 'draining: no longer accepting requests');
   for (;;) {
     const pending = stages.pending();
-    if (pending.requests === 0 && pending.records === 0) break;
+    if (pending.requests === 0 && pending.messages === 0) break;
     const left = deadline - Date.now();
     if (left <= 0) break;
     // flush() returns at once when librdkafka's queue is empty while requests
@@ -44,13 +45,14 @@ export async function drain(stages: DrainStages, log: Logger): Promise<number> {
   }
   const left = stages.pending();
   let abandoned = 0;
-  if (left.requests > 0 || left.records > 0) {
+  const pendingAtDeadline = left.requests > 0 || left.messages > 0;
+  if (pendingAtDeadline) {
     abandoned = stages.abandon();
-    log.error({ requestsAnswered503: abandoned, recordsUndelivered: left.records },
+    log.error({ requestsAnswered503: abandoned, messagesUndelivered: left.messages },
       'drain deadline passed: open requests answered 503; their records may or may not be in Kafka');
   }
   await stages.close();
-  const exitCode = left.records > 0 ? 1 : 0;
+  const exitCode = pendingAtDeadline ? 1 : 0;
   log.info({ drainMs: Date.now() - started, exitCode }, 'drained');
   return exitCode;
 }

@@ -67,7 +67,7 @@ export class DecodePool {
   /** Decodes a body; a full queue is an immediate 503 result, never a wait. */
   async decode(task: Omit<DecodeTask, 'preferredRing'>): Promise<DecodeResult> {
     if (!this.hasRoom()) {
-      return { ok: false, status: 503, code: 'overloaded', message: `decode queue full (${this.#maxQueue} waiting)`, busyMs: 0 };
+      return { ok: false, code: 'overloaded', message: `decode queue full (${this.#maxQueue} waiting)`, busyMs: 0 };
     }
     const full: DecodeTask = { ...task, preferredRing: this.#nextRing };
     this.#nextRing = (this.#nextRing + 1) % this.#ringSet.rings.length;

@@ -2,6 +2,7 @@
 // (The ring's shared-memory layout is the other cross-thread contract:
 // src/ring/layout.ts.)
 import type { Config } from '../config/schema';
+import type { ErrorCode } from '../errors';
 import type { RingSet } from '../ring/layout';
 
 /** What a worker needs from the configuration, fixed at pool start. */
@@ -61,11 +62,10 @@ export interface DecodeAccepted {
   readonly partial?: PartialRejection;
 }
 
-/** A request the worker refused; status is the HTTP status to answer. */
+/** A request the worker refused; the code gives the HTTP status (src/errors.ts). */
 export interface DecodeRejected {
   readonly ok: false;
-  readonly status: 400 | 413 | 415 | 503;
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly message: string;
   /** Which record was at fault, when one was. */
   readonly record?: number;

@@ -27,9 +27,9 @@ export function producerProperties(config: Config): ProducerProperties {
     'partitioner': 'murmur2_random',
     'message.timeout.ms': kafka.deliveryTimeoutMs,
     // Byte bound on librdkafka's own queue (its default is 1 GiB); our record
-    // cap (kafka.maxInFlightRecords) stays below the message bound.
+    // cap (kafka.maxInFlightMessages) stays below the message bound.
     'queue.buffering.max.kbytes': 65_536,
-    'queue.buffering.max.messages': Math.max(kafka.maxInFlightRecords * 2, 100_000),
+    'queue.buffering.max.messages': Math.max(kafka.maxInFlightMessages * 2, 100_000),
     'socket.keepalive.enable': true,
     // Back within a second of a broker's return (librdkafka's default backoff
     // grows to 10 s, during which requests for its partitions wait).

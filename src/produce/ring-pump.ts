@@ -1,6 +1,9 @@
 // Drains the workers' rings into librdkafka, on the main thread, in slices so
-// delivery reports and HTTP I/O get their turn between them.
+// delivery reports and HTTP I/O get their turn between them. Woken by the
+// ledger whenever a worker's result for a request is in (Ledger.onDecodeEnded),
+// and by itself while a slice left records behind.
 import type { Logger } from 'pino';
+import { statusOf } from '../errors';
 import { rateLimited } from '../telemetry/log';
 import { PARTITION_BY_KEY, topicNameTable, type RingSet, type Topic, type TopicNames } from '../ring/layout';
 import { RingReader } from '../ring/reader';
@@ -32,6 +35,7 @@ export class RingPump {
     this.#producer = producer;
     this.#topics = topicNameTable(topics);
     this.#logRefusal = rateLimited(log, 'warn', 10_000);
+    ledger.onDecodeEnded(() => this.schedule());
   }
 
   /** Bytes published by workers and not yet produced, over all rings. */
@@ -102,10 +106,10 @@ export class RingPump {
       this.#producer.produce(this.#topics[reader.topic], partition, reader.value, reader.key, headers, opaque);
       entry.produced++;
     } catch (err) {
-      const failure = classifyProduceError(err);
+      const code = classifyProduceError(err);
       const message = `record ${reader.index}: ${(err as Error).message}`;
-      if (failure.status >= 500) this.#logRefusal({ err, requestId: entry.requestId, code: failure.code, topic: this.#topics[reader.topic] }, 'produce refused; request answered with an error');
-      this.#ledger.fail(entry, failure, message);
+      if (statusOf(code) >= 500) this.#logRefusal({ err, requestId: entry.requestId, code, topic: this.#topics[reader.topic] }, 'produce refused; request answered with an error');
+      this.#ledger.fail(entry, code, message);
       this.#ledger.skipped(entry);
     }
   }

@@ -6,9 +6,15 @@
 //              └─ rejected / timeout ───┴─ delivery failure / timeout ─► answered 4xx/5xx
 //
 // An entry answered early stays until each admitted message is accounted for
-// (delivery report, or skipped in the ring), so kafka.maxInFlightRecords
+// (delivery report, or skipped in the ring), so kafka.maxInFlightMessages
 // counts every message librdkafka may still hold.
-import type { KafkaFailure } from '../produce/errors';
+//
+// The ledger knows nothing of Kafka or HTTP: failures arrive already
+// classified (src/produce/errors.ts) as catalogue codes (src/errors.ts), and
+// the pump learns that a request's records may be read through
+// onDecodeEnded(), so neither side imports the other's module.
+import type { ErrorCode, Refusal } from '../errors';
+import type { PartialRejection } from '../pool/protocol';
 
 export const enum State {
   Decoding = 0,
@@ -16,11 +22,26 @@ export const enum State {
   Answered = 2,
 }
 
+/** What a request is answered: every record acknowledged (OTLP: with the
+ * items refused alone), or a refusal from the catalogue. */
 export type Answer =
-  | { readonly status: 200; readonly accepted: number }
-  | { readonly status: number; readonly code: string; readonly message: string; readonly retriable: boolean; readonly record?: number };
+  | { readonly ok: true; readonly accepted: number; readonly partial?: PartialRejection | undefined }
+  | ({ readonly ok: false } & Refusal);
 
 export type Responder = (answer: Answer) => void;
+
+function accepted(records: number, partial: PartialRejection | undefined): Answer {
+  return partial === undefined ? { ok: true, accepted: records } : { ok: true, accepted: records, partial };
+}
+
+/** A worker's account of a request it wrote into a ring. */
+export interface Decoded {
+  /** Kafka messages written (records, or NDJSON batches). */
+  readonly messages: number;
+  /** Data records in them: the client's "accepted". */
+  readonly records: number;
+  readonly partial?: PartialRejection | undefined;
+}
 
 export class RequestEntry {
   state = State.Decoding;
@@ -34,7 +55,11 @@ export class RequestEntry {
   produced = 0;
   settled = 0;
   failed = 0;
+  /** The first delivery failure's code and librdkafka's text for it. */
+  failureCode: ErrorCode = 'delivery_failed';
   failureReason = '';
+  /** OTLP items refused alone, reported with the success answer. */
+  partial: PartialRejection | undefined;
   timer: NodeJS.Timeout | undefined;
 
   /** Prefix of each message's metricstream-id header ("<requestId>/"). */
@@ -54,14 +79,20 @@ export class BatchMessage {
   constructor(readonly entry: RequestEntry, readonly records: number) {}
 }
 
+/** A failed delivery report, its code classified by src/produce/errors.ts. */
+export interface DeliveryFailure {
+  readonly code: ErrorCode;
+  readonly message: string;
+}
+
 /** Routes a delivery report's opaque to the ledger. */
-export function settleDelivery(ledger: Ledger, opaque: unknown, error: { readonly message: string } | null): void {
-  if (opaque instanceof BatchMessage) ledger.delivered(opaque.entry, error, opaque.records);
-  else ledger.delivered(opaque as RequestEntry, error, 1);
+export function settleDelivery(ledger: Ledger, opaque: unknown, failure: DeliveryFailure | null): void {
+  if (opaque instanceof BatchMessage) ledger.delivered(opaque.entry, failure, opaque.records);
+  else ledger.delivered(opaque as RequestEntry, failure, 1);
 }
 
 export interface LedgerOptions {
-  readonly maxInFlightRecords: number;
+  readonly maxInFlightMessages: number;
   readonly requestTimeoutMs: number;
   /** Seconds from admission to the last acknowledgement of a delivered request. */
   readonly observeDelivery?: (seconds: number) => void;
@@ -79,15 +110,24 @@ export class Ledger {
   readonly #entries = new Map<number, RequestEntry>();
   readonly #options: LedgerOptions;
   #nextSeq = 1;
-  #inFlightRecords = 0;
+  #inFlightMessages = 0;
+  readonly #decodeEnded: Array<() => void> = [];
   readonly counters: LedgerCounters = { accepted: 0, delivered: 0, failed: 0 };
 
   constructor(options: LedgerOptions) {
     this.#options = options;
   }
 
-  get inFlightRecords(): number {
-    return this.#inFlightRecords;
+  /** Kafka messages admitted and not yet settled (a batch message counts one). */
+  get inFlightMessages(): number {
+    return this.#inFlightMessages;
+  }
+
+  /** `listener` runs whenever a worker's result for a request is in (decoded
+   * or rejected): the request's records in the ring can then be produced or
+   * skipped. The ring pump subscribes. */
+  onDecodeEnded(listener: () => void): void {
+    this.#decodeEnded.push(listener);
   }
 
   get openRequests(): number {
@@ -103,26 +143,32 @@ export class Ledger {
     while (this.#entries.has(seq)) seq = seq === MAX_SEQ ? 1 : seq + 1;
     this.#nextSeq = seq === MAX_SEQ ? 1 : seq + 1;
     const entry = new RequestEntry(seq, requestId, respond);
-    entry.timer = setTimeout(() => this.fail(entry, {
-      status: 504, code: 'request_timeout', retriable: true,
-    }, `not settled within ${this.#options.requestTimeoutMs} ms`), this.#options.requestTimeoutMs);
+    entry.timer = setTimeout(() => this.fail(entry, 'request_timeout',
+      `not settled within ${this.#options.requestTimeoutMs} ms`), this.#options.requestTimeoutMs);
     this.#entries.set(seq, entry);
     return entry;
   }
 
-  /** The worker wrote `messages` Kafka messages holding `records` records into the ring; admit them or refuse. */
-  decoded(entry: RequestEntry, messages: number, records: number): boolean {
+  /** The worker wrote `decoded.messages` Kafka messages into the ring; admit them or refuse. */
+  /** Returns whether messages were admitted (the pump will produce them). */
+  decoded(entry: RequestEntry, decoded: Decoded): boolean {
+    const admitted = this.#admit(entry, decoded);
+    this.#endDecoding();
+    return admitted;
+  }
+
+  #admit(entry: RequestEntry, { messages, records, partial }: Decoded): boolean {
     if (entry.state !== State.Decoding) {
       this.#forget(entry);
       return false;
     }
-    if (this.#inFlightRecords + messages > this.#options.maxInFlightRecords) {
-      this.fail(entry, { status: 503, code: 'overloaded', retriable: true },
-        `${this.#inFlightRecords} records in flight; the limit is ${this.#options.maxInFlightRecords}`);
+    if (this.#inFlightMessages + messages > this.#options.maxInFlightMessages) {
+      this.fail(entry, 'overloaded', `${this.#inFlightMessages} Kafka messages in flight; the limit is ${this.#options.maxInFlightMessages}`);
       return false;
     }
+    entry.partial = partial;
     if (messages === 0) {
-      this.#answer(entry, { status: 200, accepted: 0 });
+      this.#answer(entry, accepted(0, partial));
       this.#forget(entry);
       return false;
     }
@@ -131,20 +177,25 @@ export class Ledger {
     entry.records = records;
     entry.admitted = true;
     entry.admittedAtMs = performance.now();
-    this.#inFlightRecords += messages;
+    this.#inFlightMessages += messages;
     this.counters.accepted += records;
     return true;
   }
 
-  /** The request is refused before any record was admitted. */
-  reject(entry: RequestEntry, answer: Answer): void {
-    this.#answer(entry, answer);
+  /** The worker refused the request (or failed): nothing was admitted. */
+  reject(entry: RequestEntry, refusal: Refusal): void {
+    this.#answer(entry, { ok: false, ...refusal });
     if (!entry.admitted) this.#forget(entry);
+    this.#endDecoding();
+  }
+
+  #endDecoding(): void {
+    for (const listener of this.#decodeEnded) listener();
   }
 
   /** Answers now with an error; admitted records stay counted until settled. */
-  fail(entry: RequestEntry, failure: KafkaFailure, message: string): void {
-    this.#answer(entry, { status: failure.status, code: failure.code, message, retriable: failure.retriable });
+  fail(entry: RequestEntry, code: ErrorCode, message: string): void {
+    this.#answer(entry, { ok: false, code, message });
     if (!entry.admitted) this.#forget(entry);
   }
 
@@ -154,29 +205,31 @@ export class Ledger {
   }
 
   /** A delivery report for one produced message of `records` records. */
-  delivered(entry: RequestEntry, error: { readonly message: string } | null, records: number): void {
-    if (error === null) {
+  delivered(entry: RequestEntry, failure: DeliveryFailure | null, records: number): void {
+    if (failure === null) {
       this.counters.delivered += records;
     } else {
       this.counters.failed += records;
-      entry.failed++;
-      if (entry.failureReason === '') entry.failureReason = error.message;
+      if (entry.failed++ === 0) {
+        entry.failureCode = failure.code;
+        entry.failureReason = failure.message;
+      }
     }
     this.#settle(entry);
   }
 
   #settle(entry: RequestEntry): void {
     entry.settled++;
-    this.#inFlightRecords--;
+    this.#inFlightMessages--;
     if (entry.settled < entry.messages) return;
     if (entry.failed > 0) {
       this.#answer(entry, {
-        status: 503, code: 'delivery_failed', retriable: true,
+        ok: false, code: entry.failureCode,
         message: `${entry.failed} of ${entry.messages} Kafka messages were not acknowledged: ${entry.failureReason}`,
       });
     } else {
       this.#options.observeDelivery?.((performance.now() - entry.admittedAtMs) / 1000);
-      this.#answer(entry, { status: 200, accepted: entry.records });
+      this.#answer(entry, accepted(entry.records, entry.partial));
     }
     this.#forget(entry);
   }
@@ -194,11 +247,11 @@ export class Ledger {
   }
 
   /** Answers every open request (drain deadline); returns how many. */
-  failAll(failure: KafkaFailure, message: string): number {
+  failAll(code: ErrorCode, message: string): number {
     let n = 0;
     for (const entry of this.#entries.values()) {
       if (entry.state === State.Answered) continue;
-      this.fail(entry, failure, message);
+      this.fail(entry, code, message);
       n++;
     }
     return n;

@@ -26,3 +26,17 @@ export function rateLimited(log: Logger, level: 'warn' | 'error', intervalMs: nu
     suppressed = 0;
   };
 }
+
+/** rateLimited() per key: each key (e.g. an error code) has its own interval,
+ * so a flood of one refusal does not hide the first of another. */
+export function rateLimitedByKey(log: Logger, level: 'warn' | 'error', intervalMs: number): (key: string, context: object, message: string) => void {
+  const byKey = new Map<string, (context: object, message: string) => void>();
+  return (key, context, message) => {
+    let write = byKey.get(key);
+    if (write === undefined) {
+      write = rateLimited(log, level, intervalMs);
+      byKey.set(key, write);
+    }
+    write(context, message);
+  };
+}

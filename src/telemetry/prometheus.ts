@@ -6,7 +6,7 @@ import type { KafkaStatsSnapshot } from '../produce/stats';
 
 export interface TelemetrySources {
   counters(): { accepted: number; delivered: number; failed: number; skipped: number };
-  inFlightRecords(): number;
+  inFlightMessages(): number;
   openRequests(): number;
   activeHttpRequests(): number;
   ringUsedBytes(): number;
@@ -58,7 +58,10 @@ export class Telemetry {
     mirroredCounter(r, 'metricstream_records_delivered_total', 'Records acknowledged by Kafka', () => sources.counters().delivered);
     mirroredCounter(r, 'metricstream_records_failed_total', 'Records Kafka did not acknowledge', () => sources.counters().failed);
     mirroredCounter(r, 'metricstream_records_skipped_total', 'Decoded records dropped because their request was already answered with an error', () => sources.counters().skipped);
-    gauge(r, 'metricstream_records_in_flight', 'Records admitted and not yet settled', sources.inFlightRecords);
+    gauge(r, 'metricstream_kafka_messages_in_flight', 'Kafka messages admitted and not yet settled (a batch message counts one; cap kafka.maxInFlightMessages)', sources.inFlightMessages);
+    // Deprecated name of the gauge above (it counted messages, not records):
+    // kept so existing dashboards and alerts keep working; README lists it.
+    gauge(r, 'metricstream_records_in_flight', 'DEPRECATED: use metricstream_kafka_messages_in_flight', sources.inFlightMessages);
     gauge(r, 'metricstream_requests_open', 'Requests being decoded or produced', sources.openRequests);
     gauge(r, 'metricstream_http_requests_active', 'Ingest requests not yet answered', sources.activeHttpRequests);
     gauge(r, 'metricstream_ring_used_bytes', 'Bytes in the worker rings not yet produced', sources.ringUsedBytes);

@@ -140,7 +140,7 @@ describe('config: environment', () => {
       METRICSTREAM_LIMITS_MAX_RECORDS_PER_REQUEST: '10',
       METRICSTREAM_KAFKA_TOPICS_METRICS: 'm2',
       METRICSTREAM_KAFKA_MESSAGE_MODE: 'ndjson-batch',
-      METRICSTREAM_KAFKA_MAX_IN_FLIGHT_RECORDS: '77',
+      METRICSTREAM_KAFKA_MAX_IN_FLIGHT_MESSAGES: '77',
       METRICSTREAM_POOL_THREADS: '5',
       METRICSTREAM_POOL_RING_BYTES: '131072',
       METRICSTREAM_TELEMETRY_KAFKA_STATS_INTERVAL_MS: '0',
@@ -154,7 +154,7 @@ describe('config: environment', () => {
     assert.equal(c.kafka.topics.metrics, 'm2');
     assert.equal(c.kafka.topics.logs, 'logs');
     assert.equal(c.kafka.messageMode, 'ndjson-batch');
-    assert.equal(c.kafka.maxInFlightRecords, 77);
+    assert.equal(c.kafka.maxInFlightMessages, 77);
     assert.equal(c.pool.threads, 5);
     assert.equal(c.pool.ringBytes, 131072);
     assert.equal(c.telemetry.kafkaStatsIntervalMs, 0);
@@ -249,7 +249,7 @@ describe('config: invalid values', () => {
       [{ kafka: { messageMode: 'zip' } }, /kafka\.messageMode/],
       [{ kafka: { producer: { 'linger.ms': { nested: true } } } }, /kafka\.producer/],
       [{ pool: { ringBytes: 1024 } }, /pool\.ringBytes/],
-      [{ limits: { maxLogDepth: 0 } }, /limits\.maxLogDepth/],
+      [{ limits: { maxValueDepth: 0 } }, /limits\.maxValueDepth/],
       [{ ingest: 5 }, /ingest/],
     ];
     for (const [content, key] of cases) {
@@ -310,7 +310,7 @@ describe('config: environment names', () => {
     assert.equal(envNameOf('ingest.maxBodyBytes'), 'METRICSTREAM_INGEST_MAX_BODY_BYTES');
     assert.equal(envNameOf('ingest.port'), 'METRICSTREAM_INGEST_PORT');
     assert.equal(envNameOf('kafka.topics.metrics'), 'METRICSTREAM_KAFKA_TOPICS_METRICS');
-    assert.equal(envNameOf('kafka.maxInFlightRecords'), 'METRICSTREAM_KAFKA_MAX_IN_FLIGHT_RECORDS');
+    assert.equal(envNameOf('kafka.maxInFlightMessages'), 'METRICSTREAM_KAFKA_MAX_IN_FLIGHT_MESSAGES');
     assert.equal(envNameOf('ingest.auth.tokensFile'), 'METRICSTREAM_INGEST_AUTH_TOKENS_FILE');
     assert.equal(envNameOf('telemetry.kafkaStatsIntervalMs'), 'METRICSTREAM_TELEMETRY_KAFKA_STATS_INTERVAL_MS');
   });
@@ -334,6 +334,38 @@ describe('config: environment names', () => {
       const [section, name] = key.split('.') as [string, string];
       assert.equal(c[section]![name], value + 1, `${envNameOf(key)} sets ${key}`);
     }
+  });
+});
+
+describe('config: renamed keys', () => {
+  it('old keys in a file still work, with a warning naming the new key', () => {
+    const warnings: string[] = [];
+    const c = loadConfig({ configPath: file({ kafka: { maxInFlightRecords: 123 }, limits: { maxLogDepth: 7 } }), env: {}, warn: (m) => warnings.push(m) });
+    assert.equal(c.kafka.maxInFlightMessages, 123);
+    assert.equal(c.limits.maxValueDepth, 7);
+    assert.deepEqual(warnings, [
+      'config key kafka.maxInFlightRecords is deprecated; use kafka.maxInFlightMessages',
+      'config key limits.maxLogDepth is deprecated; use limits.maxValueDepth',
+    ]);
+  });
+
+  it('old environment names still work, with a warning naming the new ones; the new name wins', () => {
+    const warnings: string[] = [];
+    const c = loadConfig({ env: { METRICSTREAM_KAFKA_MAX_IN_FLIGHT_RECORDS: '55', METRICSTREAM_LIMITS_MAX_LOG_DEPTH: '9' }, warn: (m) => warnings.push(m) });
+    assert.equal(c.kafka.maxInFlightMessages, 55);
+    assert.equal(c.limits.maxValueDepth, 9);
+    assert.ok(warnings.includes('environment variable METRICSTREAM_KAFKA_MAX_IN_FLIGHT_RECORDS is deprecated; use METRICSTREAM_KAFKA_MAX_IN_FLIGHT_MESSAGES'));
+    assert.ok(warnings.includes('environment variable METRICSTREAM_LIMITS_MAX_LOG_DEPTH is deprecated; use METRICSTREAM_LIMITS_MAX_VALUE_DEPTH'));
+    const both = loadConfig({ env: { METRICSTREAM_KAFKA_MAX_IN_FLIGHT_RECORDS: '55', METRICSTREAM_KAFKA_MAX_IN_FLIGHT_MESSAGES: '66' } });
+    assert.equal(both.kafka.maxInFlightMessages, 66);
+    const fileBoth = loadConfig({ configPath: file({ kafka: { maxInFlightRecords: 1, maxInFlightMessages: 2 } }), env: {} });
+    assert.equal(fileBoth.kafka.maxInFlightMessages, 2);
+  });
+
+  it('no warning when only the new names are used', () => {
+    const warnings: string[] = [];
+    loadConfig({ configPath: file({ kafka: { maxInFlightMessages: 5 } }), env: { METRICSTREAM_LIMITS_MAX_VALUE_DEPTH: '4' }, warn: (m) => warnings.push(m) });
+    assert.deepEqual(warnings, []);
   });
 });
 

@@ -64,7 +64,7 @@ describe('hostile input', () => {
       ['deep nesting (metrics)', deep, json, 400, 'invalid_record', '/metrics'],
       ['deep nesting (logs)', `[{"a":${'{"b":'.repeat(100)}1${'}'.repeat(100)}}]`, json, 400, 'invalid_record', '/logs'],
       ['log record not an object', '[1,2,3]', json, 400, 'invalid_record', '/logs'],
-      ['truncated JSON', '[{"name":"n","value":1', json, 400, 'malformed_json', '/metrics'],
+      ['truncated JSON', '[{"name":"n","value":1', json, 400, 'invalid_json', '/metrics'],
       ['whitespace only', '   \n  ', json, 400, 'empty_body', '/metrics'],
       ['xml', '<a/>', { 'content-type': 'application/xml' }, 415, 'unsupported_content_type', '/metrics'],
       ['latin-1 charset', '[]', { 'content-type': 'application/json; charset=iso-8859-1' }, 415, 'unsupported_content_type', '/metrics'],

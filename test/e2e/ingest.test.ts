@@ -124,7 +124,7 @@ describe('ingest to Kafka', () => {
   it('answers client errors with JSON naming the problem, and stays healthy', async () => {
     const url = `${daemon.ingestUrl}/metrics`;
     const cases: Array<[string, Promise<{ status: number; body: Record<string, unknown> }>, number, string]> = [
-      ['malformed', post(url, '{"metrics": [}'), 400, 'malformed_json'],
+      ['malformed', post(url, '{"metrics": [}'), 400, 'invalid_json'],
       ['string value', post(url, '[{"name":"x","value":"1"}]'), 400, 'invalid_record'],
       ['infinite value', post(url, '[{"name":"x","value":1e999}]'), 400, 'invalid_record'],
       ['bad label', post(url, '[{"name":"x","value":1,"labels":{"a":1}}]'), 400, 'invalid_record'],

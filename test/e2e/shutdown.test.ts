@@ -76,7 +76,7 @@ describe('shutdown under load', () => {
       const exit = await daemon.exited;
       assert.equal(exit.code, 1);
       const deadline = daemon.logs.find((l) => /drain deadline passed/.test(l.msg));
-      assert.equal(deadline?.['recordsUndelivered'], 10);
+      assert.equal(deadline?.['messagesUndelivered'], 10);
     } finally {
       if (daemon.child.exitCode === null) await daemon.stop('SIGKILL');
       await brokers.stop();

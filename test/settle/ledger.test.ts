@@ -4,14 +4,26 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
+import { ERRORS, statusOf } from '../../src/errors';
 import { BatchMessage, Ledger, settleDelivery, type Answer, type RequestEntry } from '../../src/settle/ledger';
 
 const ledgers: Ledger[] = [];
 
-function ledger(maxInFlightRecords = 100, requestTimeoutMs = 60_000, observeDelivery?: (seconds: number) => void): Ledger {
-  const l = new Ledger(observeDelivery === undefined ? { maxInFlightRecords, requestTimeoutMs } : { maxInFlightRecords, requestTimeoutMs, observeDelivery });
+function ledger(maxInFlightMessages = 100, requestTimeoutMs = 60_000, observeDelivery?: (seconds: number) => void): Ledger {
+  const l = new Ledger(observeDelivery === undefined ? { maxInFlightMessages, requestTimeoutMs } : { maxInFlightMessages, requestTimeoutMs, observeDelivery });
   ledgers.push(l);
   return l;
+}
+
+/** The HTTP status an answer gets (src/errors.ts for refusals). */
+function statusOfAnswer(a: Answer): number {
+  return a.ok ? 200 : statusOf(a.code);
+}
+
+/** An error answer's code, status and retriability, as the client sees them. */
+function refusalOf(a: Answer | undefined): { status: number; code: string; message: string; retriable: boolean } {
+  assert.ok(a !== undefined && !a.ok, `expected a refusal, got ${JSON.stringify(a)}`);
+  return { status: statusOf(a.code), code: a.code, message: a.message, retriable: ERRORS[a.code].retriable };
 }
 
 /** Opens an entry whose answers are collected. */
@@ -26,7 +38,7 @@ function open(l: Ledger, requestId = 'req'): { entry: RequestEntry; answers: Ans
 afterEach(() => {
   for (const l of ledgers.splice(0)) {
     assert.equal(l.openRequests, 0, 'an entry was left open');
-    assert.equal(l.inFlightRecords, 0, 'records were left in flight');
+    assert.equal(l.inFlightMessages, 0, 'messages were left in flight');
   }
 });
 
@@ -35,15 +47,15 @@ describe('ledger: success', () => {
     const l = ledger();
     const { entry, answers } = open(l);
     assert.equal(l.openRequests, 1);
-    assert.equal(l.decoded(entry, 3, 3), true);
-    assert.equal(l.inFlightRecords, 3);
+    assert.equal(l.decoded(entry, { messages: 3, records: 3 }), true);
+    assert.equal(l.inFlightMessages, 3);
     l.delivered(entry, null, 1);
     l.delivered(entry, null, 1);
     assert.deepEqual(answers, [], 'no answer before the last delivery');
-    assert.equal(l.inFlightRecords, 1);
+    assert.equal(l.inFlightMessages, 1);
     l.delivered(entry, null, 1);
-    assert.deepEqual(answers, [{ status: 200, accepted: 3 }]);
-    assert.equal(l.inFlightRecords, 0);
+    assert.deepEqual(answers, [{ ok: true, accepted: 3 }]);
+    assert.equal(l.inFlightMessages, 0);
     assert.equal(l.openRequests, 0);
     assert.deepEqual(l.counters, { accepted: 3, delivered: 3, failed: 0 });
   });
@@ -51,38 +63,38 @@ describe('ledger: success', () => {
   it('0 records is an immediate 200 with accepted 0', () => {
     const l = ledger();
     const { entry, answers } = open(l);
-    assert.equal(l.decoded(entry, 0, 0), false, 'nothing to produce');
-    assert.deepEqual(answers, [{ status: 200, accepted: 0 }]);
+    assert.equal(l.decoded(entry, { messages: 0, records: 0 }), false, 'nothing to produce');
+    assert.deepEqual(answers, [{ ok: true, accepted: 0 }]);
     assert.equal(l.openRequests, 0);
-    assert.equal(l.inFlightRecords, 0);
+    assert.equal(l.inFlightMessages, 0);
   });
 
   it('batch messages: in flight counts messages, accepted counts records', () => {
     const l = ledger(10);
     const { entry, answers } = open(l);
-    assert.equal(l.decoded(entry, 2, 150), true);
-    assert.equal(l.inFlightRecords, 2);
+    assert.equal(l.decoded(entry, { messages: 2, records: 150 }), true);
+    assert.equal(l.inFlightMessages, 2);
     settleDelivery(l, new BatchMessage(entry, 100), null);
     assert.deepEqual(answers, []);
     settleDelivery(l, new BatchMessage(entry, 50), null);
-    assert.deepEqual(answers, [{ status: 200, accepted: 150 }]);
+    assert.deepEqual(answers, [{ ok: true, accepted: 150 }]);
     assert.deepEqual(l.counters, { accepted: 150, delivered: 150, failed: 0 });
   });
 
   it('settleDelivery routes a per-record opaque (the entry itself)', () => {
     const l = ledger();
     const { entry, answers } = open(l);
-    l.decoded(entry, 2, 2);
+    l.decoded(entry, { messages: 2, records: 2 });
     settleDelivery(l, entry, null);
     settleDelivery(l, entry, null);
-    assert.deepEqual(answers, [{ status: 200, accepted: 2 }]);
+    assert.deepEqual(answers, [{ ok: true, accepted: 2 }]);
   });
 
   it('reports the delivery latency of a delivered request once', () => {
     const seen: number[] = [];
     const l = ledger(100, 60_000, (s) => seen.push(s));
     const { entry } = open(l);
-    l.decoded(entry, 2, 2);
+    l.decoded(entry, { messages: 2, records: 2 });
     l.delivered(entry, null, 1);
     assert.equal(seen.length, 0);
     l.delivered(entry, null, 1);
@@ -98,14 +110,14 @@ describe('ledger: success', () => {
     assert.equal(l.get(a.entry.seq), a.entry);
     assert.equal(l.get(b.entry.seq), b.entry);
     assert.equal(a.entry.idPrefix, 'a/');
-    l.decoded(a.entry, 2, 2);
-    l.decoded(b.entry, 1, 1);
+    l.decoded(a.entry, { messages: 2, records: 2 });
+    l.decoded(b.entry, { messages: 1, records: 1 });
     l.delivered(a.entry, null, 1);
     l.delivered(b.entry, null, 1);
-    assert.deepEqual(b.answers, [{ status: 200, accepted: 1 }]);
+    assert.deepEqual(b.answers, [{ ok: true, accepted: 1 }]);
     assert.deepEqual(a.answers, []);
     l.delivered(a.entry, null, 1);
-    assert.deepEqual(a.answers, [{ status: 200, accepted: 2 }]);
+    assert.deepEqual(a.answers, [{ ok: true, accepted: 2 }]);
     assert.equal(l.get(a.entry.seq), undefined);
   });
 });
@@ -114,13 +126,13 @@ describe('ledger: failures', () => {
   it('a failed delivery answers one 503 delivery_failed once every message settled', () => {
     const l = ledger();
     const { entry, answers } = open(l);
-    l.decoded(entry, 3, 3);
-    l.delivered(entry, { message: 'Local: Message timed out' }, 1);
+    l.decoded(entry, { messages: 3, records: 3 });
+    l.delivered(entry, { code: 'delivery_failed', message: 'Local: Message timed out' }, 1);
     assert.deepEqual(answers, [], 'waits for the other messages');
     l.delivered(entry, null, 1);
-    l.delivered(entry, { message: 'Broker: Not enough in-sync replicas' }, 1);
+    l.delivered(entry, { code: 'delivery_failed', message: 'Broker: Not enough in-sync replicas' }, 1);
     assert.equal(answers.length, 1);
-    const answer = answers[0] as { status: number; code: string; message: string; retriable: boolean };
+    const answer = refusalOf(answers[0]);
     assert.equal(answer.status, 503);
     assert.equal(answer.code, 'delivery_failed');
     assert.equal(answer.retriable, true);
@@ -129,53 +141,53 @@ describe('ledger: failures', () => {
     assert.deepEqual(l.counters, { accepted: 3, delivered: 1, failed: 2 });
   });
 
-  it('refuses messages over maxInFlightRecords with 503 overloaded, admitting nothing', () => {
+  it('refuses messages over maxInFlightMessages with 503 overloaded, admitting nothing', () => {
     const l = ledger(10);
     const a = open(l, 'a');
-    assert.equal(l.decoded(a.entry, 8, 8), true);
+    assert.equal(l.decoded(a.entry, { messages: 8, records: 8 }), true);
     const b = open(l, 'b');
-    assert.equal(l.decoded(b.entry, 3, 3), false);
+    assert.equal(l.decoded(b.entry, { messages: 3, records: 3 }), false);
     assert.equal(b.answers.length, 1);
-    const answer = b.answers[0] as { status: number; code: string; retriable: boolean };
+    const answer = refusalOf(b.answers[0]);
     assert.equal(answer.status, 503);
     assert.equal(answer.code, 'overloaded');
     assert.equal(answer.retriable, true);
-    assert.equal(l.inFlightRecords, 8, 'the refused request adds nothing');
+    assert.equal(l.inFlightMessages, 8, 'the refused request adds nothing');
     assert.equal(l.openRequests, 1, 'the refused entry is forgotten');
     assert.equal(l.counters.accepted, 8);
     // Exactly at the limit is admitted.
     const c = open(l, 'c');
-    assert.equal(l.decoded(c.entry, 2, 2), true);
-    assert.equal(l.inFlightRecords, 10);
+    assert.equal(l.decoded(c.entry, { messages: 2, records: 2 }), true);
+    assert.equal(l.inFlightMessages, 10);
     for (let i = 0; i < 8; i++) l.delivered(a.entry, null, 1);
     for (let i = 0; i < 2; i++) l.delivered(c.entry, null, 1);
-    assert.deepEqual(a.answers, [{ status: 200, accepted: 8 }]);
-    assert.deepEqual(c.answers, [{ status: 200, accepted: 2 }]);
+    assert.deepEqual(a.answers, [{ ok: true, accepted: 8 }]);
+    assert.deepEqual(c.answers, [{ ok: true, accepted: 2 }]);
   });
 
-  it('a single request larger than maxInFlightRecords is refused even when nothing is in flight', () => {
+  it('a single request larger than maxInFlightMessages is refused even when nothing is in flight', () => {
     const l = ledger(5);
     const { entry, answers } = open(l);
-    assert.equal(l.decoded(entry, 6, 6), false);
+    assert.equal(l.decoded(entry, { messages: 6, records: 6 }), false);
     assert.equal((answers[0] as { code: string }).code, 'overloaded');
   });
 
   it('an entry answered early (fail) stays counted in flight until every message is settled', () => {
     const l = ledger();
     const { entry, answers } = open(l);
-    l.decoded(entry, 3, 3);
-    l.fail(entry, { status: 503, code: 'producer_queue_full', retriable: true }, 'queue full');
+    l.decoded(entry, { messages: 3, records: 3 });
+    l.fail(entry, 'producer_queue_full', 'queue full');
     assert.equal(answers.length, 1);
-    assert.deepEqual(answers[0], { status: 503, code: 'producer_queue_full', message: 'queue full', retriable: true });
-    assert.equal(l.inFlightRecords, 3, 'librdkafka may still hold the messages');
+    assert.deepEqual(answers[0], { ok: false, code: 'producer_queue_full', message: 'queue full' });
+    assert.equal(l.inFlightMessages, 3, 'librdkafka may still hold the messages');
     assert.equal(l.openRequests, 1);
     l.delivered(entry, null, 1);
-    assert.equal(l.inFlightRecords, 2);
+    assert.equal(l.inFlightMessages, 2);
     l.skipped(entry);
-    assert.equal(l.inFlightRecords, 1);
+    assert.equal(l.inFlightMessages, 1);
     assert.equal(l.openRequests, 1);
     l.skipped(entry);
-    assert.equal(l.inFlightRecords, 0);
+    assert.equal(l.inFlightMessages, 0);
     assert.equal(l.openRequests, 0);
     assert.equal(answers.length, 1, 'settling after the answer answers nothing more');
   });
@@ -183,36 +195,36 @@ describe('ledger: failures', () => {
   it('an entry failed early whose deliveries then fail is still answered once', () => {
     const l = ledger();
     const { entry, answers } = open(l);
-    l.decoded(entry, 2, 2);
-    l.fail(entry, { status: 500, code: 'produce_failed', retriable: false }, 'boom');
-    l.delivered(entry, { message: 'x' }, 1);
-    l.delivered(entry, { message: 'y' }, 1);
+    l.decoded(entry, { messages: 2, records: 2 });
+    l.fail(entry, 'produce_failed', 'boom');
+    l.delivered(entry, { code: 'delivery_failed', message: 'x' }, 1);
+    l.delivered(entry, { code: 'delivery_failed', message: 'y' }, 1);
     assert.equal(answers.length, 1);
-    assert.equal(answers[0]!.status, 500);
+    assert.equal(statusOfAnswer(answers[0]!), 500);
   });
 
   it('the responder is called exactly once, whatever happens after the answer', () => {
     const l = ledger();
     const { entry, answers } = open(l);
-    l.decoded(entry, 2, 2);
-    l.fail(entry, { status: 503, code: 'first', retriable: true }, 'first');
-    l.fail(entry, { status: 500, code: 'second', retriable: false }, 'second');
-    l.reject(entry, { status: 400, code: 'third', message: 'third', retriable: false });
-    assert.equal(l.failAll({ status: 503, code: 'draining', retriable: true }, 'drain'), 0, 'already answered');
+    l.decoded(entry, { messages: 2, records: 2 });
+    l.fail(entry, 'producer_queue_full', 'first');
+    l.fail(entry, 'produce_failed', 'second');
+    l.reject(entry, { code: 'invalid_record', message: 'third' });
+    assert.equal(l.failAll('draining', 'drain'), 0, 'already answered');
     l.delivered(entry, null, 1);
     l.delivered(entry, null, 1);
     assert.equal(answers.length, 1);
-    assert.equal((answers[0] as { code: string }).code, 'first');
+    assert.equal((answers[0] as { code: string }).code, 'producer_queue_full');
   });
 
   it('reject() before decoding answers once and forgets the entry', () => {
     const l = ledger();
     const { entry, answers } = open(l);
-    l.reject(entry, { status: 400, code: 'invalid_record', message: 'record 3: bad', retriable: false, record: 3 });
-    assert.deepEqual(answers, [{ status: 400, code: 'invalid_record', message: 'record 3: bad', retriable: false, record: 3 }]);
+    l.reject(entry, { code: 'invalid_record', message: 'record 3: bad', record: 3 });
+    assert.deepEqual(answers, [{ ok: false, code: 'invalid_record', message: 'record 3: bad', record: 3 }]);
     assert.equal(l.openRequests, 0);
-    assert.equal(l.decoded(entry, 1, 1), false, 'a late decode result is not admitted');
-    assert.equal(l.inFlightRecords, 0);
+    assert.equal(l.decoded(entry, { messages: 1, records: 1 }), false, 'a late decode result is not admitted');
+    assert.equal(l.inFlightMessages, 0);
     assert.equal(answers.length, 1);
   });
 
@@ -220,12 +232,12 @@ describe('ledger: failures', () => {
     const l = ledger();
     const decoding = open(l, 'decoding');
     const producing = open(l, 'producing');
-    l.decoded(producing.entry, 2, 2);
-    assert.equal(l.failAll({ status: 503, code: 'drain_timeout', retriable: true }, 'draining'), 2);
-    assert.equal((decoding.answers[0] as { code: string }).code, 'drain_timeout');
-    assert.equal((producing.answers[0] as { code: string }).code, 'drain_timeout');
+    l.decoded(producing.entry, { messages: 2, records: 2 });
+    assert.equal(l.failAll('draining', 'draining'), 2);
+    assert.equal((decoding.answers[0] as { code: string }).code, 'draining');
+    assert.equal((producing.answers[0] as { code: string }).code, 'draining');
     assert.equal(l.openRequests, 1, 'the producing entry waits for its messages');
-    assert.equal(l.inFlightRecords, 2);
+    assert.equal(l.inFlightMessages, 2);
     l.skipped(producing.entry);
     l.skipped(producing.entry);
     assert.equal(decoding.answers.length + producing.answers.length, 2);
@@ -236,16 +248,16 @@ describe('ledger: request deadline', () => {
   it('answers 504 request_timeout when a producing request is not settled in time', async () => {
     const l = ledger(100, 20);
     const { entry, answers } = open(l);
-    l.decoded(entry, 2, 2);
+    l.decoded(entry, { messages: 2, records: 2 });
     l.delivered(entry, null, 1);
     await delay(80);
     assert.equal(answers.length, 1);
-    const answer = answers[0] as { status: number; code: string; retriable: boolean; message: string };
+    const answer = refusalOf(answers[0]);
     assert.equal(answer.status, 504);
     assert.equal(answer.code, 'request_timeout');
     assert.equal(answer.retriable, true);
     assert.match(answer.message, /20 ms/);
-    assert.equal(l.inFlightRecords, 1, 'the unsettled message stays counted');
+    assert.equal(l.inFlightMessages, 1, 'the unsettled message stays counted');
     l.delivered(entry, null, 1);
     assert.equal(answers.length, 1, 'a late delivery answers nothing more');
     assert.equal(l.openRequests, 0);
@@ -255,10 +267,10 @@ describe('ledger: request deadline', () => {
     const l = ledger(100, 20);
     const { entry, answers } = open(l);
     await delay(80);
-    assert.deepEqual(answers.map((a) => a.status), [504]);
+    assert.deepEqual(answers.map(statusOfAnswer), [504]);
     assert.equal(l.openRequests, 0);
-    assert.equal(l.decoded(entry, 5, 5), false);
-    assert.equal(l.inFlightRecords, 0);
+    assert.equal(l.decoded(entry, { messages: 5, records: 5 }), false);
+    assert.equal(l.inFlightMessages, 0);
     assert.equal(l.counters.accepted, 0);
     assert.equal(answers.length, 1);
   });
@@ -266,9 +278,9 @@ describe('ledger: request deadline', () => {
   it('a request answered before its deadline gets no 504 later', async () => {
     const l = ledger(100, 20);
     const { entry, answers } = open(l);
-    l.decoded(entry, 1, 1);
+    l.decoded(entry, { messages: 1, records: 1 });
     l.delivered(entry, null, 1);
     await delay(80);
-    assert.deepEqual(answers, [{ status: 200, accepted: 1 }]);
+    assert.deepEqual(answers, [{ ok: true, accepted: 1 }]);
   });
 });

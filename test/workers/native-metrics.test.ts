@@ -48,7 +48,8 @@ function assertInvalidRecord(body: string, record: number, message: RegExp): voi
   assert.equal(err.code, 'invalid_record', body.slice(0, 200));
   assert.equal(err.record, record, body.slice(0, 200));
   assert.match(err.message, message);
-  assert.deepEqual(err.toResult(), { ok: false, status: 400, code: 'invalid_record', message: err.message, record });
+  assert.equal(err.status, 400);
+  assert.deepEqual(err.toResult(), { ok: false, code: 'invalid_record', message: err.message, record });
 }
 
 describe('metrics: accepted shapes', () => {
@@ -341,15 +342,15 @@ describe('body: text and JSON', () => {
     assert.deepEqual(parseJsonValues('1\n\n"x"\nnull'), [1, 'x', null]);
   });
 
-  it('refuses a malformed single-line body with 400 malformed_json', () => {
+  it('refuses a malformed single-line body with 400 invalid_json', () => {
     for (const text of ['{"name":"a",', '[{"name":"a","value":1}', '{name:"a"}', 'not json']) {
       const err = refusal(() => parseJsonValues(text));
       assert.equal(err.status, 400, text);
-      assert.equal(err.code, 'malformed_json', text);
+      assert.equal(err.code, 'invalid_json', text);
     }
   });
 
-  it('refuses malformed NDJSON with 400 malformed_json naming the line', () => {
+  it('refuses malformed NDJSON with 400 invalid_json naming the line', () => {
     const cases: Array<[string, number]> = [
       ['{"name":"a","value":1}\n{"name":', 2],
       ['{"name":"a","value":1}\n\n\n{"name":"a","value":1}\n{bad}\n', 5],
@@ -359,7 +360,7 @@ describe('body: text and JSON', () => {
     for (const [text, line] of cases) {
       const err = refusal(() => parseJsonValues(text));
       assert.equal(err.status, 400, text);
-      assert.equal(err.code, 'malformed_json', text);
+      assert.equal(err.code, 'invalid_json', text);
       assert.match(err.message, new RegExp(`^line ${line} is not valid JSON`), text);
     }
   });

@@ -47,10 +47,10 @@ const TOPICS: Readonly<Record<Signal, Topic>> = { [Signal.Metrics]: Topic.Metric
 /** Message nesting the wire check allows: the deepest envelope (request →
  * resource → scope → metric → kind → point → attribute = 8) plus three messages
  * per value level (AnyValue → KeyValueList → KeyValue), with room to spare, so
- * that a value nested past limits.maxLogDepth is refused as that item alone,
+ * that a value nested past limits.maxValueDepth is refused as that item alone,
  * as in JSON, and only absurd nesting refuses the request. */
 function wireLimits(settings: OtlpSettings): WireLimits {
-  return { maxDepth: 16 + 3 * settings.limits.maxLogDepth, maxDecodedBytes: settings.maxDecodedBytes };
+  return { maxDepth: 16 + 3 * settings.limits.maxValueDepth, maxDecodedBytes: settings.maxDecodedBytes };
 }
 
 function normalize(request: OtlpRequest, message: RequestMessage, settings: OtlpSettings, sink: RecordSink): Outcome {
@@ -60,12 +60,12 @@ function normalize(request: OtlpRequest, message: RequestMessage, settings: Otlp
       return decodeOtlpMetrics(message as unknown as MetricsRequest, request.receivedAtMs, limits, sink);
     case Signal.Logs:
       return decodeOtlpLogs(message as unknown as LogsRequest, {
-        maxRecords: limits.maxRecordsPerRequest, maxDepth: limits.maxLogDepth, keyField: settings.logKeyField,
+        maxRecords: limits.maxRecordsPerRequest, maxDepth: limits.maxValueDepth, keyField: settings.logKeyField,
         client: request.client, receivedAtMs: request.receivedAtMs,
       }, sink);
     case Signal.Traces:
       return decodeOtlpTraces(message as unknown as TracesRequest, {
-        maxRecords: limits.maxRecordsPerRequest, maxDepth: limits.maxLogDepth, receivedAtMs: request.receivedAtMs,
+        maxRecords: limits.maxRecordsPerRequest, maxDepth: limits.maxValueDepth, receivedAtMs: request.receivedAtMs,
       }, sink);
   }
 }
@@ -91,7 +91,7 @@ export function decodeOtlp(request: OtlpRequest, settings: OtlpSettings, records
   const items = itemCount(request.signal, message);
   if (items === 0) return { records: 0, directMessages: 0, partial: undefined };
   if (items > settings.limits.maxRecordsPerRequest) {
-    throw new DecodeError(413, 'too_many_records', `request holds ${items} items; the limit is ${settings.limits.maxRecordsPerRequest}`);
+    throw new DecodeError('too_many_records', `request holds ${items} items; the limit is ${settings.limits.maxRecordsPerRequest}`);
   }
   const wanted = forward === 'otlp_proto' ? 'proto' : 'json';
   const value = wanted === encoding ? body : encodeRequest(request.signal, message, wanted);

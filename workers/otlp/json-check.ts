@@ -46,19 +46,19 @@ export function checkJson(document: object, root: protobuf.Type): void {
       if (field === undefined || value === null) continue;
       const where = path === '' ? key : `${path}.${key}`;
       const items: unknown[] = field.repeated ? (Array.isArray(value) ? value : []) : [value];
-      if (field.repeated && !Array.isArray(value)) throw new DecodeError(400, 'invalid_json', `${where}: an array expected, got ${describe(value)}`);
+      if (field.repeated && !Array.isArray(value)) throw new DecodeError('invalid_json', `${where}: an array expected, got ${describe(value)}`);
       for (let i = 0; i < items.length; i++) {
         const item = items[i];
         const at = field.repeated ? `${where}[${i}]` : where;
         if (field.resolvedType instanceof protobuf.Type) {
           if (item === null || typeof item !== 'object' || Array.isArray(item)) {
-            throw new DecodeError(400, 'invalid_json', `${at}: an object expected, got ${describe(item)}`);
+            throw new DecodeError('invalid_json', `${at}: an object expected, got ${describe(item)}`);
           }
           stack.push([item, field.resolvedType, at]);
           continue;
         }
         const problem = scalarProblem(field, item);
-        if (problem !== null) throw new DecodeError(400, 'invalid_json', `${at}: ${problem}, got ${describe(item)}`);
+        if (problem !== null) throw new DecodeError('invalid_json', `${at}: ${problem}, got ${describe(item)}`);
       }
     }
   }

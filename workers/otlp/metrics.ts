@@ -112,7 +112,7 @@ class MetricWriter {
 
   labelsOf(base: Readonly<Record<string, string>>, point: PointBase): Record<string, string> {
     const labels = { ...base };
-    addLabels(labels, point.attributes, this.limits.maxLogDepth);
+    addLabels(labels, point.attributes, this.limits.maxValueDepth);
     const names = Object.keys(labels);
     if (names.length > this.limits.maxLabelsPerRecord - 2) {
       throw new RejectedItem(`more than ${this.limits.maxLabelsPerRecord - 2} attributes (resource, scope and point together)`);
@@ -249,7 +249,7 @@ export function decodeOtlpMetrics(request: MetricsRequest, receivedAtMs: number,
   const points = metricPointCount(request);
   const records = allMetrics(request).reduce((n, m) => n + recordsOf(m), 0);
   if (records > limits.maxRecordsPerRequest) {
-    throw new DecodeError(413, 'too_many_records', `request's ${points} data points make up to ${records} records (histogram buckets count one each); the limit is ${limits.maxRecordsPerRequest}`);
+    throw new DecodeError('too_many_records', `request's ${points} data points make up to ${records} records (histogram buckets count one each); the limit is ${limits.maxRecordsPerRequest}`);
   }
   const writer = new MetricWriter(sink, limits, receivedAtMs);
   const rejections = new Rejections();
@@ -257,7 +257,7 @@ export function decodeOtlpMetrics(request: MetricsRequest, receivedAtMs: number,
     for (const sm of rm.scopeMetrics) {
       let base: Record<string, string>;
       try {
-        base = scopeLabels(rm.resource, sm.scope, limits.maxLogDepth);
+        base = scopeLabels(rm.resource, sm.scope, limits.maxValueDepth);
       } catch (err) {
         if (!(err instanceof RejectedItem)) throw err;
         rejections.add(sm.metrics.reduce((n, m) => n + pointsOf(m).length, 0), `resource or scope: ${err.message}`);

@@ -53,7 +53,7 @@ function idsFromHex(document: unknown, signal: Signal): void {
     visit(document, path, (holder, key) => {
       const id = holder[key];
       if (typeof id !== 'string' || !/^(?:[0-9a-fA-F]{2})*$/.test(id)) {
-        throw new DecodeError(400, 'invalid_id', `${path.join('.')}: ids are hex strings in OTLP/JSON, got ${JSON.stringify(id)?.slice(0, 64)}`);
+        throw new DecodeError('invalid_id', `${path.join('.')}: ids are hex strings in OTLP/JSON, got ${JSON.stringify(id)?.slice(0, 64)}`);
       }
       holder[key] = Buffer.from(id, 'hex');
     });
@@ -78,22 +78,22 @@ export function decodeRequest(signal: Signal, body: Buffer, encoding: OtlpEncodi
     try {
       return type.decode(body);
     } catch (err) {
-      throw new DecodeError(400, 'invalid_protobuf', `body is not an OTLP ${type.name}: ${(err as Error).message}`);
+      throw new DecodeError('invalid_protobuf', `body is not an OTLP ${type.name}: ${(err as Error).message}`);
     }
   }
   if (body.length * JSON_HEAP_FACTOR > limits.maxDecodedBytes) {
-    throw new DecodeError(413, 'decoded_too_large', `a JSON body of ${body.length} bytes would take more than ${limits.maxDecodedBytes} bytes of memory decoded; send smaller batches or protobuf`);
+    throw new DecodeError('decoded_too_large', `a JSON body of ${body.length} bytes would take more than ${limits.maxDecodedBytes} bytes of memory decoded; send smaller batches or protobuf`);
   }
   let document: unknown;
   try {
-    if (!isUtf8(body)) throw new DecodeError(400, 'invalid_utf8', 'request body is not valid UTF-8');
+    if (!isUtf8(body)) throw new DecodeError('invalid_utf8', 'request body is not valid UTF-8');
     document = JSON.parse(body.toString('utf8'));
   } catch (err) {
     if (err instanceof DecodeError) throw err;
-    throw new DecodeError(400, 'invalid_json', `body is not JSON: ${(err as Error).message}`);
+    throw new DecodeError('invalid_json', `body is not JSON: ${(err as Error).message}`);
   }
   if (document === null || typeof document !== 'object' || Array.isArray(document)) {
-    throw new DecodeError(400, 'invalid_json', `body must be a JSON object (an OTLP ${type.name})`);
+    throw new DecodeError('invalid_json', `body must be a JSON object (an OTLP ${type.name})`);
   }
   idsFromHex(document, signal);
   checkJson(document, type);
@@ -101,7 +101,7 @@ export function decodeRequest(signal: Signal, body: Buffer, encoding: OtlpEncodi
     return type.fromObject(document as Node);
   } catch (err) {
     // TypeErrors name the field (".resourceSpans: array expected"); a RangeError is nesting too deep to convert.
-    throw new DecodeError(400, 'invalid_json', `body is not an OTLP/JSON ${type.name}: ${(err as Error).message}`);
+    throw new DecodeError('invalid_json', `body is not an OTLP/JSON ${type.name}: ${(err as Error).message}`);
   }
 }
 

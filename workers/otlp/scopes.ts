@@ -43,7 +43,7 @@ export function normalizeGroups<T>(
   write: (item: T, context: ItemContext, index: number) => void,
 ): Outcome {
   const items = itemCount(groups);
-  if (items > limits.maxItems) throw new DecodeError(413, 'too_many_records', `request holds ${items} ${label}s; the limit is ${limits.maxItems}`);
+  if (items > limits.maxItems) throw new DecodeError('too_many_records', `request holds ${items} ${label}s; the limit is ${limits.maxItems}`);
   const rejections = new Rejections();
   let records = 0;
   let position = 0;

@@ -48,7 +48,7 @@ interface Frame {
 }
 
 function malformed(message: string): DecodeError {
-  return new DecodeError(400, 'invalid_protobuf', `body is not a valid protobuf message: ${message}`);
+  return new DecodeError('invalid_protobuf', `body is not a valid protobuf message: ${message}`);
 }
 
 export function checkWire(bytes: Uint8Array, root: protobuf.Type, limits: WireLimits): void {
@@ -99,14 +99,14 @@ export function checkWire(bytes: Uint8Array, root: protobuf.Type, limits: WireLi
         if (length > frame.end - pos) throw malformed(`length ${length} at byte ${tagAt} runs past the end of its message`);
         if (field?.resolvedType instanceof protobuf.Type) {
           if (stack.length >= limits.maxDepth) {
-            throw new DecodeError(400, 'too_deep', `messages nested deeper than ${limits.maxDepth} levels (byte ${tagAt})`);
+            throw new DecodeError('too_deep', `messages nested deeper than ${limits.maxDepth} levels (byte ${tagAt})`);
           }
           decodedBytes += MESSAGE_BYTES;
           stack.push({ type: field.resolvedType, end: pos + length });
         } else {
           if (field?.repeated && expectedWireType(field) !== 2) decodedBytes += valueBytes(field) * packedCount(bytes, pos, length, expectedWireType(field));
           if (field?.type === 'string' && !isUtf8(bytes.subarray(pos, pos + length))) {
-            throw new DecodeError(400, 'invalid_utf8', `${frame.type.name}.${field.name} (byte ${tagAt}) is not valid UTF-8`);
+            throw new DecodeError('invalid_utf8', `${frame.type.name}.${field.name} (byte ${tagAt}) is not valid UTF-8`);
           }
           pos += length;
         }
@@ -116,7 +116,7 @@ export function checkWire(bytes: Uint8Array, root: protobuf.Type, limits: WireLi
     }
     if (field?.repeated && wireType !== 2) decodedBytes += valueBytes(field);
     if (decodedBytes > limits.maxDecodedBytes) {
-      throw new DecodeError(413, 'decoded_too_large', `the request would take more than ${limits.maxDecodedBytes} bytes of memory decoded (too many items); send smaller batches`);
+      throw new DecodeError('decoded_too_large', `the request would take more than ${limits.maxDecodedBytes} bytes of memory decoded (too many items); send smaller batches`);
     }
   }
 }

@@ -181,11 +181,11 @@ describe('OTLP logs → log records', () => {
     assert.deepEqual(decodeBoth(Signal.Logs, request, { logKeyField: 'service.name' }).sink.written.map((w) => w.key), ['api', 'api']);
   });
 
-  it('a body nested deeper than limits.maxLogDepth is refused alone', () => {
+  it('a body nested deeper than limits.maxValueDepth is refused alone', () => {
     let deep: object = { stringValue: 'x' };
     for (let i = 0; i < 5; i++) deep = { arrayValue: { values: [deep] } };
     const { sink, partial } = decodeBoth(Signal.Logs, { resourceLogs: [{ scopeLogs: [{ logRecords: [{ body: deep }, { body: { stringValue: 'ok' } }] }] }] },
-      { limits: { ...config.limits, maxLogDepth: 3 } });
+      { limits: { ...config.limits, maxValueDepth: 3 } });
     assert.deepEqual(partial, { rejected: 1, message: 'log record 0: value nested deeper than 3 levels' });
     assert.deepEqual(sink.json().map((r) => r['body']), ['ok']);
   });
@@ -352,10 +352,10 @@ describe('OTLP answers', () => {
       { partialSuccess: { rejectedDataPoints: '2', errorMessage: 'x' } });
   });
 
-  it('errors are google.rpc.Status with the gRPC code for the HTTP status', () => {
-    const body = otlpErrorBody(400, 'invalid_protobuf', 'truncated', 'proto');
+  it('errors are google.rpc.Status with the gRPC code of the error catalogue', () => {
+    const body = otlpErrorBody('invalid_protobuf', 'truncated', 'proto');
     assert.deepEqual(RPC_STATUS.toObject(RPC_STATUS.decode(body.body as Uint8Array)), { code: 3, message: 'invalid_protobuf: truncated' });
-    assert.deepEqual(JSON.parse(otlpErrorBody(503, 'overloaded', 'busy', 'json').body as string), { code: 14, message: 'overloaded: busy' });
+    assert.deepEqual(JSON.parse(otlpErrorBody('overloaded', 'busy', 'json').body as string), { code: 14, message: 'overloaded: busy' });
   });
 });
 

@@ -1,0 +1,93 @@
+// The error catalogue: every code a client (or an operator reading the log)
+// can see, once, with its HTTP status, whether a retry can help (and so the
+// answer carries Retry-After), the google.rpc.Code an OTLP client gets, and
+// what it means. The README's "Responses by code" table is checked against
+// this object by test/errors.test.ts. Workers (DecodeError), the listener,
+// the ledger and the Kafka error classifier (src/produce/errors.ts) all name
+// a code from here; the status follows from the code.
+
+/** google.rpc.Code values used (as gRPC-gateway maps HTTP statuses). */
+export const enum Grpc {
+  InvalidArgument = 3,
+  DeadlineExceeded = 4,
+  NotFound = 5,
+  ResourceExhausted = 8,
+  Unimplemented = 12,
+  Internal = 13,
+  Unavailable = 14,
+  Unauthenticated = 16,
+}
+
+export interface ErrorSpec {
+  readonly status: number;
+  /** The client should retry later: the answer carries Retry-After. */
+  readonly retriable: boolean;
+  readonly grpc: Grpc;
+  readonly meaning: string;
+}
+
+const invalid = (meaning: string): ErrorSpec => ({ status: 400, retriable: false, grpc: Grpc.InvalidArgument, meaning });
+const tooLarge = (meaning: string): ErrorSpec => ({ status: 413, retriable: false, grpc: Grpc.InvalidArgument, meaning });
+const unavailable = (meaning: string): ErrorSpec => ({ status: 503, retriable: true, grpc: Grpc.Unavailable, meaning });
+const unsupported = (meaning: string): ErrorSpec => ({ status: 415, retriable: false, grpc: Grpc.InvalidArgument, meaning });
+
+export const ERRORS = {
+  // Routing and headers, answered before any body byte is read.
+  not_found: { status: 404, retriable: false, grpc: Grpc.NotFound, meaning: 'no such path' },
+  method_not_allowed: { status: 405, retriable: false, grpc: Grpc.Unimplemented, meaning: 'not POST (`Allow: POST`)' },
+  unauthorized: { status: 401, retriable: false, grpc: Grpc.Unauthenticated, meaning: 'auth enabled and no valid `Authorization: Bearer` token' },
+  unsupported_content_type: unsupported('Content-Type not accepted on this route, or a charset other than UTF-8'),
+  unsupported_content_encoding: unsupported('Content-Encoding not accepted on this route'),
+  bad_content_length: invalid('Content-Length is not a number'),
+  length_required: { status: 411, retriable: false, grpc: Grpc.InvalidArgument, meaning: 'neither Content-Length nor a chunked body' },
+  empty_body: invalid('the body is empty or holds no records'),
+  // Admission: the daemon cannot take the request now.
+  draining: unavailable('shutting down; open requests at the drain deadline get this too'),
+  kafka_unavailable: unavailable('Kafka cannot be reached'),
+  overloaded: unavailable('a cap was reached: requests in progress, body bytes in memory, messages in flight to Kafka, or the decode queue'),
+  // Body reading.
+  body_too_large: tooLarge('body (declared or received) over `ingest.maxBodyBytes`'),
+  body_timeout: { status: 408, retriable: false, grpc: Grpc.DeadlineExceeded, meaning: 'body not received within `ingest.bodyReadTimeoutMs`' },
+  client_aborted: { status: 408, retriable: false, grpc: Grpc.DeadlineExceeded, meaning: 'the client went away (counted, never sent)' },
+  // Decoding (pool workers).
+  bad_compression: invalid('the body is not valid gzip, deflate, zstd or snappy'),
+  decompressed_too_large: tooLarge('decompressed body over `ingest.maxDecompressedBytes`'),
+  invalid_utf8: invalid('text that is not valid UTF-8'),
+  invalid_json: invalid('a body or NDJSON line that is not JSON, or OTLP/JSON of the wrong shape'),
+  invalid_protobuf: invalid('protobuf that does not decode as the route\'s message'),
+  invalid_id: invalid('an OTLP/JSON trace or span id that is not hex'),
+  too_deep: invalid('protobuf messages nested deeper than `16 + 3 × limits.maxValueDepth`'),
+  invalid_batch: invalid('a native batch object with unknown fields or a bad `metrics` / `batch_timestamp`'),
+  invalid_record: invalid('a record that fails validation; `record` names it'),
+  decoded_too_large: tooLarge('the decoded request would take more than its share of `pool.workerMaxHeapMb`'),
+  too_many_records: tooLarge('more than `limits.maxRecordsPerRequest` records'),
+  key_too_large: tooLarge('a Kafka key (series name and labels, or the log key field) over 65,535 bytes'),
+  request_too_large: tooLarge('the request\'s records exceed a ring (`pool.ringBytes`)'),
+  ring_full: unavailable('the ring is full: the producer is behind'),
+  ring_busy: unavailable('no free ring'),
+  metadata_unavailable: unavailable('`ndjson-batch` mode and the topic\'s partition count is not known yet'),
+  worker_failed: { status: 500, retriable: false, grpc: Grpc.Internal, meaning: 'the decoding worker failed (the pool replaces it)' },
+  // Producing and delivery.
+  producer_queue_full: unavailable('librdkafka\'s queue is full'),
+  unknown_topic: unavailable('Kafka does not know the topic (yet)'),
+  record_too_large: tooLarge('a record over Kafka\'s `message.max.bytes`'),
+  produce_failed: { status: 500, retriable: false, grpc: Grpc.Internal, meaning: 'librdkafka refused the record for another reason' },
+  delivery_failed: unavailable('Kafka did not acknowledge every record within `kafka.deliveryTimeoutMs`'),
+  request_timeout: { status: 504, retriable: true, grpc: Grpc.DeadlineExceeded, meaning: 'not settled within `ingest.requestTimeoutMs`' },
+  // Admin listener.
+  metrics_failed: { status: 500, retriable: false, grpc: Grpc.Internal, meaning: 'the Prometheus registry failed to render' },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+/** A request refused or failed: what its answer says. */
+export interface Refusal {
+  readonly code: ErrorCode;
+  readonly message: string;
+  /** Which record was at fault, when one was. */
+  readonly record?: number;
+}
+
+export function statusOf(code: ErrorCode): number {
+  return ERRORS[code].status;
+}

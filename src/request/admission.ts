@@ -1,0 +1,97 @@
+// Whether the daemon takes one more request, decided once for the listener
+// and for /readyz: draining, Kafka reachable, and the caps (requests in
+// progress, body bytes in memory, Kafka messages in flight, decode queue).
+// Also counts the requests admitted and not yet answered, which the drain
+// waits for.
+import type { Refusal } from '../errors';
+
+export interface AdmissionLimits {
+  readonly maxConcurrentRequests: number;
+  readonly maxBufferedBodyBytes: number;
+  readonly maxInFlightMessages: number;
+}
+
+/** Flipped by the lifecycle (draining) and the Kafka health probe. */
+export interface DaemonState {
+  readonly draining: boolean;
+  readonly kafkaReachable: boolean;
+}
+
+export interface AdmissionGauges {
+  /** Kafka messages admitted by the ledger and not yet settled. */
+  readonly inFlightMessages: number;
+}
+
+export interface DecodeQueue {
+  hasRoom(): boolean;
+}
+
+/** /readyz reasons (README). */
+export type NotReadyReason = 'draining' | 'kafka_unreachable' | 'overloaded';
+
+export class Admission {
+  readonly #limits: AdmissionLimits;
+  readonly #state: DaemonState;
+  readonly #ledger: AdmissionGauges;
+  readonly #pool: DecodeQueue;
+  #active = 0;
+  #bufferedBytes = 0;
+
+  constructor(limits: AdmissionLimits, state: DaemonState, ledger: AdmissionGauges, pool: DecodeQueue) {
+    this.#limits = limits;
+    this.#state = state;
+    this.#ledger = ledger;
+    this.#pool = pool;
+  }
+
+  get draining(): boolean {
+    return this.#state.draining;
+  }
+
+  /** Requests admitted and not yet answered (body still arriving included). */
+  get activeRequests(): number {
+    return this.#active;
+  }
+
+  /** Refusal when the daemon takes no request at all now (before the body's size is known). */
+  unavailable(): Refusal | null {
+    if (this.#state.draining) return { code: 'draining', message: 'shutting down; retry on another instance' };
+    if (!this.#state.kafkaReachable) return { code: 'kafka_unavailable', message: 'Kafka cannot be reached' };
+    return null;
+  }
+
+  /** Refusal when a request reserving `bodyBytes` would pass a cap. */
+  overloaded(bodyBytes: number): Refusal | null {
+    const limits = this.#limits;
+    const why = this.#active >= limits.maxConcurrentRequests ? `${this.#active} requests in progress; the limit is ${limits.maxConcurrentRequests}`
+      : this.#bufferedBytes + bodyBytes > limits.maxBufferedBodyBytes ? 'request bodies in memory at their byte limit'
+      : this.#messagesAtLimit() ? 'Kafka messages in flight at their limit'
+      : !this.#pool.hasRoom() ? 'decode queue full'
+      : null;
+    return why === null ? null : { code: 'overloaded', message: why };
+  }
+
+  #messagesAtLimit(): boolean {
+    return this.#ledger.inFlightMessages >= this.#limits.maxInFlightMessages;
+  }
+
+  /** A request passed admission and holds `bodyBytes` until left(). */
+  entered(bodyBytes: number): void {
+    this.#active++;
+    this.#bufferedBytes += bodyBytes;
+  }
+
+  left(bodyBytes: number): void {
+    this.#active--;
+    this.#bufferedBytes -= bodyBytes;
+  }
+
+  /** Empty when ready; the same policy as the refusals above. */
+  notReadyReasons(): NotReadyReason[] {
+    const reasons: NotReadyReason[] = [];
+    if (this.#state.draining) reasons.push('draining');
+    if (!this.#state.kafkaReachable) reasons.push('kafka_unreachable');
+    if (this.#messagesAtLimit() || !this.#pool.hasRoom()) reasons.push('overloaded');
+    return reasons;
+  }
+}

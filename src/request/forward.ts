@@ -1,0 +1,87 @@
+// The forward path of one request, in the order it happens:
+//
+//   body read ─► ledger.open ─► pool.decode (worker → ring) ─► ledger.decoded
+//              (answer at the   (DecodeResult)                 (messages admitted;
+//               deadline: 504)                                  the pump produces them)
+//                                      └─► ledger.reject ─► answer (refusal)
+//
+// and then, on the ledger's side, delivery reports ─► answer. Every answer,
+// OTLP partial success included, leaves through the ledger's Responder; the
+// listener (src/ingest/server.ts) only supplies the body and writes answers.
+// Requests whose body is still arriving are tracked here too, so that the
+// drain deadline answers them as well (abandon()).
+import type { Logger } from 'pino';
+import type { ErrorCode, Refusal } from '../errors';
+import type { DecodePool } from '../pool/pool';
+import type { Route } from '../pool/protocol';
+import type { Ledger, Responder } from '../settle/ledger';
+import { rateLimited } from '../telemetry/log';
+
+/** An admitted request, as far as the forward path needs it. */
+export interface RequestHead {
+  readonly requestId: string;
+  readonly route: Route;
+  readonly contentType: string;
+  readonly contentEncoding: string;
+  /** Client address, the default key of log records. */
+  readonly client: string;
+  readonly receivedAtMs: number;
+  /** Answers the client (once; later calls are ignored). */
+  readonly respond: Responder;
+}
+
+const WORKER_FAILURE_LOG_INTERVAL_MS = 10_000;
+
+export class Forwarder {
+  readonly #ledger: Ledger;
+  readonly #pool: DecodePool;
+  readonly #receiving = new Set<RequestHead>();
+  readonly #logWorkerFailure: (context: object, message: string) => void;
+
+  constructor(ledger: Ledger, pool: DecodePool, log: Logger) {
+    this.#ledger = ledger;
+    this.#pool = pool;
+    this.#logWorkerFailure = rateLimited(log, 'error', WORKER_FAILURE_LOG_INTERVAL_MS);
+  }
+
+  /** The request's body is being read. */
+  receiving(head: RequestHead): void {
+    this.#receiving.add(head);
+  }
+
+  /** Its body could not be read (too large, too slow, client gone). */
+  refuse(head: RequestHead, refusal: Refusal): void {
+    this.#receiving.delete(head);
+    head.respond({ ok: false, ...refusal });
+  }
+
+  /** Its body is complete: decode it into a ring and let the ledger answer. */
+  forward(head: RequestHead, body: ArrayBuffer): void {
+    this.#receiving.delete(head);
+    const ledger = this.#ledger;
+    const entry = ledger.open(head.requestId, head.respond);
+    const { route, contentType, contentEncoding, receivedAtMs, client } = head;
+    this.#pool.decode({ seq: entry.seq, route, body, contentType, contentEncoding, receivedAtMs, client }).then(
+      (result) => {
+        if (result.ok) ledger.decoded(entry, result);
+        else ledger.reject(entry, { code: result.code, message: result.message, record: result.record });
+      },
+      (err: unknown) => {
+        this.#logWorkerFailure({ err, route, requestId: head.requestId }, 'decode worker failed; request answered 500');
+        ledger.reject(entry, { code: 'worker_failed', message: 'the decoding worker failed; retry' });
+      },
+    );
+  }
+
+  /** Answers every open request with `code` (drain deadline): those in the
+   * ledger and those still receiving their body. Returns how many. */
+  abandon(code: ErrorCode, message: string): number {
+    let n = this.#ledger.failAll(code, message);
+    for (const head of this.#receiving) {
+      head.respond({ ok: false, code, message });
+      n++;
+    }
+    this.#receiving.clear();
+    return n;
+  }
+}
