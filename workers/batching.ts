@@ -3,10 +3,11 @@
 //    partitioner places it.
 //  - ndjson-batch: a request's records grouped by the partition that very
 //    partitioner would pick for their key (murmur2 of the key, modulo the
-//    topic's partition count), one NDJSON message per group, records in
+//    signal's partition count), one NDJSON message per group, records in
 //    request order, so a series keeps its partition and its order.
 import { Buffer } from 'node:buffer';
-import { PARTITION_BY_KEY, type Topic } from '../src/ring/layout';
+import type { Signal } from '../src/routes';
+import { PARTITION_BY_KEY } from '../src/ring/layout';
 import { DecodeError } from './decode-error';
 import { partitionOf } from './murmur2';
 import type { MessageSink, RecordSink } from './sink';
@@ -15,8 +16,8 @@ export class PerRecordSink implements RecordSink {
   messages = 0;
   constructor(private readonly out: MessageSink) {}
 
-  append(topic: Topic, index: number, key: string | null, value: string): void {
-    this.out.message(topic, index, key, value, PARTITION_BY_KEY, 1);
+  append(signal: Signal, index: number, key: string | null, value: string): void {
+    this.out.message(signal, index, key, value, PARTITION_BY_KEY, 1);
     this.messages++;
   }
 }
@@ -30,15 +31,15 @@ interface Group {
 export class NdjsonBatchSink implements RecordSink {
   messages = 0;
   readonly #groups = new Map<number, Group>();
-  #topic: Topic | undefined;
+  #signal: Signal | undefined;
 
-  /** partitionCount(topic): partitions of the topic, 0 while unknown. */
-  constructor(private readonly out: MessageSink, private readonly partitionCount: (topic: Topic) => number) {}
+  /** partitionCount(signal): partitions of the signal's topic, 0 while unknown. */
+  constructor(private readonly out: MessageSink, private readonly partitionCount: (signal: Signal) => number) {}
 
-  append(topic: Topic, index: number, key: string | null, value: string): void {
-    const partitions = this.partitionCount(topic);
+  append(signal: Signal, index: number, key: string | null, value: string): void {
+    const partitions = this.partitionCount(signal);
     if (partitions <= 0) throw new DecodeError('metadata_unavailable', 'partition count of the topic not known yet');
-    this.#topic = topic;
+    this.#signal = signal;
     // Keyless records (none today) would go to partition 0 of the batch.
     const partition = key === null ? 0 : partitionOf(Buffer.from(key), partitions);
     const group = this.#groups.get(partition);
@@ -51,9 +52,9 @@ export class NdjsonBatchSink implements RecordSink {
 
   /** Writes one message per partition group. */
   finish(): void {
-    if (this.#topic === undefined) return;
+    if (this.#signal === undefined) return;
     for (const [partition, group] of this.#groups) {
-      this.out.message(this.#topic, group.firstIndex, null, group.lines, partition, group.count);
+      this.out.message(this.#signal, group.firstIndex, null, group.lines, partition, group.count);
       this.messages++;
     }
   }

@@ -3,10 +3,13 @@
 // published to the ring together or not at all.
 import { Buffer } from 'node:buffer';
 import { workerData as piscinaWorkerData } from 'piscina';
-import { Route, type PartialRejection, type DecodeAccepted, type DecodeRejected, type DecodeResult, type DecodeTask, type WorkerData } from '../src/pool/protocol';
-import { MAX_KEY_BYTES, type Topic } from '../src/ring/layout';
+import type { PartialRejection, DecodeAccepted, DecodeRejected, DecodeResult, DecodeTask, WorkerData } from '../src/pool/protocol';
+import { PartitionTable } from '../src/produce/partition-table';
+import { ROUTES, Route, type Signal } from '../src/routes';
+import { MAX_KEY_BYTES } from '../src/ring/layout';
+import { LeaseTable } from '../src/ring/leases';
+import { RingWriter } from '../src/ring/writer';
 import { NdjsonBatchSink, PerRecordSink } from './batching';
-import { leaseRing, releaseRing, RingWriter } from '../src/ring/writer';
 import { decompress, parseJsonValues, toText } from './decompress';
 import { DecodeError } from './decode-error';
 import { decodeLogs, type LogOptions } from './native-logs';
@@ -14,7 +17,6 @@ import { compileMetricValidator } from './native-metrics';
 import { decodeMetrics } from './native-metrics';
 import { decodeRemoteWrite } from './remote-write';
 import { decodeOtlp, type OtlpSettings } from './otlp/decode';
-import { Signal } from '../src/otlp/proto';
 import type { MessageSink, RecordSink } from './sink';
 
 const data = piscinaWorkerData as WorkerData;
@@ -25,19 +27,20 @@ const logOptions: LogOptions = {
   keyField: data.logKeyField,
 };
 
-const partitionCounts = new Int32Array(data.partitionCounts);
-const partitionCount = (topic: Topic): number => Atomics.load(partitionCounts, topic);
+const partitions = new PartitionTable(data.partitionCounts);
+const partitionCount = (signal: Signal): number => partitions.get(signal);
+const leases = new LeaseTable(data.ringSet.leases);
 
 class RingSink implements MessageSink {
   constructor(private readonly writer: RingWriter) {}
 
-  message(topic: Topic, index: number, key: string | null, value: string | Uint8Array, partition: number, count: number): void {
+  message(signal: Signal, index: number, key: string | null, value: string | Uint8Array, partition: number, count: number): void {
     // The ring stores key lengths in 16 bits. A UTF-16 unit is at most 3 UTF-8
     // bytes, so only keys longer than a third of that need measuring.
     if (key !== null && key.length > MAX_KEY_BYTES / 3 && Buffer.byteLength(key) > MAX_KEY_BYTES) {
       throw new DecodeError('key_too_large', `record ${index}: its Kafka key (series name and labels) exceeds ${MAX_KEY_BYTES} bytes`, index);
     }
-    if (this.writer.append(topic, index, key, value, partition, count)) return;
+    if (this.writer.append(signal, index, key, value, partition, count)) return;
     if (this.writer.exceedsCapacity(this.writer.lastRecordBytes)) {
       throw new DecodeError('request_too_large', 'the request\'s records exceed the ring size (pool.ringBytes); send smaller batches');
     }
@@ -45,9 +48,6 @@ class RingSink implements MessageSink {
   }
 }
 
-const OTLP_SIGNALS: Partial<Record<Route, Signal>> = {
-  [Route.OtlpMetrics]: Signal.Metrics, [Route.OtlpLogs]: Signal.Logs, [Route.OtlpTraces]: Signal.Traces,
-};
 const otlpSettings: OtlpSettings = {
   limits: data.limits,
   maxDecompressedBytes: data.maxDecompressedBytes,
@@ -64,8 +64,8 @@ interface Decoded {
 }
 
 function decode(task: DecodeTask, sink: RecordSink, ring: MessageSink): Decoded {
-  const signal = OTLP_SIGNALS[task.route];
-  if (signal !== undefined) {
+  const { otlp, signal } = ROUTES[task.route];
+  if (otlp) {
     const { body, contentType, contentEncoding, receivedAtMs, client } = task;
     return decodeOtlp({ signal, body: Buffer.from(body), contentType, contentEncoding, receivedAtMs, client }, otlpSettings, sink, ring);
   }
@@ -91,7 +91,7 @@ function run(task: DecodeTask): DecodeResult {
 }
 
 function decodeIntoRing(task: DecodeTask): DecodeAccepted | DecodeRejected {
-  const ring = leaseRing(data.ringSet, task.seq, task.preferredRing);
+  const ring = leases.lease(task.seq, task.preferredRing);
   if (ring === null) return { ok: false, code: 'ring_busy', message: 'no free ring' };
   try {
     const writer = new RingWriter(data.ringSet.rings[ring]!, task.seq);
@@ -111,7 +111,7 @@ function decodeIntoRing(task: DecodeTask): DecodeAccepted | DecodeRejected {
     if (err instanceof DecodeError) return err.toResult();
     throw err;
   } finally {
-    releaseRing(data.ringSet, ring, task.seq);
+    leases.release(ring, task.seq);
   }
 }
 

@@ -1,6 +1,6 @@
 // Log bodies: NDJSON, or a JSON array of objects (a single object is one
 // record) → one Kafka record per log object, with a timestamp.
-import { Topic } from '../src/ring/layout';
+import { Signal } from '../src/routes';
 import { DecodeError } from './decode-error';
 import type { RecordSink } from './sink';
 
@@ -50,7 +50,7 @@ export function decodeLogs(
     }
     const log = record as Record<string, unknown>;
     if (log['timestamp'] === undefined) log['timestamp'] = receivedAtMs;
-    sink.append(Topic.Logs, i, keyOf(log, options.keyField, client), JSON.stringify(log));
+    sink.append(Signal.Logs, i, keyOf(log, options.keyField, client), JSON.stringify(log));
   }
   return records.length;
 }

@@ -2,7 +2,7 @@
 // a JSON array of metrics, or NDJSON of them → one Kafka record per point.
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import type { Config } from '../src/config/schema';
-import { Topic } from '../src/ring/layout';
+import { Signal } from '../src/routes';
 import { DecodeError } from './decode-error';
 import { seriesKey, type Labels } from './series-key';
 import type { RecordSink } from './sink';
@@ -104,7 +104,7 @@ export function decodeMetrics(
     }
     const labels = metric.labels ?? {};
     const value = metricRecord(metric.name, metric.value, metric.type ?? 'gauge', metric.timestamp ?? defaultTimestamp, labels);
-    sink.append(Topic.Metrics, i, seriesKey(metric.name, labels), value);
+    sink.append(Signal.Metrics, i, seriesKey(metric.name, labels), value);
   }
   return metrics.length;
 }

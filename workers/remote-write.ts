@@ -9,7 +9,7 @@
 import protobuf from 'protobufjs';
 import { uncompressSync } from 'snappy';
 import type { Config } from '../src/config/schema';
-import { Topic } from '../src/ring/layout';
+import { Signal } from '../src/routes';
 import { DecodeError } from './decode-error';
 import { metricRecord, type MetricType } from './native-metrics';
 import { seriesKey } from './series-key';
@@ -120,7 +120,7 @@ export function decodeRemoteWrite(body: Buffer, maxDecompressedBytes: number, li
     const key = seriesKey(name, rest);
     const type = types.get(name) ?? 'gauge';
     for (const sample of series[s]!.samples) {
-      sink.append(Topic.Metrics, index++, key, metricRecord(name, sample.value, type, toNumber(sample.timestamp), rest));
+      sink.append(Signal.Metrics, index++, key, metricRecord(name, sample.value, type, toNumber(sample.timestamp), rest));
     }
   }
   return index;

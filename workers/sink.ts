@@ -1,13 +1,13 @@
 // Where decoders put normalized records: the ring, in production.
-import type { Topic } from '../src/ring/layout';
+import type { Signal } from '../src/routes';
 
 export interface RecordSink {
   /** Stores one record; throws DecodeError (503/413) when it cannot. */
-  append(topic: Topic, index: number, key: string | null, value: string): void;
+  append(signal: Signal, index: number, key: string | null, value: string): void;
 }
 
 /** One Kafka message as the ring stores it. */
 export interface MessageSink {
   /** Throws DecodeError (503/413) when the message cannot be stored. */
-  message(topic: Topic, index: number, key: string | null, value: string | Uint8Array, partition: number, count: number): void;
+  message(signal: Signal, index: number, key: string | null, value: string | Uint8Array, partition: number, count: number): void;
 }

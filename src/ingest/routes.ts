@@ -1,6 +1,6 @@
-// What the ingest listener serves, and the request headers each route accepts.
-import { Signal } from '../otlp/proto';
-import { Route } from '../pool/protocol';
+// What the ingest listener serves: the request headers each route accepts.
+// Paths and signals come from the one route table (src/routes.ts).
+import { ROUTES, Route, type Signal } from '../routes';
 
 export interface RouteSpec {
   readonly route: Route;
@@ -20,19 +20,22 @@ const JSON_MEDIA_TYPES = new Set([
 const JSON_ENCODINGS = new Set(['', 'identity', 'gzip', 'x-gzip', 'deflate', 'zstd']);
 const OTLP_MEDIA_TYPES = new Set(['application/x-protobuf', 'application/json']);
 
-export const INGEST_ROUTES: ReadonlyMap<string, RouteSpec> = new Map([
-  ['/metrics', { route: Route.Metrics, mediaTypes: JSON_MEDIA_TYPES, encodings: JSON_ENCODINGS, successStatus: 200 }],
-  ['/logs', { route: Route.Logs, mediaTypes: JSON_MEDIA_TYPES, encodings: JSON_ENCODINGS, successStatus: 200 }],
+const SPECS: readonly RouteSpec[] = [
+  { route: Route.Metrics, mediaTypes: JSON_MEDIA_TYPES, encodings: JSON_ENCODINGS, successStatus: 200 },
+  { route: Route.Logs, mediaTypes: JSON_MEDIA_TYPES, encodings: JSON_ENCODINGS, successStatus: 200 },
   // Prometheus remote_write 1.0: snappy-compressed protobuf, 204 on success.
-  ['/api/v1/write', { route: Route.RemoteWrite, mediaTypes: new Set(['application/x-protobuf']), encodings: new Set(['snappy']), successStatus: 204 }],
+  { route: Route.RemoteWrite, mediaTypes: new Set(['application/x-protobuf']), encodings: new Set(['snappy']), successStatus: 204 },
   // OTLP/HTTP: protobuf or JSON, 200 with the signal's Export*ServiceResponse.
-  ['/v1/metrics', otlpRoute(Route.OtlpMetrics, Signal.Metrics)],
-  ['/v1/logs', otlpRoute(Route.OtlpLogs, Signal.Logs)],
-  ['/v1/traces', otlpRoute(Route.OtlpTraces, Signal.Traces)],
-]);
+  otlpRoute(Route.OtlpMetrics),
+  otlpRoute(Route.OtlpLogs),
+  otlpRoute(Route.OtlpTraces),
+];
 
-function otlpRoute(route: Route, otlpSignal: Signal): RouteSpec {
-  return { route, mediaTypes: OTLP_MEDIA_TYPES, encodings: JSON_ENCODINGS, successStatus: 200, otlpSignal };
+/** By path. */
+export const INGEST_ROUTES: ReadonlyMap<string, RouteSpec> = new Map(SPECS.map((spec) => [ROUTES[spec.route].path, spec]));
+
+function otlpRoute(route: Route): RouteSpec {
+  return { route, mediaTypes: OTLP_MEDIA_TYPES, encodings: JSON_ENCODINGS, successStatus: 200, otlpSignal: ROUTES[route].signal };
 }
 
 /** Returns null when the Content-Type is acceptable for the route, else why not. */

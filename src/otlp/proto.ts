@@ -7,6 +7,7 @@
 // included. Fields left out (profiles, entity refs) are skipped by protobufjs.
 // google.rpc.Status is the error body OTLP/HTTP prescribes.
 import protobuf from 'protobufjs';
+import { Signal } from '../routes';
 
 const SCHEMA = `
 syntax = "proto3";
@@ -107,11 +108,9 @@ message RpcStatus { int32 code = 1; string message = 2; }
 const root = protobuf.parse(SCHEMA).root.resolveAll();
 const type = (name: string): protobuf.Type => root.lookupType(`opentelemetry.proto.${name}`);
 
-export const enum Signal {
-  Metrics = 'metrics',
-  Logs = 'logs',
-  Traces = 'traces',
-}
+// The signals (numbers) come from the one route table; re-exported for the
+// OTLP code that indexes these tables by signal.
+export { Signal } from '../routes';
 
 export const EXPORT_REQUEST: Readonly<Record<Signal, protobuf.Type>> = {
   [Signal.Metrics]: type('ExportMetricsServiceRequest'),

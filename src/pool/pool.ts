@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Piscina } from 'piscina';
 import type { Config } from '../config/schema';
 import type { RingSet } from '../ring/layout';
+import { LeaseTable } from '../ring/leases';
 import type { DecodeResult, DecodeTask, WorkerData } from './protocol';
 
 export class WorkerFailedError extends Error {
@@ -19,6 +20,7 @@ const WORKER_FILE = path.resolve(__dirname, '../../workers/ingest-worker.js');
 export class DecodePool {
   readonly #pool: Piscina;
   readonly #ringSet: RingSet;
+  readonly #leases: LeaseTable;
   readonly #maxQueue: number;
   #nextRing = 0;
   #busyMs = 0;
@@ -36,6 +38,7 @@ export class DecodePool {
       maxDecodedBytes: config.pool.workerMaxHeapMb * 1024 * 1024 / 4,
     };
     this.#ringSet = ringSet;
+    this.#leases = new LeaseTable(ringSet.leases);
     this.#maxQueue = config.pool.maxQueue;
     this.#pool = new Piscina({
       filename: WORKER_FILE,
@@ -77,14 +80,9 @@ export class DecodePool {
       return result;
     } catch (err) {
       // The worker threw or died: it can no longer write, so its lease is ours to free.
-      this.#releaseLeases(task.seq);
+      this.#leases.releaseAllHeldBy(task.seq);
       throw new WorkerFailedError(err);
     }
-  }
-
-  #releaseLeases(seq: number): void {
-    const leases = new Int32Array(this.#ringSet.leases);
-    for (let i = 0; i < leases.length; i++) Atomics.compareExchange(leases, i, seq, 0);
   }
 
   /** Terminates the workers; called once every task has finished or been answered. */

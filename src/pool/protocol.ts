@@ -3,6 +3,7 @@
 // src/ring/layout.ts.)
 import type { Config } from '../config/schema';
 import type { ErrorCode } from '../errors';
+import type { Route } from '../routes';
 import type { RingSet } from '../ring/layout';
 
 /** What a worker needs from the configuration, fixed at pool start. */
@@ -15,17 +16,8 @@ export interface WorkerData {
   readonly otlpEncoding: Config['otlp']['encoding'];
   /** Estimated heap a decoded protobuf request may take; more is a 413. */
   readonly maxDecodedBytes: number;
-  /** Int32 per Topic: the topic's partition count, kept fresh by the main thread (0 = unknown). */
+  /** The partition table's buffer (src/produce/partition-table.ts), kept fresh by the main thread. */
   readonly partitionCounts: SharedArrayBuffer;
-}
-
-export const enum Route {
-  Metrics = 'metrics',
-  Logs = 'logs',
-  RemoteWrite = 'remote_write',
-  OtlpMetrics = 'otlp_metrics',
-  OtlpLogs = 'otlp_logs',
-  OtlpTraces = 'otlp_traces',
 }
 
 /** Items of an OTLP request that were refused while the rest was accepted

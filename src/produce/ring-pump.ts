@@ -5,7 +5,9 @@
 import type { Logger } from 'pino';
 import { statusOf } from '../errors';
 import { rateLimited } from '../telemetry/log';
-import { PARTITION_BY_KEY, topicNameTable, type RingSet, type Topic, type TopicNames } from '../ring/layout';
+import { topicsBySignal, type TopicNames } from '../routes';
+import { PARTITION_BY_KEY, type RingSet } from '../ring/layout';
+import { LeaseTable } from '../ring/leases';
 import { RingReader } from '../ring/reader';
 import { BatchMessage, State, type Ledger, type RequestEntry } from '../settle/ledger';
 import { classifyProduceError } from './errors';
@@ -17,10 +19,10 @@ const RECORDS_PER_TURN = 2048;
 
 export class RingPump {
   readonly #readers: RingReader[];
-  readonly #leases: Int32Array;
+  readonly #leases: LeaseTable;
   readonly #ledger: Ledger;
   readonly #producer: KafkaProducer;
-  readonly #topics: Record<Topic, string>;
+  readonly #topics: readonly string[];
   readonly #logRefusal: (context: object, message: string) => void;
   #scheduled = false;
   #next = 0;
@@ -30,10 +32,10 @@ export class RingPump {
   constructor(ringSet: RingSet, ledger: Ledger, producer: KafkaProducer,
     topics: TopicNames, log: Logger) {
     this.#readers = ringSet.rings.map((ring) => new RingReader(ring));
-    this.#leases = new Int32Array(ringSet.leases);
+    this.#leases = new LeaseTable(ringSet.leases);
     this.#ledger = ledger;
     this.#producer = producer;
-    this.#topics = topicNameTable(topics);
+    this.#topics = topicsBySignal(topics);
     this.#logRefusal = rateLimited(log, 'warn', 10_000);
     ledger.onDecodeEnded(() => this.schedule());
   }
@@ -103,12 +105,12 @@ export class RingPump {
     const partition = batch ? reader.partition : null;
     const opaque = batch ? new BatchMessage(entry, reader.count) : entry;
     try {
-      this.#producer.produce(this.#topics[reader.topic], partition, reader.value, reader.key, headers, opaque);
+      this.#producer.produce(this.#topics[reader.signal]!, partition, reader.value, reader.key, headers, opaque);
       entry.produced++;
     } catch (err) {
       const code = classifyProduceError(err);
       const message = `record ${reader.index}: ${(err as Error).message}`;
-      if (statusOf(code) >= 500) this.#logRefusal({ err, requestId: entry.requestId, code, topic: this.#topics[reader.topic] }, 'produce refused; request answered with an error');
+      if (statusOf(code) >= 500) this.#logRefusal({ err, requestId: entry.requestId, code, topic: this.#topics[reader.signal] }, 'produce refused; request answered with an error');
       this.#ledger.fail(entry, code, message);
       this.#ledger.skipped(entry);
     }

@@ -2,9 +2,10 @@
 // worker) and the reader (the main thread). Everything that crosses threads
 // through shared memory is defined here.
 //
-// One ring per pool thread slot. A worker leases a free ring for the duration
-// of one task (compare-and-swap on the lease table), so each ring has exactly
-// one writer at a time and one reader: single-producer single-consumer.
+// pool.threads + 2 rings (main.ts), so a worker never waits for one while a
+// ring is being drained. A worker leases a free ring for the duration of one
+// task (leases.ts: compare-and-swap on the lease table), so each ring has
+// exactly one writer at a time and one reader: single-producer single-consumer.
 //
 //   ring SharedArrayBuffer
 //   ┌──────────── header (HEADER_BYTES) ───────────┐┌──────── data (capacity) ────────┐
@@ -18,10 +19,11 @@
 //    nothing, and the next lease holder overwrites the unpublished bytes.
 //  - The reader consumes records between READ and WRITE and stores READ after
 //    it has copied them into librdkafka (produce() copies the payload).
-//  - One byte-gap rule: the writer never lets WRITE catch up with READ, so
+//  - Gap rule: the writer keeps at least 4 bytes (a wrap marker's room)
+//    between WRITE and READ, never letting WRITE catch up with READ, so
 //    WRITE === READ means empty.
 //  - Rewind: the reader moves both positions back to 0 when the ring is empty
-//    and it holds the ring's lease itself (REWIND_LEASE), so no worker can be
+//    and it holds the ring's lease itself (leases.ts, REWIND_LEASE), so no worker can be
 //    writing. A request then starts with the whole ring in one piece: any
 //    request that fits the capacity fits an idle ring, wherever the positions
 //    had been (without this, an empty ring at mid-capacity refused a record
@@ -31,40 +33,38 @@
 //   0  u32 recordBytes   whole record with padding; WRAP_MARKER = continue at 0
 //   4  u32 requestSeq    the ledger entry it settles
 //   8  u32 index         position in the request of its (first) data record
-//  12  u8  topic         Topic enum
+//  12  u8  signal        Signal (src/routes.ts): picks the topic
 //  13  u8  reserved
 //  14  u16 keyBytes      0 = no key
 //  16  u32 valueBytes
 //  20  i32 partition     PARTITION_BY_KEY = librdkafka's partitioner decides
 //  24  u32 count         data records in the message (1, or an NDJSON batch's lines)
 //  28  key bytes, value bytes, padding to 4
+import { LeaseTable } from './leases';
+
 export const HEADER_BYTES = 64;
+/** Int32 slots of the ring header. */
 export const WRITE = 0;
 export const READ = 1;
+
+/** Byte offsets of a record's fields (the table above); reader.ts and writer.ts use these names only. */
+export const enum Field {
+  RecordBytes = 0,
+  RequestSeq = 4,
+  Index = 8,
+  Signal = 12,
+  Reserved = 13,
+  KeyBytes = 14,
+  ValueBytes = 16,
+  Partition = 20,
+  Count = 24,
+}
 export const RECORD_HEADER_BYTES = 28;
 export const PARTITION_BY_KEY = -1;
 export const WRAP_MARKER = 0xffffffff;
+/** Room the writer keeps between WRITE and READ (a wrap marker's size). */
+export const GAP_BYTES = 4;
 export const MAX_KEY_BYTES = 0xffff;
-/** Lease value the reader holds while rewinding; request seqs are positive. */
-export const REWIND_LEASE = -1;
-
-export const enum Topic {
-  Metrics = 0,
-  Logs = 1,
-  Traces = 2,
-}
-export const TOPIC_COUNT = 3;
-
-/** Kafka topic names by signal (config kafka.topics). */
-export interface TopicNames {
-  readonly metrics: string;
-  readonly logs: string;
-  readonly traces: string;
-}
-
-export function topicNameTable(names: TopicNames): Record<Topic, string> {
-  return { [Topic.Metrics]: names.metrics, [Topic.Logs]: names.logs, [Topic.Traces]: names.traces };
-}
 
 export function align4(n: number): number {
   return (n + 3) & ~3;
@@ -75,7 +75,7 @@ export function recordSize(keyBytes: number, valueBytes: number): number {
   return align4(RECORD_HEADER_BYTES + keyBytes + valueBytes);
 }
 
-/** The lease table: slot i holds the requestSeq of the task writing ring i, or 0. */
+/** The rings and their lease table (leases.ts). */
 export interface RingSet {
   readonly leases: SharedArrayBuffer;
   readonly rings: readonly SharedArrayBuffer[];
@@ -84,7 +84,7 @@ export interface RingSet {
 export function createRingSet(count: number, capacityBytes: number): RingSet {
   const capacity = align4(capacityBytes);
   return {
-    leases: new SharedArrayBuffer(4 * count),
+    leases: LeaseTable.create(count),
     rings: Array.from({ length: count }, () => new SharedArrayBuffer(HEADER_BYTES + capacity)),
   };
 }

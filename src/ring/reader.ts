@@ -1,7 +1,9 @@
 // Main-thread side of a ring (see layout.ts). A cursor, so reading a record
 // allocates nothing but the two Buffer views handed to produce().
 import { Buffer } from 'node:buffer';
-import { HEADER_BYTES, READ, RECORD_HEADER_BYTES, REWIND_LEASE, WRAP_MARKER, WRITE, capacityOf, type Topic } from './layout';
+import type { Signal } from '../routes';
+import { Field, HEADER_BYTES, READ, RECORD_HEADER_BYTES, WRAP_MARKER, WRITE, capacityOf } from './layout';
+import type { LeaseTable } from './leases';
 
 export class RingReader {
   readonly #header: Int32Array;
@@ -13,7 +15,7 @@ export class RingReader {
   // Fields of the current record, valid after next() returned true.
   seq = 0;
   index = 0;
-  topic: Topic = 0;
+  signal: Signal = 0;
   key: Buffer | null = null;
   value: Buffer = Buffer.alloc(0);
   /** Explicit partition, or PARTITION_BY_KEY. */
@@ -50,14 +52,14 @@ export class RingReader {
       this.#read = 0;
       if (write === 0) return false;
     }
-    const size = data.readUInt32LE(at);
-    this.seq = data.readUInt32LE(at + 4);
-    this.index = data.readUInt32LE(at + 8);
-    this.topic = data[at + 12] as Topic;
-    const keyBytes = data.readUInt16LE(at + 14);
-    const valueBytes = data.readUInt32LE(at + 16);
-    this.partition = data.readInt32LE(at + 20);
-    this.count = data.readUInt32LE(at + 24);
+    const size = data.readUInt32LE(at + Field.RecordBytes);
+    this.seq = data.readUInt32LE(at + Field.RequestSeq);
+    this.index = data.readUInt32LE(at + Field.Index);
+    this.signal = data[at + Field.Signal] as Signal;
+    const keyBytes = data.readUInt16LE(at + Field.KeyBytes);
+    const valueBytes = data.readUInt32LE(at + Field.ValueBytes);
+    this.partition = data.readInt32LE(at + Field.Partition);
+    this.count = data.readUInt32LE(at + Field.Count);
     const keyAt = at + RECORD_HEADER_BYTES;
     this.key = keyBytes === 0 ? null : data.subarray(keyAt, keyAt + keyBytes);
     this.value = data.subarray(keyAt + keyBytes, keyAt + keyBytes + valueBytes);
@@ -81,9 +83,9 @@ export class RingReader {
    * to 0 (see layout.ts, "Rewind"). `leases` is the ring set's lease table and
    * `index` this ring's slot in it. Returns whether it rewound.
    */
-  rewindIfIdle(leases: Int32Array, index: number): boolean {
+  rewindIfIdle(leases: LeaseTable, index: number): boolean {
     if (this.#read === 0 || Atomics.load(this.#header, WRITE) !== this.#read) return false;
-    if (Atomics.compareExchange(leases, index, 0, REWIND_LEASE) !== 0) return false;
+    if (!leases.holdForRewind(index)) return false;
     // Under the lease no worker writes; a previous holder published before it released.
     const idle = Atomics.load(this.#header, WRITE) === this.#read;
     if (idle) {
@@ -91,7 +93,7 @@ export class RingReader {
       Atomics.store(this.#header, READ, 0);
       this.#read = 0;
     }
-    Atomics.store(leases, index, 0);
+    leases.endRewind(index);
     return idle;
   }
 }

@@ -1,24 +1,9 @@
 // Worker side of a ring (see layout.ts for the layout and ordering rules).
 import { Buffer } from 'node:buffer';
+import type { Signal } from '../routes';
 import {
-  HEADER_BYTES, PARTITION_BY_KEY, READ, RECORD_HEADER_BYTES, WRAP_MARKER, WRITE, capacityOf, recordSize, type RingSet, type Topic,
+  Field, GAP_BYTES, HEADER_BYTES, PARTITION_BY_KEY, READ, RECORD_HEADER_BYTES, WRAP_MARKER, WRITE, capacityOf, recordSize,
 } from './layout';
-
-/** Leases a free ring for one task; returns its index or null when all are busy. */
-export function leaseRing(set: RingSet, seq: number, preferred: number): number | null {
-  const leases = new Int32Array(set.leases);
-  for (let n = 0; n < leases.length; n++) {
-    const i = (preferred + n) % leases.length;
-    if (Atomics.compareExchange(leases, i, 0, seq) === 0) return i;
-  }
-  return null;
-}
-
-/** Gives the lease back; a no-op if someone else (the main thread after a
- * worker death) already did. */
-export function releaseRing(set: RingSet, index: number, seq: number): void {
-  Atomics.compareExchange(new Int32Array(set.leases), index, seq, 0);
-}
 
 /** Appends one request's records; nothing is visible to the reader until commit(). */
 export class RingWriter {
@@ -43,20 +28,20 @@ export class RingWriter {
 
   /** True when `bytes` more could never fit, even in an empty ring (→ 413, not 503). */
   exceedsCapacity(bytes: number): boolean {
-    return this.#appended + bytes + 8 > this.#capacity;
+    return this.#appended + bytes + 2 * GAP_BYTES > this.#capacity;
   }
 
   /** Bytes that may still be written without overtaking the reader. */
   #free(): number {
-    if (this.#write >= this.#read) return this.#capacity - (this.#write - this.#read) - 4;
-    return this.#read - this.#write - 4;
+    if (this.#write >= this.#read) return this.#capacity - (this.#write - this.#read) - GAP_BYTES;
+    return this.#read - this.#write - GAP_BYTES;
   }
 
   /**
    * Writes a record; returns false when the ring has no room (the caller
    * answers 503: a full ring is never waited on).
    */
-  append(topic: Topic, index: number, key: string | null, value: string | Uint8Array, partition = PARTITION_BY_KEY, count = 1): boolean {
+  append(signal: Signal, index: number, key: string | null, value: string | Uint8Array, partition = PARTITION_BY_KEY, count = 1): boolean {
     const keyBytes = key === null ? 0 : Buffer.byteLength(key);
     const valueBytes = Buffer.byteLength(value);
     const size = recordSize(keyBytes, valueBytes);
@@ -67,15 +52,15 @@ export class RingWriter {
     this.#appended += size;
     const data = this.#data;
     let at = this.#write;
-    data.writeUInt32LE(size, at);
-    data.writeUInt32LE(this.#seq, at + 4);
-    data.writeUInt32LE(index, at + 8);
-    data[at + 12] = topic;
-    data[at + 13] = 0;
-    data.writeUInt16LE(keyBytes, at + 14);
-    data.writeUInt32LE(valueBytes, at + 16);
-    data.writeInt32LE(partition, at + 20);
-    data.writeUInt32LE(count, at + 24);
+    data.writeUInt32LE(size, at + Field.RecordBytes);
+    data.writeUInt32LE(this.#seq, at + Field.RequestSeq);
+    data.writeUInt32LE(index, at + Field.Index);
+    data[at + Field.Signal] = signal;
+    data[at + Field.Reserved] = 0;
+    data.writeUInt16LE(keyBytes, at + Field.KeyBytes);
+    data.writeUInt32LE(valueBytes, at + Field.ValueBytes);
+    data.writeInt32LE(partition, at + Field.Partition);
+    data.writeUInt32LE(count, at + Field.Count);
     at += RECORD_HEADER_BYTES;
     if (key !== null) at += data.write(key, at, keyBytes);
     if (typeof value === 'string') data.write(value, at, valueBytes);
@@ -91,7 +76,7 @@ export class RingWriter {
       const tail = this.#capacity - this.#write;
       if (size <= tail && (this.#read > 0 || size < tail)) return true;
       // Wrap: the tail is too short (or filling it would make WRITE === READ = 0).
-      if (size + 4 > this.#read) return false;
+      if (size + GAP_BYTES > this.#read) return false;
       this.#data.writeUInt32LE(WRAP_MARKER, this.#write);
       this.#write = 0;
       return true;

@@ -22,7 +22,8 @@ import { TopicReader, type ConsumedRecord } from '../support/consumer';
 import { Daemon } from '../support/daemon';
 import { MockKafka } from '../support/mock-kafka';
 import { rawRequest } from '../support/raw-http';
-import { EXPORT_REQUEST, EXPORT_RESPONSE, REJECTED_FIELD, RPC_STATUS, Signal } from '../../src/otlp/proto';
+import { EXPORT_REQUEST, EXPORT_RESPONSE, REJECTED_FIELD, RPC_STATUS } from '../../src/otlp/proto';
+import { SIGNAL_NAMES, Signal } from '../../src/routes';
 
 const SIGNALS: readonly Signal[] = [Signal.Metrics, Signal.Logs, Signal.Traces];
 const PATH: Readonly<Record<Signal, string>> = { [Signal.Metrics]: '/v1/metrics', [Signal.Logs]: '/v1/logs', [Signal.Traces]: '/v1/traces' };
@@ -530,9 +531,10 @@ describe('OTLP/HTTP hostile input', () => {
   it('a Content-Length over ingest.maxBodyBytes: 413 body_too_large as a protobuf Status, before the body is read', { timeout: 60_000 }, async () => {
     for (const signal of SIGNALS) {
       const reply = await rawRequest(daemon.ingestUrl, `POST ${PATH[signal]} HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-protobuf\r\nContent-Length: ${64 * 1024 * 1024}`);
-      assert.equal(reply.status, 413, signal);
-      assert.match(reply.head, /content-type: application\/x-protobuf/i, signal);
-      assert.match(reply.body, /body_too_large: /, signal);
+      const name = SIGNAL_NAMES[signal];
+      assert.equal(reply.status, 413, name);
+      assert.match(reply.head, /content-type: application\/x-protobuf/i, name);
+      assert.match(reply.body, /body_too_large: /, name);
     }
     await assertAlive();
   });

@@ -28,7 +28,8 @@ import {
   type InstrumentType, type PushMetricExporter, type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { EXPORT_REQUEST, Signal } from '../../src/otlp/proto';
+import { EXPORT_REQUEST } from '../../src/otlp/proto';
+import { SIGNAL_NAMES, Signal } from '../../src/routes';
 import { TopicReader, type ConsumedRecord } from '../support/consumer';
 import { Daemon } from '../support/daemon';
 import { MockKafka } from '../support/mock-kafka';
@@ -102,7 +103,7 @@ class MetricRecorder extends Recorder<ResourceMetrics> implements PushMetricExpo
 
 function exporterConfig(baseUrl: string, signal: Signal, wire: Wire): OTLPExporterNodeConfigBase {
   // gzip on the protobuf side, so Content-Encoding is exercised too.
-  return { url: `${baseUrl}/v1/${signal}`, compression: wire === 'protobuf' ? CompressionAlgorithm.GZIP : CompressionAlgorithm.NONE };
+  return { url: `${baseUrl}/v1/${SIGNAL_NAMES[signal]}`, compression: wire === 'protobuf' ? CompressionAlgorithm.GZIP : CompressionAlgorithm.NONE };
 }
 
 /** `run` tells this test's items apart in Kafka; the region is the non-ASCII attribute. */
@@ -375,7 +376,7 @@ function items(value: unknown, ...path: string[]): unknown[] {
   }), [value]);
 }
 
-const RESOURCE_FIELD: Readonly<Record<Signal, string>> = { metrics: 'resourceMetrics', logs: 'resourceLogs', traces: 'resourceSpans' };
+const RESOURCE_FIELD: Readonly<Record<Signal, string>> = { [Signal.Metrics]: 'resourceMetrics', [Signal.Logs]: 'resourceLogs', [Signal.Traces]: 'resourceSpans' };
 
 /** The test.run resource attribute of a decoded export request. */
 function runOfRequest(signal: Signal, request: unknown): string | undefined {
@@ -393,7 +394,7 @@ const TRACE_SERIALIZERS: Serializers<ReadableSpan[]> = { protobuf: ProtobufTrace
 describe('OpenTelemetry SDK exporters over OTLP/HTTP', () => {
   let kafka: MockKafka;
   const daemons = new Map<Encoding, Daemon>();
-  const topic = (encoding: Encoding, signal: Signal): string => `${encoding}_${signal}`;
+  const topic = (encoding: Encoding, signal: Signal): string => `${encoding}_${SIGNAL_NAMES[signal]}`;
   const read = async (encoding: Encoding, signal: Signal, mine: (r: ConsumedRecord) => boolean, count: number): Promise<ConsumedRecord[]> =>
     (await arrived(kafka.bootstrap, topic(encoding, signal), mine, count)).mine;
   const url = (encoding: Encoding): string => daemons.get(encoding)!.ingestUrl;
@@ -407,8 +408,8 @@ describe('OpenTelemetry SDK exporters over OTLP/HTTP', () => {
       daemons.set(encoding, await Daemon.start({
         METRICSTREAM_BROKERS: kafka.bootstrap,
         ...Object.fromEntries(SIGNALS.flatMap((s) => [
-          [`METRICSTREAM_KAFKA_TOPICS_${s.toUpperCase()}`, topic(encoding, s)],
-          [`METRICSTREAM_OTLP_ENCODING_${s.toUpperCase()}`, encoding],
+          [`METRICSTREAM_KAFKA_TOPICS_${SIGNAL_NAMES[s].toUpperCase()}`, topic(encoding, s)],
+          [`METRICSTREAM_OTLP_ENCODING_${SIGNAL_NAMES[s].toUpperCase()}`, encoding],
         ])),
         METRICSTREAM_KAFKA_LOG_KEY_FIELD: 'tenant',
       }));

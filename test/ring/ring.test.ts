@@ -1,20 +1,22 @@
 // The worker→producer ring (src/ring): records round-trip byte for byte, a
 // request's records become visible together at commit(), a writer that never
 // commits leaves nothing behind, wrap-around keeps every record in order, a
-// full ring refuses without corrupting, and leases are exclusive.
+// full ring refuses without corrupting (leases: leases.test.ts).
 import assert from 'node:assert/strict';
 import { Buffer } from 'node:buffer';
 import { describe, it } from 'node:test';
+import { Signal } from '../../src/routes';
 import {
-  HEADER_BYTES, PARTITION_BY_KEY, READ, Topic, WRITE, capacityOf, createRingSet, recordSize,
+  HEADER_BYTES, PARTITION_BY_KEY, READ, WRITE, capacityOf, createRingSet, recordSize,
 } from '../../src/ring/layout';
+import { LeaseTable } from '../../src/ring/leases';
 import { RingReader } from '../../src/ring/reader';
-import { RingWriter, leaseRing, releaseRing } from '../../src/ring/writer';
+import { RingWriter } from '../../src/ring/writer';
 
 interface Read {
   seq: number;
   index: number;
-  topic: Topic;
+  signal: Signal;
   key: Buffer | null;
   value: Buffer;
   partition: number;
@@ -28,7 +30,7 @@ function drain(reader: RingReader, max = Infinity): Read[] {
     out.push({
       seq: reader.seq,
       index: reader.index,
-      topic: reader.topic,
+      signal: reader.signal,
       key: reader.key === null ? null : Buffer.from(reader.key),
       value: Buffer.from(reader.value),
       partition: reader.partition,
@@ -59,7 +61,7 @@ function prng(seed: number): () => number {
 /** Publishes and consumes one record of `valueBytes` so that both ring positions move by its size. */
 function advance(ring: SharedArrayBuffer, reader: RingReader, valueBytes: number): void {
   const writer = new RingWriter(ring, 999);
-  assert.ok(writer.append(Topic.Metrics, 0, null, 'p'.repeat(valueBytes)));
+  assert.ok(writer.append(Signal.Metrics, 0, null, 'p'.repeat(valueBytes)));
   writer.commit();
   assert.equal(drain(reader).length, 1);
 }
@@ -88,22 +90,22 @@ describe('ring layout', () => {
 });
 
 describe('ring: round trip and publication', () => {
-  it('round-trips seq, index, topic, key (bytes or null), value bytes, partition and count', () => {
+  it('round-trips seq, index, signal, key (bytes or null), value bytes, partition and count', () => {
     const { rings } = createRingSet(1, 4096);
     const ring = rings[0]!;
     const reader = new RingReader(ring);
     const writer = new RingWriter(ring, 0x7fffffff);
-    assert.ok(writer.append(Topic.Metrics, 0, 'cpu{host="h1"}', '{"name":"cpu","value":1}'));
-    assert.ok(writer.append(Topic.Logs, 1, null, 'ünïcödé 📈 value'));
-    assert.ok(writer.append(Topic.Logs, 4_000_000_000, 'κλειδί', '', 7, 250));
-    assert.ok(writer.append(Topic.Metrics, 3, 'k', 'abc', 0, 1));
+    assert.ok(writer.append(Signal.Metrics, 0, 'cpu{host="h1"}', '{"name":"cpu","value":1}'));
+    assert.ok(writer.append(Signal.Logs, 1, null, 'ünïcödé 📈 value'));
+    assert.ok(writer.append(Signal.Logs, 4_000_000_000, 'κλειδί', '', 7, 250));
+    assert.ok(writer.append(Signal.Metrics, 3, 'k', 'abc', 0, 1));
     writer.commit();
     const records = drain(reader);
     assert.deepEqual(records, [
-      { seq: 0x7fffffff, index: 0, topic: Topic.Metrics, key: Buffer.from('cpu{host="h1"}'), value: Buffer.from('{"name":"cpu","value":1}'), partition: PARTITION_BY_KEY, count: 1 },
-      { seq: 0x7fffffff, index: 1, topic: Topic.Logs, key: null, value: Buffer.from('ünïcödé 📈 value'), partition: PARTITION_BY_KEY, count: 1 },
-      { seq: 0x7fffffff, index: 4_000_000_000, topic: Topic.Logs, key: Buffer.from('κλειδί'), value: Buffer.alloc(0), partition: 7, count: 250 },
-      { seq: 0x7fffffff, index: 3, topic: Topic.Metrics, key: Buffer.from('k'), value: Buffer.from('abc'), partition: 0, count: 1 },
+      { seq: 0x7fffffff, index: 0, signal: Signal.Metrics, key: Buffer.from('cpu{host="h1"}'), value: Buffer.from('{"name":"cpu","value":1}'), partition: PARTITION_BY_KEY, count: 1 },
+      { seq: 0x7fffffff, index: 1, signal: Signal.Logs, key: null, value: Buffer.from('ünïcödé 📈 value'), partition: PARTITION_BY_KEY, count: 1 },
+      { seq: 0x7fffffff, index: 4_000_000_000, signal: Signal.Logs, key: Buffer.from('κλειδί'), value: Buffer.alloc(0), partition: 7, count: 250 },
+      { seq: 0x7fffffff, index: 3, signal: Signal.Metrics, key: Buffer.from('k'), value: Buffer.from('abc'), partition: 0, count: 1 },
     ]);
     assert.equal(reader.next(), false);
     assert.equal(reader.usedBytes, 0);
@@ -114,7 +116,7 @@ describe('ring: round trip and publication', () => {
     const reader = new RingReader(rings[0]!);
     assert.equal(reader.capacity, 4096);
     const writer = new RingWriter(rings[0]!, 1);
-    writer.append(Topic.Metrics, 0, 'key', 'value!');
+    writer.append(Signal.Metrics, 0, 'key', 'value!');
     writer.commit();
     assert.equal(reader.usedBytes, recordSize(3, 6));
     assert.ok(reader.next());
@@ -126,7 +128,7 @@ describe('ring: round trip and publication', () => {
     const reader = new RingReader(rings[0]!);
     const writer = new RingWriter(rings[0]!, 3);
     for (let i = 0; i < 5; i++) {
-      assert.ok(writer.append(Topic.Metrics, i, `k${i}`, `v${i}`));
+      assert.ok(writer.append(Signal.Metrics, i, `k${i}`, `v${i}`));
       assert.equal(reader.next(), false, `record ${i} visible before commit`);
       assert.equal(reader.usedBytes, 0);
     }
@@ -147,14 +149,14 @@ describe('ring: round trip and publication', () => {
     const reader = new RingReader(ring);
     const w1 = new RingWriter(ring, 1);
     let n = 0;
-    while (w1.append(Topic.Metrics, n, null, 'x'.repeat(100))) n++;
+    while (w1.append(Signal.Metrics, n, null, 'x'.repeat(100))) n++;
     w1.commit();
     while (reader.next()) reader.consume();
     // Not released: the writer still sees a full ring.
-    assert.equal(new RingWriter(ring, 2).append(Topic.Metrics, 0, null, 'x'.repeat(100)), false);
+    assert.equal(new RingWriter(ring, 2).append(Signal.Metrics, 0, null, 'x'.repeat(100)), false);
     reader.release();
     const w3 = new RingWriter(ring, 3);
-    assert.ok(w3.append(Topic.Metrics, 0, null, 'after release'));
+    assert.ok(w3.append(Signal.Metrics, 0, null, 'after release'));
     w3.commit();
     assert.deepEqual(text(drain(reader)), [[3, 0, null, 'after release']]);
   });
@@ -166,12 +168,12 @@ describe('ring: writers that never commit', () => {
     const ring = rings[0]!;
     const reader = new RingReader(ring);
     const dead = new RingWriter(ring, 1);
-    for (let i = 0; i < 20; i++) assert.ok(dead.append(Topic.Metrics, i, 'dead-key', `garbage ${i} `.repeat(5)));
+    for (let i = 0; i < 20; i++) assert.ok(dead.append(Signal.Metrics, i, 'dead-key', `garbage ${i} `.repeat(5)));
     // The worker died here: no commit().
     assert.equal(reader.next(), false);
     const next = new RingWriter(ring, 2);
-    assert.ok(next.append(Topic.Logs, 0, 'k2', 'good'));
-    assert.ok(next.append(Topic.Logs, 1, null, 'also good'));
+    assert.ok(next.append(Signal.Logs, 0, 'k2', 'good'));
+    assert.ok(next.append(Signal.Logs, 1, null, 'also good'));
     next.commit();
     assert.deepEqual(text(drain(reader)), [[2, 0, 'k2', 'good'], [2, 1, null, 'also good']]);
     assert.equal(reader.next(), false);
@@ -184,7 +186,7 @@ describe('ring: writers that never commit', () => {
     advance(ring, reader, 2500); // positions in the middle, so the dead writer wraps
     const dead = new RingWriter(ring, 1);
     let garbage = 0;
-    while (dead.append(Topic.Metrics, garbage, 'dead', 'G'.repeat(90))) garbage++;
+    while (dead.append(Signal.Metrics, garbage, 'dead', 'G'.repeat(90))) garbage++;
     assert.ok(garbage > 20, 'the dead writer filled the ring, wrapping');
     assert.equal(reader.next(), false);
 
@@ -196,7 +198,7 @@ describe('ring: writers that never commit', () => {
       for (let i = 0; i < batch; i++) {
         const value = `r${expected + i}:` + 'v'.repeat((seq * 13 + i * 29) % 150);
         const key = i % 2 === 0 ? `key-${expected + i}` : null;
-        assert.ok(writer.append(Topic.Logs, i, key, value), `seq ${seq} record ${i}`);
+        assert.ok(writer.append(Signal.Logs, i, key, value), `seq ${seq} record ${i}`);
         sent.push([seq, i, key, value]);
       }
       writer.commit();
@@ -212,7 +214,7 @@ describe('ring: wrap-around', () => {
     const ring = rings[0]!;
     const reader = new RingReader(ring);
     const random = prng(42);
-    const expected: Array<{ seq: number; index: number; topic: Topic; key: string | null; value: string; partition: number; count: number }> = [];
+    const expected: Array<{ seq: number; index: number; signal: Signal; key: string | null; value: string; partition: number; count: number }> = [];
     const alphabet = Array.from('abcxyz0189-_é€📈'); // code points: 1 to 4 bytes of UTF-8
     const randomText = (length: number): string => {
       let s = '';
@@ -229,7 +231,7 @@ describe('ring: wrap-around', () => {
         assert.ok(e !== undefined, `read more records than were written (${read})`);
         assert.equal(r.seq, e.seq, `record ${read} seq`);
         assert.equal(r.index, e.index, `record ${read} index`);
-        assert.equal(r.topic, e.topic, `record ${read} topic`);
+        assert.equal(r.signal, e.signal, `record ${read} signal`);
         assert.equal(r.key?.toString('utf8') ?? null, e.key, `record ${read} key`);
         assert.equal(r.value.toString('utf8'), e.value, `record ${read} value`);
         assert.equal(r.partition, e.partition, `record ${read} partition`);
@@ -245,14 +247,14 @@ describe('ring: wrap-around', () => {
       for (let i = 0; i < batch; i++) {
         const key = random() < 0.2 ? null : randomText(Math.floor(random() * 40));
         const value = `#${written + pending.length}#` + randomText(Math.floor(random() * 250));
-        const topic = random() < 0.5 ? Topic.Metrics : Topic.Logs;
+        const signal = random() < 0.5 ? Signal.Metrics : Signal.Logs;
         const partition = random() < 0.5 ? PARTITION_BY_KEY : Math.floor(random() * 12);
         const count = 1 + Math.floor(random() * 3);
-        if (!writer.append(topic, i, key, value, partition, count)) {
+        if (!writer.append(signal, i, key, value, partition, count)) {
           refusals++;
           break;
         }
-        pending.push({ seq, index: i, topic, key: key === '' ? null : key, value, partition, count });
+        pending.push({ seq, index: i, signal, key: key === '' ? null : key, value, partition, count });
       }
       if (pending.length > 0 && random() < 0.1) {
         // Now and then the request fails after writing: nothing is committed.
@@ -277,7 +279,7 @@ describe('ring: wrap-around', () => {
   it('with leases and the pump\'s rewind between requests, 10,000 records still arrive intact and in order', () => {
     const set = createRingSet(1, 4096);
     const ring = set.rings[0]!;
-    const leases = new Int32Array(set.leases);
+    const leases = new LeaseTable(set.leases);
     const reader = new RingReader(ring);
     const random = prng(7);
     const expected: Array<[number, number, string | null, string]> = [];
@@ -291,14 +293,14 @@ describe('ring: wrap-around', () => {
       }
     };
     while (expected.length < 10_000) {
-      assert.equal(leaseRing(set, seq, 0), 0, 'the ring is free between requests');
+      assert.equal(leases.lease(seq, 0), 0, 'the ring is free between requests');
       const writer = new RingWriter(ring, seq);
       const pending: typeof expected = [];
       const batch = 1 + Math.floor(random() * 6);
       for (let i = 0; i < batch; i++) {
         const key = random() < 0.3 ? null : `series-${seq}-${i}`;
         const value = `#${expected.length + pending.length}#` + 'v'.repeat(Math.floor(random() * 700));
-        if (!writer.append(Topic.Metrics, i, key, value)) break;
+        if (!writer.append(Signal.Metrics, i, key, value)) break;
         pending.push([seq, i, key, value]);
       }
       // The pump runs while the worker writes: it may drain, but must not rewind a leased ring.
@@ -308,7 +310,7 @@ describe('ring: wrap-around', () => {
         writer.commit();
         expected.push(...pending);
       }
-      releaseRing(set, 0, seq);
+      leases.release(0, seq);
       seq++;
       check(drain(reader, Math.floor(random() * 4)));
       if (reader.rewindIfIdle(leases, 0)) {
@@ -328,11 +330,11 @@ describe('ring: wrap-around', () => {
     const reader = new RingReader(ring);
     advance(ring, reader, 600 - 28); // positions at 600: 424 bytes of tail
     const first = new RingWriter(ring, 1);
-    assert.ok(first.append(Topic.Logs, 0, null, 'a'.repeat(400 - 28)), 'fills the tail but 24 bytes');
+    assert.ok(first.append(Signal.Logs, 0, null, 'a'.repeat(400 - 28)), 'fills the tail but 24 bytes');
     first.commit();
     // Positions: READ 600, WRITE 1000. A 600-byte record would wrap and end exactly at READ.
     const writer = new RingWriter(ring, 2);
-    const exact = writer.append(Topic.Logs, 0, null, 'b'.repeat(600 - 28));
+    const exact = writer.append(Signal.Logs, 0, null, 'b'.repeat(600 - 28));
     writer.commit();
     const { write, read } = positions(ring);
     assert.notEqual(write, read, 'the ring would look empty');
@@ -347,9 +349,9 @@ describe('ring: wrap-around', () => {
     const reader = new RingReader(ring);
     advance(ring, reader, 600 - 28); // positions at 600
     const first = new RingWriter(ring, 1);
-    assert.ok(first.append(Topic.Logs, 0, null, 'a'.repeat(400 - 28))); // WRITE 1000
-    assert.ok(first.append(Topic.Logs, 1, null, 'b'.repeat(596 - 28)), 'wraps and ends 4 bytes before READ');
-    assert.equal(first.append(Topic.Logs, 2, null, ''), false, 'no room for even an empty record');
+    assert.ok(first.append(Signal.Logs, 0, null, 'a'.repeat(400 - 28))); // WRITE 1000
+    assert.ok(first.append(Signal.Logs, 1, null, 'b'.repeat(596 - 28)), 'wraps and ends 4 bytes before READ');
+    assert.equal(first.append(Signal.Logs, 2, null, ''), false, 'no room for even an empty record');
     first.commit();
     assert.deepEqual(positions(ring), { write: 596, read: 600 });
     assert.deepEqual(text(drain(reader)), [[1, 0, null, 'a'.repeat(372)], [1, 1, null, 'b'.repeat(568)]]);
@@ -362,8 +364,8 @@ describe('ring: wrap-around', () => {
     advance(ring, reader, 100); // positions at recordSize(0, 100) = 128
     const writer = new RingWriter(ring, 5);
     // 1024 - 128 = 896 bytes to the end: one record of exactly that size.
-    assert.ok(writer.append(Topic.Metrics, 0, null, 'e'.repeat(896 - 28)));
-    assert.ok(writer.append(Topic.Metrics, 1, 'k', 'after the end: at offset 0'));
+    assert.ok(writer.append(Signal.Metrics, 0, null, 'e'.repeat(896 - 28)));
+    assert.ok(writer.append(Signal.Metrics, 1, 'k', 'after the end: at offset 0'));
     writer.commit();
     assert.deepEqual(text(drain(reader)), [[5, 0, null, 'e'.repeat(868)], [5, 1, 'k', 'after the end: at offset 0']]);
     assert.equal(positions(ring).read, positions(ring).write);
@@ -375,7 +377,7 @@ describe('ring: wrap-around', () => {
     const reader = new RingReader(ring);
     advance(ring, reader, 700); // positions at 728: 296 bytes of tail
     const writer = new RingWriter(ring, 6);
-    assert.ok(writer.append(Topic.Logs, 0, 'k', 'w'.repeat(400)));
+    assert.ok(writer.append(Signal.Logs, 0, 'k', 'w'.repeat(400)));
     writer.commit();
     assert.equal(positions(ring).write, recordSize(1, 400), 'written at offset 0');
     assert.deepEqual(text(drain(reader)), [[6, 0, 'k', 'w'.repeat(400)]]);
@@ -389,14 +391,14 @@ describe('ring: full', () => {
     const reader = new RingReader(ring);
     const writer = new RingWriter(ring, 1);
     let n = 0;
-    while (writer.append(Topic.Metrics, n, `k${n}`, `value ${n} `.repeat(4))) n++;
+    while (writer.append(Signal.Metrics, n, `k${n}`, `value ${n} `.repeat(4))) n++;
     assert.ok(n > 5, `${n} records fit`);
     assert.equal(writer.lastRecordBytes, recordSize(`k${n}`.length, `value ${n} `.repeat(4).length));
-    assert.equal(writer.append(Topic.Metrics, n, 'k', 'still no room'.repeat(8)), false);
+    assert.equal(writer.append(Signal.Metrics, n, 'k', 'still no room'.repeat(8)), false);
     writer.commit();
 
     const second = new RingWriter(ring, 2);
-    assert.equal(second.append(Topic.Metrics, 0, 'k', 'v'.repeat(50)), false);
+    assert.equal(second.append(Signal.Metrics, 0, 'k', 'v'.repeat(50)), false);
     second.commit(); // publishes nothing
 
     const records = drain(reader);
@@ -409,7 +411,7 @@ describe('ring: full', () => {
     });
 
     const third = new RingWriter(ring, 3);
-    assert.ok(third.append(Topic.Logs, 0, null, 'room again'));
+    assert.ok(third.append(Signal.Logs, 0, null, 'room again'));
     third.commit();
     assert.deepEqual(text(drain(reader)), [[3, 0, null, 'room again']]);
   });
@@ -419,9 +421,9 @@ describe('ring: full', () => {
     const ring = rings[0]!;
     const reader = new RingReader(ring);
     const writer = new RingWriter(ring, 9);
-    assert.ok(writer.append(Topic.Metrics, 0, null, 'a'.repeat(800)));
-    assert.equal(writer.append(Topic.Metrics, 1, null, 'b'.repeat(300)), false);
-    assert.ok(writer.append(Topic.Metrics, 2, null, 'c'.repeat(100)));
+    assert.ok(writer.append(Signal.Metrics, 0, null, 'a'.repeat(800)));
+    assert.equal(writer.append(Signal.Metrics, 1, null, 'b'.repeat(300)), false);
+    assert.ok(writer.append(Signal.Metrics, 2, null, 'c'.repeat(100)));
     writer.commit();
     assert.deepEqual(text(drain(reader)), [[9, 0, null, 'a'.repeat(800)], [9, 2, null, 'c'.repeat(100)]]);
   });
@@ -435,7 +437,7 @@ describe('ring: full', () => {
     const sent: string[] = [];
     for (let i = 0; ; i++) {
       const value = `${i}`.padEnd(60, '.');
-      if (!writer.append(Topic.Logs, i, null, value)) break;
+      if (!writer.append(Signal.Logs, i, null, value)) break;
       sent.push(value);
     }
     writer.commit();
@@ -460,7 +462,7 @@ describe('ring: exceedsCapacity', () => {
     const { rings } = createRingSet(1, 4096);
     const writer = new RingWriter(rings[0]!, 1);
     assert.equal(writer.exceedsCapacity(3000), false);
-    assert.ok(writer.append(Topic.Metrics, 0, null, 'x'.repeat(2000 - 28)));
+    assert.ok(writer.append(Signal.Metrics, 0, null, 'x'.repeat(2000 - 28)));
     assert.equal(writer.exceedsCapacity(3000), true);
     assert.equal(writer.exceedsCapacity(1000), false);
   });
@@ -469,10 +471,10 @@ describe('ring: exceedsCapacity', () => {
     const { rings } = createRingSet(1, 4096);
     const ring = rings[0]!;
     const first = new RingWriter(ring, 1);
-    assert.ok(first.append(Topic.Metrics, 0, null, 'x'.repeat(3000)));
+    assert.ok(first.append(Signal.Metrics, 0, null, 'x'.repeat(3000)));
     first.commit();
     const second = new RingWriter(ring, 2);
-    assert.equal(second.append(Topic.Metrics, 0, null, 'y'.repeat(2000)), false);
+    assert.equal(second.append(Signal.Metrics, 0, null, 'y'.repeat(2000)), false);
     assert.equal(second.exceedsCapacity(second.lastRecordBytes), false);
   });
 
@@ -487,59 +489,12 @@ describe('ring: exceedsCapacity', () => {
     assert.equal(reader.usedBytes, 0);
     const value = 'z'.repeat(3000 - 28);
     const refused = new RingWriter(ring, 2);
-    assert.equal(refused.append(Topic.Metrics, 0, null, value), false, 'at offset 2048 the record has no room in one piece');
+    assert.equal(refused.append(Signal.Metrics, 0, null, value), false, 'at offset 2048 the record has no room in one piece');
     assert.equal(refused.exceedsCapacity(refused.lastRecordBytes), false, 'so the worker answers 503, a retry');
-    assert.equal(reader.rewindIfIdle(new Int32Array(set.leases), 0), true);
+    assert.equal(reader.rewindIfIdle(new LeaseTable(set.leases), 0), true);
     const retry = new RingWriter(ring, 3);
-    assert.ok(retry.append(Topic.Metrics, 0, null, value), 'the retry fits');
+    assert.ok(retry.append(Signal.Metrics, 0, null, value), 'the retry fits');
     retry.commit();
     assert.deepEqual(text(drain(reader)), [[3, 0, null, value]]);
-  });
-});
-
-describe('ring: leases', () => {
-  it('leases the preferred ring first, then the next free one; none when all are busy', () => {
-    const set = createRingSet(3, 4096);
-    assert.equal(leaseRing(set, 11, 1), 1);
-    assert.equal(leaseRing(set, 12, 1), 2);
-    assert.equal(leaseRing(set, 13, 1), 0);
-    assert.equal(leaseRing(set, 14, 0), null);
-    assert.deepEqual([...new Int32Array(set.leases)], [13, 11, 12]);
-  });
-
-  it('two leases never take the same ring', () => {
-    const set = createRingSet(4, 4096);
-    const taken = new Set<number>();
-    for (let seq = 1; seq <= 4; seq++) {
-      const ring = leaseRing(set, seq, 2);
-      assert.notEqual(ring, null);
-      assert.ok(!taken.has(ring!), `ring ${ring} leased twice`);
-      taken.add(ring!);
-    }
-    assert.equal(leaseRing(set, 5, 2), null);
-  });
-
-  it('releasing with the wrong seq is a no-op; the holder\'s release frees the ring', () => {
-    const set = createRingSet(2, 4096);
-    assert.equal(leaseRing(set, 11, 0), 0);
-    assert.equal(leaseRing(set, 12, 0), 1);
-    releaseRing(set, 0, 99);
-    releaseRing(set, 0, 12);
-    assert.equal(leaseRing(set, 13, 0), null, 'a wrong seq does not release');
-    releaseRing(set, 0, 11);
-    assert.equal(leaseRing(set, 13, 1), 0);
-    assert.deepEqual([...new Int32Array(set.leases)], [13, 12]);
-  });
-
-  it('a late release by a dead task\'s seq does not free the ring from its next holder', () => {
-    const set = createRingSet(1, 4096);
-    assert.equal(leaseRing(set, 21, 0), 0);
-    releaseRing(set, 0, 21); // the main thread, after the worker died
-    assert.equal(leaseRing(set, 22, 0), 0);
-    releaseRing(set, 0, 21); // the dead task's release arrives late
-    assert.equal(leaseRing(set, 23, 0), null);
-    releaseRing(set, 0, 22);
-    releaseRing(set, 0, 22); // twice is harmless
-    assert.equal(leaseRing(set, 23, 0), 0);
   });
 });

@@ -3,7 +3,7 @@
 // configured field or by the client.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Topic } from '../../src/ring/layout';
+import { Signal } from '../../src/routes';
 import { parseJsonValues } from '../../workers/decompress';
 import { decodeLogs, type LogOptions } from '../../workers/native-logs';
 import type { RecordSink } from '../../workers/sink';
@@ -13,7 +13,7 @@ const RECEIVED_AT = 1_762_045_907_341;
 const CLIENT = '203.0.113.7';
 
 interface Collected {
-  topic: Topic;
+  topic: Signal;
   index: number;
   key: string | null;
   value: string;
@@ -21,7 +21,7 @@ interface Collected {
 
 class FakeSink implements RecordSink {
   readonly records: Collected[] = [];
-  append(topic: Topic, index: number, key: string | null, value: string): void {
+  append(topic: Signal, index: number, key: string | null, value: string): void {
     this.records.push({ topic, index, key, value });
   }
 }
@@ -46,9 +46,9 @@ describe('logs: accepted shapes', () => {
     const { count, records } = decode('{"msg":"a","timestamp":1}\n\n{"msg":"b","timestamp":2}\r\n{"msg":"c","timestamp":3}\n');
     assert.equal(count, 3);
     assert.deepEqual(records, [
-      { topic: Topic.Logs, index: 0, key: CLIENT, value: '{"msg":"a","timestamp":1}' },
-      { topic: Topic.Logs, index: 1, key: CLIENT, value: '{"msg":"b","timestamp":2}' },
-      { topic: Topic.Logs, index: 2, key: CLIENT, value: '{"msg":"c","timestamp":3}' },
+      { topic: Signal.Logs, index: 0, key: CLIENT, value: '{"msg":"a","timestamp":1}' },
+      { topic: Signal.Logs, index: 1, key: CLIENT, value: '{"msg":"b","timestamp":2}' },
+      { topic: Signal.Logs, index: 2, key: CLIENT, value: '{"msg":"c","timestamp":3}' },
     ]);
   });
 
@@ -56,8 +56,8 @@ describe('logs: accepted shapes', () => {
     const { count, records } = decode('[{"msg":"a","timestamp":1},{"msg":"b","level":"warn","timestamp":2}]');
     assert.equal(count, 2);
     assert.deepEqual(records.map((r) => [r.topic, r.index, JSON.parse(r.value)]), [
-      [Topic.Logs, 0, { msg: 'a', timestamp: 1 }],
-      [Topic.Logs, 1, { msg: 'b', level: 'warn', timestamp: 2 }],
+      [Signal.Logs, 0, { msg: 'a', timestamp: 1 }],
+      [Signal.Logs, 1, { msg: 'b', level: 'warn', timestamp: 2 }],
     ]);
   });
 
@@ -65,7 +65,7 @@ describe('logs: accepted shapes', () => {
     const { count, records } = decode('{"msg":"only","fields":{"a":[1,2,{"b":null}]},"timestamp":"2025-11-02T01:11:47Z"}');
     assert.equal(count, 1);
     assert.deepEqual(records, [{
-      topic: Topic.Logs, index: 0, key: CLIENT,
+      topic: Signal.Logs, index: 0, key: CLIENT,
       value: '{"msg":"only","fields":{"a":[1,2,{"b":null}]},"timestamp":"2025-11-02T01:11:47Z"}',
     }]);
   });

@@ -6,7 +6,7 @@ import { Buffer } from 'node:buffer';
 import { describe, it } from 'node:test';
 import { deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import { configSchema } from '../../src/config/schema';
-import { Topic } from '../../src/ring/layout';
+import { Signal } from '../../src/routes';
 import { decompress, parseJsonValues, toText } from '../../workers/decompress';
 import { compileMetricValidator, decodeMetrics } from '../../workers/native-metrics';
 import type { RecordSink } from '../../workers/sink';
@@ -17,7 +17,7 @@ const validate = compileMetricValidator(limits);
 const RECEIVED_AT = 1_762_045_999_999;
 
 interface Collected {
-  topic: Topic;
+  topic: Signal;
   index: number;
   key: string | null;
   value: string;
@@ -25,7 +25,7 @@ interface Collected {
 
 class FakeSink implements RecordSink {
   readonly records: Collected[] = [];
-  append(topic: Topic, index: number, key: string | null, value: string): void {
+  append(topic: Signal, index: number, key: string | null, value: string): void {
     this.records.push({ topic, index, key, value });
   }
 }
@@ -64,11 +64,11 @@ describe('metrics: accepted shapes', () => {
     assert.equal(count, 2);
     assert.deepEqual(records, [
       {
-        topic: Topic.Metrics, index: 0, key: 'cpu_usage{host="h1"}',
+        topic: Signal.Metrics, index: 0, key: 'cpu_usage{host="h1"}',
         value: '{"name":"cpu_usage","value":25.67,"type":"gauge","timestamp":1762045907000,"labels":{"host":"h1"}}',
       },
       {
-        topic: Topic.Metrics, index: 1, key: 'mem_used{host="h1"}',
+        topic: Signal.Metrics, index: 1, key: 'mem_used{host="h1"}',
         value: '{"name":"mem_used","value":1024,"type":"gauge","timestamp":1762045907341,"labels":{"host":"h1"}}',
       },
     ]);
@@ -95,7 +95,7 @@ describe('metrics: accepted shapes', () => {
   it('decodes a JSON array of metrics, with the receive time as timestamp', () => {
     const { count, records } = decodeBody('[{"name":"a","value":1},{"name":"b","value":-2.5,"type":"counter"}]');
     assert.equal(count, 2);
-    assert.deepEqual(records.map((r) => [r.topic, r.index, r.key]), [[Topic.Metrics, 0, 'a'], [Topic.Metrics, 1, 'b']]);
+    assert.deepEqual(records.map((r) => [r.topic, r.index, r.key]), [[Signal.Metrics, 0, 'a'], [Signal.Metrics, 1, 'b']]);
     assert.deepEqual(values(records), [
       { name: 'a', value: 1, type: 'gauge', timestamp: RECEIVED_AT, labels: {} },
       { name: 'b', value: -2.5, type: 'counter', timestamp: RECEIVED_AT, labels: {} },
@@ -122,7 +122,7 @@ describe('metrics: accepted shapes', () => {
     const { count, records } = decodeBody('{"name":"up","value":1,"type":"gauge","timestamp":42,"labels":{"job":"node"}}');
     assert.equal(count, 1);
     assert.deepEqual(records, [{
-      topic: Topic.Metrics, index: 0, key: 'up{job="node"}',
+      topic: Signal.Metrics, index: 0, key: 'up{job="node"}',
       value: '{"name":"up","value":1,"type":"gauge","timestamp":42,"labels":{"job":"node"}}',
     }]);
   });

@@ -3,9 +3,10 @@
 // records or forward the request as one message (otlp_proto / otlp_json).
 import type { Buffer } from 'node:buffer';
 import type { Config } from '../../src/config/schema';
-import { otlpEncodingOf, Signal } from '../../src/otlp/proto';
+import { otlpEncodingOf } from '../../src/otlp/proto';
 import type { PartialRejection } from '../../src/pool/protocol';
-import { PARTITION_BY_KEY, Topic } from '../../src/ring/layout';
+import { SIGNAL_NAMES, Signal } from '../../src/routes';
+import { PARTITION_BY_KEY } from '../../src/ring/layout';
 import { decompress } from '../decompress';
 import { DecodeError } from '../decode-error';
 import type { MessageSink, RecordSink } from '../sink';
@@ -41,8 +42,6 @@ export interface OtlpResult {
   readonly directMessages: number;
   readonly partial: PartialRejection | undefined;
 }
-
-const TOPICS: Readonly<Record<Signal, Topic>> = { [Signal.Metrics]: Topic.Metrics, [Signal.Logs]: Topic.Logs, [Signal.Traces]: Topic.Traces };
 
 /** Message nesting the wire check allows: the deepest envelope (request →
  * resource → scope → metric → kind → point → attribute = 8) plus three messages
@@ -83,7 +82,7 @@ export function decodeOtlp(request: OtlpRequest, settings: OtlpSettings, records
   const body = decompress(request.body, request.contentEncoding, settings.maxDecompressedBytes);
   const encoding = otlpEncodingOf(request.contentType);
   const message = decodeRequest(request.signal, body, encoding, wireLimits(settings));
-  const forward = settings.encoding[request.signal];
+  const forward = settings.encoding[SIGNAL_NAMES[request.signal]];
   if (forward === 'records') {
     const outcome = normalize(request, message, settings, records);
     return { records: outcome.records, directMessages: 0, partial: outcome.rejections.toPartial() };
@@ -95,6 +94,6 @@ export function decodeOtlp(request: OtlpRequest, settings: OtlpSettings, records
   }
   const wanted = forward === 'otlp_proto' ? 'proto' : 'json';
   const value = wanted === encoding ? body : encodeRequest(request.signal, message, wanted);
-  messages.message(TOPICS[request.signal], 0, null, value, PARTITION_BY_KEY, items);
+  messages.message(request.signal, 0, null, value, PARTITION_BY_KEY, items);
   return { records: items, directMessages: 1, partial: undefined };
 }

@@ -1,7 +1,7 @@
 // OTLP log records → log records (JSON, one Kafka message each): times in ms
 // (and the exact nanoseconds as decimal text), severity, body and attributes
 // as JSON values, resource and scope, trace context as hex.
-import { Topic } from '../../src/ring/layout';
+import { Signal } from '../../src/routes';
 import type { RecordSink } from '../sink';
 import type { Outcome } from './outcome';
 import { normalizeGroups, type JsonObject, type ScopeGroup } from './scopes';
@@ -77,6 +77,6 @@ export function decodeOtlpLogs(request: LogsRequest, options: OtlpLogOptions, si
   return normalizeGroups(logGroups(request), limits, 'log record', (log, { resource, scope }, index) => {
     const value = logValue(log, resource, scope, options);
     const key = keyOf(options.keyField, value['attributes'] as JsonObject, resource, options.client);
-    sink.append(Topic.Logs, index, key, JSON.stringify(value));
+    sink.append(Signal.Logs, index, key, JSON.stringify(value));
   });
 }

@@ -15,7 +15,7 @@
 // no value, bucket counts that do not match the bounds) is rejected alone and
 // counted in partial_success.
 import type { Config } from '../../src/config/schema';
-import { Topic } from '../../src/ring/layout';
+import { Signal } from '../../src/routes';
 import { DecodeError } from '../decode-error';
 import { metricRecord, type MetricType } from '../native-metrics';
 import { seriesKey } from '../series-key';
@@ -134,7 +134,7 @@ class MetricWriter {
   }
 
   write(name: string, value: number, type: MetricType, timestamp: number, labels: Record<string, string>): void {
-    this.sink.append(Topic.Metrics, this.index++, seriesKey(name, labels), metricRecord(name, value, type, timestamp, labels));
+    this.sink.append(Signal.Metrics, this.index++, seriesKey(name, labels), metricRecord(name, value, type, timestamp, labels));
   }
 
   number(metric: Metric, point: NumberPoint, type: MetricType, base: Record<string, string>): void {

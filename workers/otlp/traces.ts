@@ -1,6 +1,6 @@
 // OTLP spans → span records (JSON, one Kafka message each), keyed by trace id
 // so every span of a trace lands in one partition, in order.
-import { Topic } from '../../src/ring/layout';
+import { Signal } from '../../src/routes';
 import type { RecordSink } from '../sink';
 import type { Outcome } from './outcome';
 import { normalizeGroups, type JsonObject, type ScopeGroup } from './scopes';
@@ -86,6 +86,6 @@ export function decodeOtlpTraces(request: TracesRequest, options: OtlpTraceOptio
   const limits = { maxItems: options.maxRecords, maxDepth: options.maxDepth };
   return normalizeGroups(spanGroups(request), limits, 'span', (span, { resource, scope }, index) => {
     const value = spanValue(span, resource, scope, options);
-    sink.append(Topic.Traces, index, value['trace_id'] as string, JSON.stringify(value));
+    sink.append(Signal.Traces, index, value['trace_id'] as string, JSON.stringify(value));
   });
 }

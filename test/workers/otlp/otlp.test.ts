@@ -3,9 +3,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { configSchema } from '../../../src/config/schema';
-import { EXPORT_REQUEST, EXPORT_RESPONSE, RPC_STATUS, Signal } from '../../../src/otlp/proto';
+import { EXPORT_REQUEST, EXPORT_RESPONSE, RPC_STATUS } from '../../../src/otlp/proto';
 import { otlpErrorBody, otlpSuccessBody } from '../../../src/otlp/responses';
-import { Topic } from '../../../src/ring/layout';
+import { Signal } from '../../../src/routes';
 import { decodeOtlp, type OtlpSettings } from '../../../workers/otlp/decode';
 import { checkWire } from '../../../workers/otlp/wire-check';
 import type { MessageSink, RecordSink } from '../../../workers/sink';
@@ -16,14 +16,14 @@ const RECEIVED_AT = 1_800_000_000_000;
 const TRACE = '5b8efff798038103d269b633813fc60c';
 const SPAN = 'eee19b7ec3c1b174';
 
-interface Written { topic: Topic; index: number; key: string | null; value: string | Uint8Array; count: number }
+interface Written { topic: Signal; index: number; key: string | null; value: string | Uint8Array; count: number }
 
 class Collect implements RecordSink, MessageSink {
   readonly written: Written[] = [];
-  append(topic: Topic, index: number, key: string | null, value: string): void {
+  append(topic: Signal, index: number, key: string | null, value: string): void {
     this.written.push({ topic, index, key, value, count: 1 });
   }
-  message(topic: Topic, index: number, key: string | null, value: string | Uint8Array, _partition: number, count: number): void {
+  message(topic: Signal, index: number, key: string | null, value: string | Uint8Array, _partition: number, count: number): void {
     this.written.push({ topic, index, key, value, count });
   }
   json(): Array<Record<string, unknown>> {
@@ -85,7 +85,7 @@ describe('OTLP metrics → metric records', () => {
       { name: 'queue', value: -3, type: 'gauge', timestamp: 1700000000000, labels },
     ]);
     assert.equal(sink.written[0]!.key, 'temp{host="scope-host",otel_scope_name="meter",otel_scope_version="1.2",room="a",service.name="checkout"}');
-    assert.ok(sink.written.every((w) => w.topic === Topic.Metrics));
+    assert.ok(sink.written.every((w) => w.topic === Signal.Metrics));
     assert.deepEqual(sink.written.map((w) => w.index), [0, 1, 2]);
   });
 
@@ -173,7 +173,7 @@ describe('OTLP logs → log records', () => {
     assert.equal(second!['timestamp'], RECEIVED_AT);
     assert.equal(second!['body'], 'plain');
     assert.equal(second!['trace_id'], '');
-    assert.deepEqual(sink.written.map((w) => [w.topic, w.key]), [[Topic.Logs, '10.0.0.1'], [Topic.Logs, '10.0.0.1']]);
+    assert.deepEqual(sink.written.map((w) => [w.topic, w.key]), [[Signal.Logs, '10.0.0.1'], [Signal.Logs, '10.0.0.1']]);
   });
 
   it('kafka.logKeyField keys by the attribute, then the resource attribute', () => {
@@ -220,7 +220,7 @@ describe('OTLP spans → span records', () => {
       flags: 257, dropped_attributes_count: 0, dropped_events_count: 0, dropped_links_count: 0,
     }]);
     assert.equal(sink.written[0]!.key, TRACE);
-    assert.equal(sink.written[0]!.topic, Topic.Traces);
+    assert.equal(sink.written[0]!.topic, Signal.Traces);
   });
 
   it('JSON values of the wrong type are a 400 naming the field, not coerced', () => {
@@ -270,7 +270,7 @@ describe('OTLP forwarding (otlp_proto / otlp_json)', () => {
     const json = Buffer.from(JSON.stringify(request));
     const written = forward('otlp_json', json, 'application/json');
     assert.deepEqual(Buffer.from(written.value as Uint8Array), json);
-    assert.deepEqual([written.topic, written.key, written.count], [Topic.Traces, null, 2]);
+    assert.deepEqual([written.topic, written.key, written.count], [Signal.Traces, null, 2]);
   });
 
   it('JSON → otlp_proto and protobuf → otlp_json convert, keeping hex ids and nanosecond times', () => {
