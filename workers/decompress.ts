@@ -1,6 +1,6 @@
-// Body → text: decompression with a size cap (bombs stop at the cap), then
-// strict UTF-8 (invalid bytes are an error, never silently replaced).
-import { Buffer, isUtf8 } from 'node:buffer';
+// Content-Encoding → bytes: decompression with a size cap (bombs stop at the
+// cap). Text and JSON come after, in json-values.ts.
+import { Buffer } from 'node:buffer';
 import { gunzipSync, inflateRawSync, inflateSync, type ZlibOptions } from 'node:zlib';
 import { Decompress as ZstdStream } from 'fzstd';
 import { DecodeError } from './decode-error';
@@ -51,40 +51,6 @@ export function decompress(body: Buffer, encoding: string, maxBytes: number): Bu
     }
     throw new DecodeError('bad_compression', `body is not valid ${encoding}: ${(err as Error).message}`);
   }
-  // The main thread only forwards encodings listed in src/ingest/http.ts.
+  // The main thread forwards only the encodings src/ingest/routes.ts accepts.
   throw new DecodeError('unsupported_content_encoding', `Content-Encoding ${encoding} is not supported`);
-}
-
-export function toText(body: Buffer): string {
-  if (body.length === 0) throw new DecodeError('empty_body', 'request body is empty');
-  if (!isUtf8(body)) throw new DecodeError('invalid_utf8', 'request body is not valid UTF-8');
-  return body.toString('utf8');
-}
-
-/**
- * Splits a body into JSON values: one JSON document, or NDJSON (one value per
- * non-blank line).
- */
-export function parseJsonValues(text: string): unknown[] | { document: unknown } {
-  const trimmed = text.trimStart();
-  if (trimmed.startsWith('[') || trimmed.startsWith('{')) {
-    try {
-      return { document: JSON.parse(text) as unknown };
-    } catch (err) {
-      if (!text.includes('\n')) throw new DecodeError('invalid_json', `body is not valid JSON: ${(err as Error).message}`);
-    }
-  }
-  const values: unknown[] = [];
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
-    if (line.trim() === '') continue;
-    try {
-      values.push(JSON.parse(line) as unknown);
-    } catch (err) {
-      throw new DecodeError('invalid_json', `line ${i + 1} is not valid JSON: ${(err as Error).message}`);
-    }
-  }
-  if (values.length === 0) throw new DecodeError('empty_body', 'request body holds no records');
-  return values;
 }

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Signal } from '../../src/routes';
-import { parseJsonValues } from '../../workers/decompress';
+import { parseJsonValues } from '../../workers/json-values';
 import { decodeLogs, type LogOptions } from '../../workers/native-logs';
 import type { RecordSink } from '../../workers/sink';
 import { refusal } from '../support/refusal';
