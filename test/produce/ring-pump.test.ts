@@ -1,0 +1,108 @@
+// The ring pump (src/produce/ring-pump.ts) with a fake producer: woken by the
+// ledger when a worker's result is in, it produces each record of an admitted
+// request with its metricstream-id header, waits for a request still being
+// decoded, skips the records of an answered one, and turns a produce()
+// exception into the request's answer through the classifier.
+import assert from 'node:assert/strict';
+import { afterEach, describe, it } from 'node:test';
+import { setImmediate as turn } from 'node:timers/promises';
+import { CODES } from 'node-rdkafka';
+import type { KafkaProducer, RecordHeaders } from '../../src/produce/producer';
+import { RingPump } from '../../src/produce/ring-pump';
+import { Signal } from '../../src/routes';
+import { createRingSet } from '../../src/ring/layout';
+import { RingWriter } from '../../src/ring/writer';
+import { BatchMessage, Ledger, settleDelivery, type Answer } from '../../src/settle/ledger';
+import { captureLog } from '../support/log-capture';
+
+interface Produced { topic: string; partition: number | null; value: string; key: string | null; headers: RecordHeaders; opaque: unknown }
+
+class FakeProducer {
+  readonly produced: Produced[] = [];
+  failWith: number | undefined;
+  produce(topic: string, partition: number | null, value: Buffer, key: Buffer | null, headers: RecordHeaders, opaque: unknown): void {
+    if (this.failWith !== undefined) throw Object.assign(new Error('Local: Queue full'), { code: this.failWith });
+    this.produced.push({ topic, partition, value: value.toString(), key: key === null ? null : key.toString(), headers, opaque });
+  }
+}
+
+const TOPICS = { metrics: 'm-topic', logs: 'l-topic', traces: 't-topic' };
+const ledgers: Ledger[] = [];
+afterEach(() => {
+  for (const l of ledgers.splice(0)) l.failAll('draining', 'test over');
+});
+
+function setup(): { ledger: Ledger; producer: FakeProducer; pump: RingPump; ring: SharedArrayBuffer } {
+  const ringSet = createRingSet(2, 64 * 1024);
+  const ledger = new Ledger({ maxInFlightMessages: 100, requestTimeoutMs: 60_000 });
+  ledgers.push(ledger);
+  const producer = new FakeProducer();
+  const pump = new RingPump(ringSet, ledger, producer as unknown as KafkaProducer, TOPICS, captureLog().log);
+  return { ledger, producer, pump, ring: ringSet.rings[0]! };
+}
+
+function write(ring: SharedArrayBuffer, seq: number, records: Array<[Signal, string | null, string]>, partition?: number, count?: number): void {
+  const writer = new RingWriter(ring, seq);
+  records.forEach(([signal, key, value], i) => assert.ok(writer.append(signal, i, key, value, partition, count)));
+  writer.commit();
+}
+
+describe('produce: ring pump', () => {
+  it('produces an admitted request\'s records once the ledger has its result, then the deliveries answer 200', async () => {
+    const { ledger, producer, ring } = setup();
+    const answers: Answer[] = [];
+    const entry = ledger.open('req-1', (a) => answers.push(a));
+    write(ring, entry.seq, [[Signal.Metrics, 'cpu{}', '{"v":1}'], [Signal.Logs, null, '{"msg":"x"}']]);
+    await turn();
+    assert.equal(producer.produced.length, 0, 'not woken before the result is in');
+    ledger.decoded(entry, { messages: 2, records: 2 });
+    await turn();
+    assert.deepEqual(producer.produced.map((p) => [p.topic, p.partition, p.key, p.value, p.headers]), [
+      ['m-topic', null, 'cpu{}', '{"v":1}', [{ 'metricstream-id': 'req-1/0' }]],
+      ['l-topic', null, null, '{"msg":"x"}', [{ 'metricstream-id': 'req-1/1' }]],
+    ]);
+    for (const p of producer.produced) settleDelivery(ledger, p.opaque, null);
+    assert.deepEqual(answers, [{ ok: true, accepted: 2 }]);
+  });
+
+  it('a batch message carries its partition, a BatchMessage opaque and "<id>/<first>+<count>"', async () => {
+    const { ledger, producer, ring } = setup();
+    const answers: Answer[] = [];
+    const entry = ledger.open('b', (a) => answers.push(a));
+    write(ring, entry.seq, [[Signal.Metrics, null, '{"a":1}\n{"a":2}\n{"a":3}\n']], 5, 3);
+    ledger.decoded(entry, { messages: 1, records: 3 });
+    await turn();
+    const [p] = producer.produced;
+    assert.equal(p?.partition, 5);
+    assert.deepEqual(p?.headers, [{ 'metricstream-id': 'b/0+3' }]);
+    assert.ok(p?.opaque instanceof BatchMessage);
+    settleDelivery(ledger, p.opaque, null);
+    assert.deepEqual(answers, [{ ok: true, accepted: 3 }]);
+  });
+
+  it('skips the records of a request answered before they were produced, settling them', async () => {
+    const { ledger, producer, pump, ring } = setup();
+    const answers: Answer[] = [];
+    const entry = ledger.open('late', (a) => answers.push(a));
+    write(ring, entry.seq, [[Signal.Metrics, 'k', '{}']]);
+    ledger.reject(entry, { code: 'invalid_record', message: 'record 0: bad', record: 0 });
+    await turn();
+    assert.equal(producer.produced.length, 0);
+    assert.equal(pump.skippedRecords, 1);
+    assert.equal(ledger.openRequests, 0);
+    assert.equal(answers.length, 1);
+  });
+
+  it('a produce() exception answers the request with the classified code; its records are settled as skipped', async () => {
+    const { ledger, producer, ring } = setup();
+    producer.failWith = (CODES.ERRORS as Record<string, number>)['ERR__QUEUE_FULL'];
+    const answers: Answer[] = [];
+    const entry = ledger.open('full', (a) => answers.push(a));
+    write(ring, entry.seq, [[Signal.Metrics, 'k', '{}'], [Signal.Metrics, 'k', '{}']]);
+    ledger.decoded(entry, { messages: 2, records: 2 });
+    await turn();
+    assert.equal(answers.length, 1);
+    assert.equal((answers[0] as { code: string }).code, 'producer_queue_full');
+    assert.equal(ledger.inFlightMessages, 0, 'both messages settled');
+  });
+});
