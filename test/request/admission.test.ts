@@ -1,0 +1,52 @@
+// Admission (src/request/admission.ts): one policy for refusing a request and
+// for /readyz.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Admission, type DaemonState } from '../../src/request/admission';
+
+function admission(over: { state?: Partial<DaemonState>; inFlight?: number; poolRoom?: boolean } = {}): Admission {
+  const state = { draining: false, kafkaReachable: true, ...over.state };
+  const ledger = { inFlightMessages: over.inFlight ?? 0 };
+  const pool = { hasRoom: () => over.poolRoom ?? true };
+  return new Admission({ maxConcurrentRequests: 2, maxBufferedBodyBytes: 1000, maxInFlightMessages: 10 }, state, ledger, pool);
+}
+
+describe('request: admission', () => {
+  it('takes a request when nothing stands in the way, and is ready', () => {
+    const a = admission();
+    assert.equal(a.unavailable(), null);
+    assert.equal(a.overloaded(100), null);
+    assert.deepEqual(a.notReadyReasons(), []);
+  });
+
+  it('draining comes first, then Kafka reachability', () => {
+    assert.equal(admission({ state: { draining: true, kafkaReachable: false } }).unavailable()?.code, 'draining');
+    assert.equal(admission({ state: { kafkaReachable: false } }).unavailable()?.code, 'kafka_unavailable');
+  });
+
+  it('each cap refuses with 503 overloaded, saying which', () => {
+    const a = admission();
+    a.entered(100);
+    a.entered(100);
+    assert.match(a.overloaded(1)?.message ?? '', /2 requests in progress; the limit is 2/);
+    a.left(100);
+    assert.match(a.overloaded(901)?.message ?? '', /bodies in memory/);
+    assert.equal(a.overloaded(900), null, 'exactly at the byte cap fits');
+    assert.match(admission({ inFlight: 10 }).overloaded(1)?.message ?? '', /Kafka messages in flight/);
+    assert.match(admission({ poolRoom: false }).overloaded(1)?.message ?? '', /decode queue full/);
+    assert.equal(admission({ inFlight: 10 }).overloaded(1)?.code, 'overloaded');
+  });
+
+  it('counts requests admitted and not answered', () => {
+    const a = admission();
+    a.entered(10);
+    assert.equal(a.activeRequests, 1);
+    a.left(10);
+    assert.equal(a.activeRequests, 0);
+  });
+
+  it('readiness reasons follow the same policy: draining, kafka_unreachable, overloaded', () => {
+    assert.deepEqual(admission({ state: { draining: true, kafkaReachable: false }, inFlight: 10 }).notReadyReasons(), ['draining', 'kafka_unreachable', 'overloaded']);
+    assert.deepEqual(admission({ poolRoom: false }).notReadyReasons(), ['overloaded']);
+  });
+});
