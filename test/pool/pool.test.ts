@@ -1,0 +1,69 @@
+// The decode pool (src/pool/pool.ts) with real workers: a body is decoded
+// into a leased ring, a refusal comes back as a result, a full queue is an
+// immediate 503, and a failing task becomes WorkerFailedError with its
+// leases free.
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { loadConfig } from '../../src/config/load';
+import { DecodePool, WorkerFailedError } from '../../src/pool/pool';
+import { PartitionTable } from '../../src/produce/partition-table';
+import { Route } from '../../src/routes';
+import { createRingSet } from '../../src/ring/layout';
+import { LeaseTable } from '../../src/ring/leases';
+import { RingReader } from '../../src/ring/reader';
+
+const config = loadConfig({ env: { METRICSTREAM_WORKERS: '1' } });
+const ringSet = createRingSet(config.pool.threads + 2, 64 * 1024);
+const pool = new DecodePool(config, ringSet, new PartitionTable().shared);
+after(() => pool.destroy());
+
+function body(text: string): ArrayBuffer {
+  const b = Buffer.from(text);
+  return b.buffer.slice(b.byteOffset, b.byteOffset + b.length) as ArrayBuffer;
+}
+
+const task = (seq: number, text: string, route = Route.Metrics) => ({
+  seq, route, body: body(text), contentType: 'application/json', contentEncoding: '', receivedAtMs: 1_000, client: '127.0.0.1',
+});
+
+describe('pool', () => {
+  it('decodes a body into a ring and reports records and messages', async () => {
+    const result = await pool.decode(task(7, '[{"name":"a","value":1},{"name":"b","value":2}]'));
+    assert.ok(result.ok, JSON.stringify(result));
+    assert.deepEqual([result.records, result.messages], [2, 2]);
+    const reader = new RingReader(ringSet.rings[result.ring]!);
+    const seen: string[] = [];
+    while (reader.next()) {
+      assert.equal(reader.seq, 7);
+      seen.push(reader.key!.toString());
+      reader.consume();
+    }
+    reader.release();
+    assert.deepEqual(seen, ['a', 'b']);
+    assert.ok(pool.busySeconds > 0);
+  });
+
+  it('a refused request is a result naming the code and record, not an exception', async () => {
+    const result = await pool.decode(task(8, '[{"name":"a","value":"x"}]'));
+    assert.equal(result.ok, false);
+    assert.equal(!result.ok && result.code, 'invalid_record');
+    assert.equal(!result.ok && result.record, 0);
+  });
+
+  it('a task the worker cannot run is a WorkerFailedError, and no lease is left held', async () => {
+    await assert.rejects(pool.decode(task(9, '[]', 'no_such_route' as Route)), WorkerFailedError);
+    const leases = new LeaseTable(ringSet.leases);
+    for (let i = 0; i < leases.size; i++) assert.equal(leases.holder(i), 0);
+  });
+
+  it('with no room in the queue, an immediate 503 overloaded', async () => {
+    const full = new DecodePool(loadConfig({ env: { METRICSTREAM_WORKERS: '1', METRICSTREAM_POOL_MAX_QUEUE: '0' } }), ringSet, new PartitionTable().shared);
+    try {
+      assert.equal(full.hasRoom(), false);
+      const result = await full.decode(task(10, '[]'));
+      assert.deepEqual([result.ok, !result.ok && result.code], [false, 'overloaded']);
+    } finally {
+      await full.destroy();
+    }
+  });
+});
