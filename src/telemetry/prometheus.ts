@@ -2,7 +2,18 @@
 // (Ledger.counters, RingPump.skippedRecords); gauges and counters read them at
 // scrape time, so nothing on the hot path touches prom-client per record.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { KafkaStatsSnapshot } from '../produce/stats';
+
+/** What the metricstream_kafka_* gauges show (src/produce/stats.ts reduces
+ * librdkafka's statistics to this; declared here so telemetry depends on no
+ * stage). */
+export interface KafkaStatsSnapshot {
+  readonly queueMessages: number;
+  readonly queueBytes: number;
+  readonly brokersUp: number;
+  readonly brokersKnown: number;
+  /** Average produce round trip per broker ("host:port/id" → seconds). */
+  readonly rttSeconds: Readonly<Record<string, number>>;
+}
 
 export interface TelemetrySources {
   counters(): { accepted: number; delivered: number; failed: number; skipped: number };
