@@ -7,7 +7,7 @@ const MiB = 1024 * 1024;
 const RUNTIME_BYTES = 110 * MiB;
 /** A worker isolate beyond its old-generation cap (young generation, code). */
 const WORKER_OVERHEAD_BYTES = 48 * MiB;
-/** A record in flight: ledger share, delivery-report object, librdkafka message header. */
+/** A Kafka message in flight: ledger share, delivery-report object, librdkafka message header. */
 const IN_FLIGHT_RECORD_BYTES = 300;
 /** librdkafka's default queue.buffering.max.kbytes. */
 const LIBRDKAFKA_DEFAULT_QUEUE_KBYTES = 1_048_576;
