@@ -40,8 +40,9 @@ export class Exchange {
   }
 
   /** Answers once (`body` null: no body, as for 204); counts the answer even
-   * when the client is already gone. */
-  write(status: number, body: string | Uint8Array | null, contentType: string, ...headerSets: Array<Headers | undefined>): void {
+   * when the client is already gone. Two header sets, not a rest parameter:
+   * this runs once per request and allocates nothing for them. */
+  write(status: number, body: string | Uint8Array | null, contentType: string, retryAfter?: Headers, headers?: Headers): void {
     if (this.answered) return;
     this.answered = true;
     this.onAnswered?.(status);
@@ -50,7 +51,8 @@ export class Exchange {
       this.res.writeStatus(statusLine(status));
       if (body !== null) this.res.writeHeader('content-type', contentType);
       if (this.requestId !== '') this.res.writeHeader('x-request-id', this.requestId);
-      for (const headers of headerSets) if (headers) for (const name in headers) this.res.writeHeader(name, headers[name]!);
+      if (retryAfter) for (const name in retryAfter) this.res.writeHeader(name, retryAfter[name]!);
+      if (headers) for (const name in headers) this.res.writeHeader(name, headers[name]!);
       if (body === null) this.res.endWithoutBody(0, this.closeAfter);
       else this.res.end(body, this.closeAfter);
     });

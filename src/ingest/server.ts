@@ -5,13 +5,14 @@
 // byte is read, and the connection closes after it.
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../config/schema';
+import type { Refusal } from '../errors';
 import { otlpEncodingOf } from '../otlp/proto';
 import type { Admission } from '../request/admission';
 import type { Forwarder, RequestHead } from '../request/forward';
 import type { Telemetry } from '../telemetry/prometheus';
 import { JSON_ANSWERS, type AnswerFormat, type Answers } from './answer';
 import { BearerAuth } from './auth';
-import { Exchange } from './exchange';
+import { Exchange, type Headers } from './exchange';
 import { listenOn } from './listen';
 import { readBody } from './read-body';
 import { INGEST_ROUTES, contentTypeProblem, encodingProblem, type RouteSpec } from './routes';
@@ -90,7 +91,7 @@ export class IngestServer {
    * invalid after it returns). */
   #admit(req: HttpRequest, exchange: Exchange, spec: RouteSpec, format: AnswerFormat, contentType: string, contentEncoding: string): number | null | undefined {
     const { config, admission, answers } = this.#deps;
-    const refuse = (refusal: Parameters<Answers['refuse']>[2], headers?: Readonly<Record<string, string>>): undefined => {
+    const refuse = (refusal: Refusal, headers?: Headers): undefined => {
       answers.refuse(exchange, format, refusal, headers);
       return undefined;
     };
