@@ -149,8 +149,8 @@ export class Ledger {
     return entry;
   }
 
-  /** The worker wrote `decoded.messages` Kafka messages into the ring; admit them or refuse. */
-  /** Returns whether messages were admitted (the pump will produce them). */
+  /** The worker wrote `decoded.messages` Kafka messages into the ring; admit
+   * them or refuse. Returns whether they were admitted (the pump produces them). */
   decoded(entry: RequestEntry, decoded: Decoded): boolean {
     const admitted = this.#admit(entry, decoded);
     this.#endDecoding();

@@ -284,3 +284,41 @@ describe('ledger: request deadline', () => {
     assert.deepEqual(answers, [{ ok: true, accepted: 1 }]);
   });
 });
+
+describe('ledger: hooks and partial success', () => {
+  it('onDecodeEnded runs for every worker result, admitted, refused or late, and not for other failures', () => {
+    const l = ledger();
+    let wakes = 0;
+    l.onDecodeEnded(() => wakes++);
+    const a = open(l, 'a');
+    l.decoded(a.entry, { messages: 1, records: 1 });
+    assert.equal(wakes, 1);
+    const b = open(l, 'b');
+    l.reject(b.entry, { code: 'invalid_json', message: 'x' });
+    assert.equal(wakes, 2);
+    const c = open(l, 'c');
+    l.fail(c.entry, 'request_timeout', 'slow');
+    assert.equal(wakes, 2, 'a timeout is not a worker result');
+    l.decoded(c.entry, { messages: 1, records: 1 });
+    assert.equal(wakes, 3, 'the late result still wakes the pump: its records are in the ring, to be skipped');
+    l.delivered(a.entry, null, 1);
+  });
+
+  it('carries OTLP partial success from the worker\'s result to the 200 answer', () => {
+    const l = ledger();
+    const { entry, answers } = open(l);
+    l.decoded(entry, { messages: 1, records: 4, partial: { rejected: 1, message: 'bad span id' } });
+    l.delivered(entry, null, 1);
+    assert.deepEqual(answers, [{ ok: true, accepted: 4, partial: { rejected: 1, message: 'bad span id' } }]);
+  });
+
+  it('a delivery failure answers with the classifier\'s code for the first failure', () => {
+    const l = ledger();
+    const { entry, answers } = open(l);
+    l.decoded(entry, { messages: 2, records: 2 });
+    l.delivered(entry, { code: 'record_too_large', message: 'Broker: Message size too large' }, 1);
+    l.delivered(entry, { code: 'delivery_failed', message: 'Local: Message timed out' }, 1);
+    assert.equal(refusalOf(answers[0]).code, 'record_too_large');
+    assert.match(refusalOf(answers[0]).message, /Message size too large/);
+  });
+});
