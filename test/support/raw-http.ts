@@ -38,11 +38,18 @@ export function rawRequest(url: string, head: string, parts: string[] = [], gapM
       data += chunk.toString();
       finish();
     });
+    // A write error (EPIPE: the server answered and closed while the body was
+    // still being sent) may come before the answer is read: decide at close,
+    // once everything the server sent has arrived.
+    let writeError: Error | undefined;
     socket.on('error', (err) => {
-      if (!/^HTTP/.test(data)) {
-        clearTimeout(deadline);
-        reject(err);
-      }
+      writeError = err;
+    });
+    socket.on('close', () => {
+      clearTimeout(timer);
+      if (/^HTTP/.test(data)) return finish();
+      clearTimeout(deadline);
+      reject(writeError ?? new Error('connection closed without a response'));
     });
     socket.on('connect', () => {
       socket.write(head + '\r\n\r\n');
