@@ -78,7 +78,9 @@ export function runMain(argv: string[]): void {
 }
 
 async function start(config: Config, log: Logger): Promise<void> {
-  const uws = loadNativeUws();
+  const { uws, build: uwsBuild, binary: uwsBinary, host } = loadNativeUws();
+  log.info({ uWebSockets: uwsBuild, binary: uwsBinary, node: host.node, nodeAbi: host.abi, glibc: host.glibc ?? null },
+    'native uWebSockets.js loaded');
   let telemetry: Telemetry | undefined;
   const ledger = new Ledger({
     maxInFlightMessages: config.kafka.maxInFlightMessages,
@@ -140,7 +142,10 @@ async function start(config: Config, log: Logger): Promise<void> {
   const ingestPort = await ingest.listen();
   const adminPort = await admin.listen(config.admin.host, config.admin.port);
   log.info({
-    versions: { metricstream: version, node: nodeVersion, librdkafka: librdkafkaVersion },
+    versions: {
+      metricstream: version, node: nodeVersion, nodeAbi: host.abi, glibc: host.glibc ?? null,
+      uWebSockets: uwsBuild, librdkafka: librdkafkaVersion,
+    },
     ingest: `${config.ingest.host}:${ingestPort}`, admin: `${config.admin.host}:${adminPort}`,
     kafka: { bootstrap, embedded: config.kafka.brokers === '' }, poolThreads: config.pool.threads,
     memoryCeilingMiB: memoryCeilingMiB(config),

@@ -52,7 +52,13 @@ describe('operations', () => {
       process.stdout.write(`# /metrics sample:\n${text.split('\n').filter((l) => l.startsWith('metricstream_') && !l.includes('_bucket')).map((l) => `#   ${l}`).join('\n')}\n`);
       const start = daemon.logs.find((l) => l.msg === 'metricstream ready')!;
       process.stdout.write(`# start-up line: ${JSON.stringify(start)}\n`);
-      assert.ok((start['versions'] as Record<string, string>)['librdkafka']);
+      const versions = start['versions'] as Record<string, string | null>;
+      assert.ok(versions['librdkafka']);
+      // Node, its ABI, glibc and the native uWebSockets.js build that loaded (issue 11).
+      assert.equal(versions['node'], process.version);
+      assert.equal(versions['nodeAbi'], process.versions.modules);
+      assert.match(versions['glibc'] ?? '', /^2\.\d+$/);
+      assert.match(versions['uWebSockets'] ?? '', /^@(btc-vision\/uwebsockets\.js@20\.57|trufflesuite\/uws-js-unofficial@20\.30)\./);
     } finally {
       assert.equal((await daemon.stop()).code, 0);
     }

@@ -24,6 +24,10 @@ describe('systemd unit', () => {
     }
     assert.match(text, /^ExecStart=.* --config \/etc\/metricstream\/config\.json$/m);
     assert.doesNotMatch(text, /^MemoryDenyWriteExecute/m, 'V8 needs W+X memory');
+    // Node from a tarball in /opt/node or from the distribution's package in /usr/bin.
+    assert.match(text, /^ExecStart=\/usr\/bin\/env node /m);
+    const searchPath = /^Environment=PATH=(\S+)$/m.exec(text)?.[1]?.split(':') ?? [];
+    assert.ok(searchPath.includes('/opt/node/bin') && searchPath.indexOf('/opt/node/bin') < searchPath.indexOf('/usr/bin'), searchPath.join(':'));
     const stopSeconds = Number(/^TimeoutStopSec=(\d+)s$/m.exec(text)?.[1]);
     assert.ok(stopSeconds * 1000 > configSchema.parse({}).drain.timeoutMs);
   });

@@ -1,0 +1,123 @@
+// Which uWebSockets.js build loads where (issue 11), and that nothing but a
+// native build is ever accepted.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  compareVersions, findUwsPackages, hostFacts, loadNativeUws, NativeServerMissingError, planUwsLoad,
+  UWS_CANDIDATES, type HostFacts, type UwsPackage,
+} from '../../src/ingest/uws';
+
+const [V2057, V2030] = UWS_CANDIDATES as [typeof UWS_CANDIDATES[0], typeof UWS_CANDIDATES[0]];
+const platforms = ['linux_x64', 'linux_arm64', 'darwin_x64', 'win32_x64'];
+// The binaries the two packages ship (checked against the installed ones below).
+const NEW: UwsPackage = {
+  candidate: V2057, id: '@btc-vision/uwebsockets.js@20.57.0', dir: '/nm/@btc-vision/uwebsockets.js',
+  binaries: platforms.flatMap((p) => ['115', '127', '137', '141'].map((abi) => `uws_${p}_${abi}.node`)),
+};
+const OLD: UwsPackage = {
+  candidate: V2030, id: '@trufflesuite/uws-js-unofficial@20.30.0-unofficial.0', dir: '/nm/uWebSockets.js',
+  binaries: platforms.flatMap((p) => ['93', '108', '115'].map((abi) => `uws_${p}_${abi}.node`)),
+};
+const PACKAGES = [NEW, OLD];
+
+function host(node: string, abi: string, glibc: string | undefined, platform = 'linux'): HostFacts {
+  return { platform, arch: 'x64', abi, node, glibc };
+}
+const DEBIAN12_NODE20 = host('v20.20.2', '115', '2.36');
+const DEBIAN13_NODE20 = host('v20.20.2', '115', '2.41');
+const DEBIAN13_NODE22 = host('v22.23.5', '127', '2.41');
+const DEBIAN13_NODE24 = host('v24.22.3', '137', '2.41');
+const DEBIAN12_NODE24 = host('v24.22.3', '137', '2.36');
+
+function tried(h: HostFacts): string[] {
+  return planUwsLoad(PACKAGES, h).attempts.map((a) => a.id.split('@')[1]!);
+}
+
+describe('uWebSockets.js build choice', () => {
+  it('compares glibc versions numerically', () => {
+    assert.equal(compareVersions('2.38', '2.36'), 1);
+    assert.equal(compareVersions('2.9', '2.27'), -1);
+    assert.equal(compareVersions('2.38', '2.38.0'), 0);
+  });
+
+  it('tries v20.57 first wherever glibc allows, and v20.30 only for Node ≤ 20', () => {
+    assert.deepEqual(tried(DEBIAN13_NODE24), ['btc-vision/uwebsockets.js']);
+    assert.deepEqual(tried(DEBIAN13_NODE22), ['btc-vision/uwebsockets.js']);
+    assert.deepEqual(tried(DEBIAN13_NODE20), ['btc-vision/uwebsockets.js', 'trufflesuite/uws-js-unofficial']);
+    assert.deepEqual(tried(DEBIAN12_NODE20), ['trufflesuite/uws-js-unofficial']);
+    assert.deepEqual(tried(DEBIAN12_NODE24), []);
+    assert.deepEqual(tried(host('v20.20.2', '115', undefined)), [], 'musl: both ship glibc binaries only');
+    assert.deepEqual(tried(host('v24.22.3', '137', undefined, 'darwin')), ['btc-vision/uwebsockets.js'], 'glibc matters on Linux only');
+  });
+
+  it('names the binary by platform, arch and ABI inside each package', () => {
+    const [attempt] = planUwsLoad(PACKAGES, DEBIAN12_NODE20).attempts;
+    assert.equal(attempt!.path, '/nm/uWebSockets.js/binaries/uws_linux_x64_115.node');
+    assert.equal(planUwsLoad(PACKAGES, DEBIAN13_NODE24).attempts[0]!.path, '/nm/@btc-vision/uwebsockets.js/uws_linux_x64_137.node');
+  });
+
+  it('refuses Node 24 on glibc 2.36, naming Node, ABI, glibc and what to install', () => {
+    const err = captureRefusal(() => loadNativeUws(DEBIAN12_NODE24, { packages: PACKAGES, missing: [] },
+      () => assert.fail('nothing should be tried')));
+    assert.match(err.message, /Node v24\.22\.3 \(ABI 137\), linux-x64, glibc 2\.36/);
+    assert.match(err.message, /@btc-vision\/uwebsockets\.js@20\.57\.0: needs glibc ≥ 2\.38/);
+    assert.match(err.message, /@trufflesuite\/uws-js-unofficial@20\.30\.0-unofficial\.0: ships no uws_linux_x64_137\.node/);
+    assert.match(err.message, /@btc-vision\/uwebsockets\.js@20\.57\.0: Node 20\/22\/24\/25 on glibc ≥ 2\.38/);
+    assert.match(err.message, /@trufflesuite\/uws-js-unofficial@20\.30\.0-unofficial\.0: Node 16\/18\/20 on glibc ≥ 2\.27/);
+    assert.match(err.message, /Install Node\.js 22 or 24 on a glibc ≥ 2\.38 distribution \(Debian 13, Ubuntu 24\.04, RHEL 10\), or Node\.js 20/);
+    assert.equal((err as NativeServerMissingError).code, 'ERR_UWS_NOT_NATIVE');
+  });
+
+  it('falls through to the next build when a binary fails to load, and refuses a non-native module', () => {
+    const native = { App() {}, SSLApp() {}, getParts() {} };
+    const loaded = loadNativeUws(DEBIAN13_NODE20, { packages: PACKAGES, missing: [] }, (file) => {
+      if (file.includes('btc-vision')) throw new Error("/lib/libc.so.6: version `GLIBC_2.38' not found\nmore");
+      return native;
+    });
+    assert.equal(loaded.build, OLD.id);
+    assert.equal(loaded.binary, 'uws_linux_x64_115.node');
+    assert.equal(loaded.uws, native);
+
+    // The trufflesuite package's pure-JS fallback exports App but not SSLApp/getParts.
+    const err = captureRefusal(() => loadNativeUws(DEBIAN13_NODE20, { packages: PACKAGES, missing: [] }, () => ({ App() {} })));
+    assert.match(err.message, /uws_linux_x64_115\.node is not the native module/);
+    const none = captureRefusal(() => loadNativeUws(DEBIAN13_NODE20, { packages: [], missing: [{ id: 'uWebSockets.js', reason: 'not installed' }] }));
+    assert.match(none.message, /uWebSockets\.js: not installed/);
+  });
+});
+
+describe('uWebSockets.js on this host', () => {
+  const found = findUwsPackages();
+
+  it('has both builds installed, shipping the binaries the plan assumes', () => {
+    assert.deepEqual(found.missing, []);
+    assert.deepEqual(found.packages.map((p) => p.id), [NEW.id, OLD.id]);
+    for (const [pkg, fake] of [[found.packages[0]!, NEW], [found.packages[1]!, OLD]] as const) {
+      for (const binary of fake.binaries.filter((b) => b.startsWith('uws_linux_x64_'))) {
+        assert.ok(pkg.binaries.includes(binary), `${pkg.id} ships ${binary}`);
+      }
+    }
+  });
+
+  it('loads the native build the plan puts first, never a package entry point', () => {
+    const facts = hostFacts();
+    assert.equal(facts.abi, process.versions.modules);
+    const loaded = loadNativeUws();
+    assert.equal(typeof loaded.uws.getParts, 'function');
+    assert.equal(typeof loaded.uws.SSLApp, 'function');
+    const expected = compareVersions(facts.glibc ?? '0', '2.38') >= 0 ? NEW.id : OLD.id;
+    assert.equal(loaded.build, expected, `glibc ${facts.glibc}, Node ${facts.node}`);
+    const entries = Object.keys(require.cache).filter((f) => /uws-js-unofficial|uWebSockets\.js|uwebsockets\.js/.test(f));
+    assert.ok(entries.every((f) => f.endsWith('.node')), `only .node binaries were required: ${entries.join(', ')}`);
+  });
+});
+
+function captureRefusal(fn: () => unknown): Error {
+  try {
+    fn();
+  } catch (err) {
+    assert.ok(err instanceof NativeServerMissingError, String(err));
+    return err;
+  }
+  return assert.fail('expected a refusal');
+}
