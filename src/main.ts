@@ -12,12 +12,14 @@ import { loadNativeUws } from './ingest/uws';
 import { drain, onShutdownSignal } from './lifecycle/shutdown';
 import { notifySystemd } from './lifecycle/systemd';
 import { DecodePool } from './pool/pool';
+import { describeDeliveryError, ERR, kafkaErrorCode } from './produce/errors';
 import { KafkaHealth } from './produce/health';
-import { KafkaProducer, producerProperties } from './produce/producer';
+import { MetadataProbe } from './produce/metadata-probe';
+import { KafkaProducer, producerProperties, type LibrdKafkaError, type Metadata, type ProducerProperties } from './produce/producer';
 import { PartitionCounts } from './produce/partition-counts';
 import { RingPump } from './produce/ring-pump';
 import { parseKafkaStats, type KafkaStatsSnapshot } from './produce/stats';
-import { createRingSet } from './ring/layout';
+import { createRingSet, type Topic } from './ring/layout';
 import { Ledger, settleDelivery } from './settle/ledger';
 import { createLogger, rateLimited, type Logger } from './telemetry/log';
 import { Telemetry } from './telemetry/metrics';
@@ -81,7 +83,7 @@ async function start(config: Config, log: Logger): Promise<void> {
   });
   const properties = producerProperties(config);
   const producer = new KafkaProducer(properties,
-    (error, opaque) => settleDelivery(ledger, opaque, error));
+    (error, opaque, topic) => settleDelivery(ledger, opaque, error === null ? null : describeDeliveryError(error, topic)));
   let kafkaStats: KafkaStatsSnapshot | undefined;
   producer.onStats((json) => {
     try {
@@ -90,25 +92,71 @@ async function start(config: Config, log: Logger): Promise<void> {
       log.warn({ err }, 'unreadable librdkafka statistics');
     }
   });
-  const metadata = await producer.connect(CONNECT_TIMEOUT_MS);
+  const connection = connectionOf(properties);
+  // An authentication refusal or a fatal error (e.g. a refused InitProducerId:
+  // no ACL for idempotent writes) ends start-up at once, naming what was
+  // refused, instead of waiting out the connect deadline.
+  let refusedAtStart: ((err: LibrdKafkaError) => void) | undefined;
+  const refusal = new Promise<never>((_, reject) => (refusedAtStart = reject));
+  refusal.catch(() => undefined);
+  const logKafkaError = rateLimited(log, 'warn', 10_000);
+  let health: KafkaHealth | undefined;
+  let fatal = false;
+  const onKafkaError = (err: LibrdKafkaError): void => {
+    const code = kafkaErrorCode(err);
+    if (code === ERR.FATAL) {
+      if (refusedAtStart) return refusedAtStart(err);
+      if (fatal) return;
+      fatal = true;
+      // librdkafka's idempotent producer cannot continue after a fatal error.
+      log.fatal({ err, kafka: connection }, 'Kafka producer fatal error; exiting so the service manager restarts it');
+      ledger.failAll({ status: 503, code: 'kafka_unavailable', retriable: true }, `Kafka producer fatal error: ${err.message}`);
+      void producer.disconnect(1_000).finally(() => process.exit(1));
+    } else if (code === ERR.AUTHENTICATION || code === ERR.SASL_AUTHENTICATION_FAILED) {
+      if (refusedAtStart) return refusedAtStart(err);
+      health?.markUnreachable('kafka_authentication_failed', err);
+      logKafkaError({ err, kafka: connection }, 'Kafka refused authentication');
+    } else if (code === ERR.ALL_BROKERS_DOWN) {
+      health?.markUnreachable('kafka_unreachable', err);
+    } else {
+      logKafkaError({ err, kafkaCode: code }, 'librdkafka error');
+    }
+  };
+  producer.onError(onKafkaError);
+  let metadata: Metadata;
+  let probe: MetadataProbe;
+  try {
+    metadata = await Promise.race([producer.connect(CONNECT_TIMEOUT_MS), refusal]);
+    probe = new MetadataProbe(properties, metadata.brokers.map((b) => `${b.host}:${b.port}`).join(','));
+    probe.onError(onKafkaError);
+    await Promise.race([probe.connect(CONNECT_TIMEOUT_MS), refusal]);
+  } catch (err) {
+    log.fatal({ err, kafka: connection }, `cannot use Kafka at ${connection.brokers} (${connection.securityProtocol}` +
+      `${connection.saslMechanism ? `, SASL ${connection.saslMechanism} as ${connection.saslUsername}` : ''}): ${(err as Error).message}`);
+    // librdkafka may still be connecting; exit without waiting for it.
+    await producer.disconnect(1_000);
+    process.exit(1);
+  }
+  refusedAtStart = undefined;
   producer.startPolling(POLL_INTERVAL_MS);
   const bootstrap = metadata.brokers.map((b) => `${b.host}:${b.port}`).join(',');
   if (config.kafka.brokers === '') {
     log.warn({ bootstrap }, `no Kafka brokers configured (kafka.brokers / METRICSTREAM_BROKERS): using an embedded in-memory Kafka, data is NOT persistent; read it with: kcat -b ${bootstrap} -t ${config.kafka.topics.metrics} -C`);
   }
 
-  const health = new KafkaHealth(producer, log, KAFKA_PROBE_INTERVAL_MS);
-  const logKafkaError = rateLimited(log, 'warn', 10_000);
-  producer.onError((err) => {
-    if (err.code === -187 /* ERR__ALL_BROKERS_DOWN */) health.markUnreachable(err);
-    else logKafkaError({ err, kafkaCode: err.code }, 'librdkafka error');
-  });
-  health.start();
-  const state = { draining: false, get kafkaReachable(): boolean { return health.reachable; } };
-
-  const partitionCounts = new PartitionCounts(producer, config.kafka.topics, log);
+  const kafkaHealth = new KafkaHealth(probe, log, KAFKA_PROBE_INTERVAL_MS);
+  health = kafkaHealth;
+  kafkaHealth.start();
+  const partitionCounts = new PartitionCounts(probe, config.kafka.topics, log);
   await partitionCounts.refresh();
-  health.onProbe = () => void partitionCounts.refresh();
+  kafkaHealth.onProbe = () => void partitionCounts.refresh();
+  const state = {
+    draining: false,
+    get kafkaReachable(): boolean { return kafkaHealth.reachable; },
+    get kafkaProblem(): string | undefined { return kafkaHealth.problem; },
+    missingTopic: (topic: Topic) => partitionCounts.missing(topic),
+  };
+
   const ringSet = createRingSet(config.pool.threads + 2, config.pool.ringBytes);
   const pool = new DecodePool(config, ringSet, partitionCounts.shared);
   const pump = new RingPump(ringSet, ledger, producer, config.kafka.topics, log);
@@ -123,7 +171,7 @@ async function start(config: Config, log: Logger): Promise<void> {
     poolQueueSize: () => pool.queueSize,
     poolBusySeconds: () => pool.busySeconds,
     poolThreads: config.pool.threads,
-    kafkaReachable: () => health.reachable,
+    kafkaReachable: () => kafkaHealth.reachable,
     draining: () => state.draining,
     kafkaStats: () => kafkaStats,
   });
@@ -154,10 +202,10 @@ async function start(config: Config, log: Logger): Promise<void> {
       flush: (ms) => producer.flush(ms).catch(() => undefined),
       abandon: () => ledger.failAll({ status: 503, code: 'draining', retriable: true }, 'shutting down before Kafka acknowledged the records'),
       close: async () => {
-        health.stop();
+        kafkaHealth.stop();
         admin.close();
         await pool.destroy();
-        await producer.disconnect(1_000);
+        await Promise.all([producer.disconnect(1_000), probe.disconnect(1_000)]);
       },
     }, log).then((code) => process.exit(code), (err: unknown) => {
       log.fatal({ err }, 'drain failed');
@@ -172,10 +220,20 @@ function memoryCeilingMiB(config: Config): number {
   return Math.round(memoryBudget(config, queueKbytes).total / 2 ** 20);
 }
 
-function notReadyReasons(config: Config, state: { draining: boolean; kafkaReachable: boolean }, ledger: Ledger, pool: DecodePool): string[] {
+/** What the start-up and refusal log lines say about the Kafka connection (no secrets). */
+function connectionOf(properties: ProducerProperties): { brokers: string; securityProtocol: string; saslMechanism?: string; saslUsername?: string } {
+  const mechanism = properties['sasl.mechanisms'] ?? properties['sasl.mechanism'];
+  return {
+    brokers: String(properties['bootstrap.servers'] ?? 'embedded'),
+    securityProtocol: String(properties['security.protocol'] ?? 'plaintext'),
+    ...(mechanism === undefined ? {} : { saslMechanism: String(mechanism), saslUsername: String(properties['sasl.username'] ?? '') }),
+  };
+}
+
+function notReadyReasons(config: Config, state: { draining: boolean; kafkaReachable: boolean; kafkaProblem: string | undefined }, ledger: Ledger, pool: DecodePool): string[] {
   const reasons: string[] = [];
   if (state.draining) reasons.push('draining');
-  if (!state.kafkaReachable) reasons.push('kafka_unreachable');
+  if (!state.kafkaReachable) reasons.push(state.kafkaProblem ?? 'kafka_unreachable');
   if (ledger.inFlightRecords >= config.kafka.maxInFlightRecords || !pool.hasRoom()) reasons.push('overloaded');
   return reasons;
 }

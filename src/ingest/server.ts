@@ -8,6 +8,7 @@ import { otlpEncodingOf } from '../otlp/schema';
 import type { DecodePool } from '../pool/pool';
 import type { PartialRejection } from '../pool/protocol';
 import type { RingPump } from '../produce/ring-pump';
+import type { Topic } from '../ring/layout';
 import type { Answer, Ledger } from '../settle/ledger';
 import { rateLimited } from '../telemetry/log';
 import type { Telemetry } from '../telemetry/metrics';
@@ -26,7 +27,14 @@ export interface IngestDeps {
   readonly telemetry: Telemetry;
   readonly log: Logger;
   /** Read on every request; flipped by the lifecycle and the Kafka health probe. */
-  readonly state: { readonly draining: boolean; readonly kafkaReachable: boolean };
+  readonly state: IngestState;
+}
+
+export interface IngestState {
+  readonly draining: boolean;
+  readonly kafkaReachable: boolean;
+  /** The topic's name when Kafka does not have it (produce/partition-counts.ts). */
+  missingTopic(topic: Topic): string | undefined;
 }
 
 export class IngestServer {
@@ -119,6 +127,8 @@ export class IngestServer {
     if (encodingIssue !== null) return refuse(415, 'unsupported_content_encoding', encodingIssue);
     if (state.draining) return refuse(503, 'draining', 'shutting down; retry on another instance');
     if (!state.kafkaReachable) return refuse(503, 'kafka_unavailable', 'Kafka cannot be reached');
+    const missingTopic = state.missingTopic(spec.topic);
+    if (missingTopic !== undefined) return refuse(503, 'unknown_topic', `Kafka topic ${missingTopic} does not exist; it must be created (auto-creation is off)`);
     const lengthHeader = req.getHeader('content-length');
     let declared: number | null = null;
     if (lengthHeader !== '') {

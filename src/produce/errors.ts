@@ -9,22 +9,93 @@ export interface KafkaFailure {
 }
 
 const codes = CODES.ERRORS as Record<string, number>;
+export const ERR = {
+  ALL_BROKERS_DOWN: codes['ERR__ALL_BROKERS_DOWN']!,
+  AUTHENTICATION: codes['ERR__AUTHENTICATION']!,
+  FATAL: codes['ERR__FATAL']!,
+  UNKNOWN_TOPIC: codes['ERR__UNKNOWN_TOPIC']!,
+  UNKNOWN_TOPIC_OR_PART: codes['ERR_UNKNOWN_TOPIC_OR_PART']!,
+  MSG_SIZE_TOO_LARGE: codes['ERR_MSG_SIZE_TOO_LARGE']!,
+  RECORD_LIST_TOO_LARGE: codes['ERR_RECORD_LIST_TOO_LARGE']!,
+  TOPIC_AUTHORIZATION_FAILED: codes['ERR_TOPIC_AUTHORIZATION_FAILED']!,
+  CLUSTER_AUTHORIZATION_FAILED: codes['ERR_CLUSTER_AUTHORIZATION_FAILED']!,
+  SASL_AUTHENTICATION_FAILED: codes['ERR_SASL_AUTHENTICATION_FAILED']!,
+  QUEUE_FULL: codes['ERR__QUEUE_FULL']!,
+} as const;
+
+/**
+ * node-rdkafka builds delivery-report and error-event errors from librdkafka's
+ * text alone (src/callbacks.cc: `Nan::Error(message)`), so their `code` is -1
+ * (ERR_UNKNOWN): the check for ERR__ALL_BROKERS_DOWN never fired (issue 10).
+ * The code is recovered from the text: delivery reports carry
+ * rd_kafka_err2str() (rdkafka.c, rd_kafka_err_descs), error events the reason
+ * librdkafka gave (rdkafka_broker.c "%i/%i brokers are down", rdkafka.c
+ * "Fatal error: %s: %s", rdkafka_sasl*.c "SASL authentication error").
+ */
+const BY_TEXT: ReadonlyArray<[RegExp, number]> = [
+  [/^Local: All broker connections are down|^\d+\/\d+ brokers are down/, ERR.ALL_BROKERS_DOWN],
+  [/^Fatal error: |^Local: Fatal error/, ERR.FATAL],
+  [/^Broker: SASL Authentication failed/, ERR.SASL_AUTHENTICATION_FAILED],
+  [/^Local: Authentication failure|SASL authentication error|Authentication failed|SSL handshake failed/, ERR.AUTHENTICATION],
+  [/^Broker: Message size too large/, ERR.MSG_SIZE_TOO_LARGE],
+  [/^Broker: Message batch larger than configured server/, ERR.RECORD_LIST_TOO_LARGE],
+  [/^Broker: Unknown topic or partition/, ERR.UNKNOWN_TOPIC_OR_PART],
+  [/^Local: Unknown topic/, ERR.UNKNOWN_TOPIC],
+  [/^Broker: Topic authorization failed/, ERR.TOPIC_AUTHORIZATION_FAILED],
+  [/^Broker: Cluster authorization failed/, ERR.CLUSTER_AUTHORIZATION_FAILED],
+];
+
+/** librdkafka's error code of an error from node-rdkafka, recovered from its text when node-rdkafka lost it. */
+export function kafkaErrorCode(err: unknown): number {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'number' && code !== -1) return code;
+  const message = String((err as { message?: unknown } | null)?.message ?? '');
+  for (const [pattern, recovered] of BY_TEXT) if (pattern.test(message)) return recovered;
+  return -1;
+}
 
 /** For an exception thrown by produce(). */
 export function classifyProduceError(err: unknown): KafkaFailure {
-  const code = (err as { code?: number }).code;
-  if (code === codes['ERR__QUEUE_FULL']) return { status: 503, code: 'producer_queue_full', retriable: true };
-  if (code === codes['ERR_MSG_SIZE_TOO_LARGE']) return { status: 413, code: 'record_too_large', retriable: false };
-  if (code === codes['ERR__UNKNOWN_TOPIC'] || code === codes['ERR_UNKNOWN_TOPIC_OR_PART']) {
+  const code = kafkaErrorCode(err);
+  if (code === ERR.QUEUE_FULL) return { status: 503, code: 'producer_queue_full', retriable: true };
+  if (code === ERR.MSG_SIZE_TOO_LARGE) return { status: 413, code: 'record_too_large', retriable: false };
+  if (code === ERR.UNKNOWN_TOPIC || code === ERR.UNKNOWN_TOPIC_OR_PART) {
     return { status: 503, code: 'unknown_topic', retriable: true };
   }
   return { status: 500, code: 'produce_failed', retriable: false };
 }
 
-/** For a failed delivery report. node-rdkafka passes only librdkafka's error
- * string here (no code), so every delivery failure is reported as retriable:
- * the records may or may not be in Kafka, and the client's retry is
- * de-duplicable through the record headers. */
-export function classifyDeliveryError(): KafkaFailure {
-  return { status: 503, code: 'delivery_failed', retriable: true };
+/** For a failed delivery report (librdkafka's err2str text only, see kafkaErrorCode).
+ * Anything not recognized is retriable: the records may or may not be in
+ * Kafka, and the client's retry is de-duplicable through the record headers. */
+export function classifyDeliveryError(err: unknown): KafkaFailure {
+  switch (kafkaErrorCode(err)) {
+    // The broker refused the record as over the topic's max.message.bytes: a
+    // retry gets the same answer. (It refuses the whole produce batch, so
+    // other records sharing that batch fail too.)
+    case ERR.MSG_SIZE_TOO_LARGE:
+    case ERR.RECORD_LIST_TOO_LARGE:
+      return { status: 413, code: 'record_too_large', retriable: false };
+    case ERR.UNKNOWN_TOPIC:
+    case ERR.UNKNOWN_TOPIC_OR_PART:
+      return { status: 503, code: 'unknown_topic', retriable: true };
+    case ERR.TOPIC_AUTHORIZATION_FAILED:
+    case ERR.CLUSTER_AUTHORIZATION_FAILED:
+      return { status: 503, code: 'kafka_authorization_failed', retriable: true };
+    default:
+      return { status: 503, code: 'delivery_failed', retriable: true };
+  }
+}
+
+/** A failed delivery report as the ledger takes it: the classification and
+ * librdkafka's text, with the limit named for a size refusal. */
+export function describeDeliveryError(err: unknown, topic: string): { readonly message: string; readonly failure: KafkaFailure } {
+  const failure = classifyDeliveryError(err);
+  const text = String((err as { message?: unknown } | null)?.message ?? err);
+  if (failure.code === 'record_too_large') {
+    return { failure, message: `${text}: a record is over topic ${topic}'s max.message.bytes (the broker's limit); it will not be accepted on retry` };
+  }
+  if (failure.code === 'unknown_topic') return { failure, message: `${text}: topic ${topic} does not exist` };
+  if (failure.code === 'kafka_authorization_failed') return { failure, message: `${text}: the producer may not write to topic ${topic}` };
+  return { failure, message: text };
 }

@@ -4,7 +4,7 @@ import { Producer, type LibrdKafkaError, type Metadata, type NumberNullUndefined
 import type { Config } from '../config/schema';
 
 export type ProducerProperties = Record<string, string | number | boolean>;
-export type DeliveryHandler = (error: LibrdKafkaError | null, opaque: unknown) => void;
+export type DeliveryHandler = (error: LibrdKafkaError | null, opaque: unknown, topic: string) => void;
 export type RecordHeaders = Array<Record<string, string>>;
 
 /** Defaults chosen for "acknowledged means in Kafka" (SPEC §4, §5); any key
@@ -66,7 +66,7 @@ export class KafkaProducer {
   constructor(properties: ProducerProperties, onDelivery: DeliveryHandler) {
     const { global, topic } = splitProperties(properties);
     this.#producer = new Producer({ ...global, dr_cb: true }, topic);
-    this.#producer.on('delivery-report', (error, report) => onDelivery(error, report.opaque));
+    this.#producer.on('delivery-report', (error, report) => onDelivery(error, report.opaque, report.topic));
   }
 
   onError(handler: (error: LibrdKafkaError) => void): void {

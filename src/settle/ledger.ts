@@ -35,6 +35,7 @@ export class RequestEntry {
   settled = 0;
   failed = 0;
   failureReason = '';
+  failure: KafkaFailure | undefined;
   timer: NodeJS.Timeout | undefined;
 
   /** Prefix of each message's metricstream-id header ("<requestId>/"). */
@@ -54,8 +55,15 @@ export class BatchMessage {
   constructor(readonly entry: RequestEntry, readonly records: number) {}
 }
 
+/** A failed delivery: librdkafka's text and, when known, how to answer it
+ * (produce/errors.ts describeDeliveryError; default 503 delivery_failed). */
+export interface DeliveryError {
+  readonly message: string;
+  readonly failure?: KafkaFailure;
+}
+
 /** Routes a delivery report's opaque to the ledger. */
-export function settleDelivery(ledger: Ledger, opaque: unknown, error: { readonly message: string } | null): void {
+export function settleDelivery(ledger: Ledger, opaque: unknown, error: DeliveryError | null): void {
   if (opaque instanceof BatchMessage) ledger.delivered(opaque.entry, error, opaque.records);
   else ledger.delivered(opaque as RequestEntry, error, 1);
 }
@@ -74,6 +82,7 @@ export interface LedgerCounters {
 }
 
 const MAX_SEQ = 0x7fffffff;
+const DELIVERY_FAILED: KafkaFailure = { status: 503, code: 'delivery_failed', retriable: true };
 
 export class Ledger {
   readonly #entries = new Map<number, RequestEntry>();
@@ -154,13 +163,16 @@ export class Ledger {
   }
 
   /** A delivery report for one produced message of `records` records. */
-  delivered(entry: RequestEntry, error: { readonly message: string } | null, records: number): void {
+  delivered(entry: RequestEntry, error: DeliveryError | null, records: number): void {
     if (error === null) {
       this.counters.delivered += records;
     } else {
       this.counters.failed += records;
       entry.failed++;
-      if (entry.failureReason === '') entry.failureReason = error.message;
+      if (entry.failureReason === '') {
+        entry.failureReason = error.message;
+        entry.failure = error.failure;
+      }
     }
     this.#settle(entry);
   }
@@ -170,8 +182,9 @@ export class Ledger {
     this.#inFlightRecords--;
     if (entry.settled < entry.messages) return;
     if (entry.failed > 0) {
+      const failure = entry.failure ?? DELIVERY_FAILED;
       this.#answer(entry, {
-        status: 503, code: 'delivery_failed', retriable: true,
+        status: failure.status, code: failure.code, retriable: failure.retriable,
         message: `${entry.failed} of ${entry.messages} Kafka messages were not acknowledged: ${entry.failureReason}`,
       });
     } else {
