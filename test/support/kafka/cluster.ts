@@ -215,6 +215,11 @@ export class KafkaCluster {
     await until(`${count} brokers in metadata`, async () => (await this.metadata()).brokers.length >= count, timeoutMs);
   }
 
+  /** Until node `id` is registered (unfenced) and listed in metadata again, e.g. after restart(). */
+  async waitForBroker(id: number, timeoutMs = 90_000): Promise<void> {
+    await until(`broker ${id} in metadata`, async () => (await this.metadata()).brokers.some((b) => b.id === id), timeoutMs);
+  }
+
   /** Creates a topic and waits until every partition has a leader. */
   async createTopic(topic: string, partitions: number, replicationFactor: number, config: Record<string, string> = {}): Promise<void> {
     await new Promise<void>((resolve, reject) => this.#admin.createTopic(
