@@ -12,7 +12,7 @@ import { loadNativeUws } from './ingest/uws';
 import { drain, onShutdownSignal } from './lifecycle/shutdown';
 import { notifySystemd } from './lifecycle/systemd';
 import { DecodePool } from './pool/pool';
-import { describeDeliveryError, ERR, kafkaErrorCode } from './produce/errors';
+import { describeDeliveryError, ERR, kafkaErrorCode, kafkaErrorText } from './produce/errors';
 import { KafkaHealth } from './produce/health';
 import { MetadataProbe } from './produce/metadata-probe';
 import { KafkaProducer, producerProperties, type LibrdKafkaError, type Metadata, type ProducerProperties } from './produce/producer';
@@ -102,15 +102,18 @@ async function start(config: Config, log: Logger): Promise<void> {
   const logKafkaError = rateLimited(log, 'warn', 10_000);
   let health: KafkaHealth | undefined;
   let fatal = false;
+  const where = `${connection.brokers} (${connection.securityProtocol}` +
+    `${connection.saslMechanism ? `, SASL ${connection.saslMechanism} as user ${connection.saslUsername}` : ''})`;
   const onKafkaError = (err: LibrdKafkaError): void => {
     const code = kafkaErrorCode(err);
-    if (code === ERR.FATAL) {
+    // A refused InitProducerId (no IdempotentWrite/Write ACL) comes as CLUSTER_AUTHORIZATION_FAILED:
+    // the idempotent producer can never produce, as after a fatal error.
+    if (code === ERR.FATAL || code === ERR.CLUSTER_AUTHORIZATION_FAILED) {
       if (refusedAtStart) return refusedAtStart(err);
       if (fatal) return;
       fatal = true;
-      // librdkafka's idempotent producer cannot continue after a fatal error.
-      log.fatal({ err, kafka: connection }, 'Kafka producer fatal error; exiting so the service manager restarts it');
-      ledger.failAll({ status: 503, code: 'kafka_unavailable', retriable: true }, `Kafka producer fatal error: ${err.message}`);
+      log.fatal({ err, kafka: connection }, `Kafka refused the producer at ${where}: ${kafkaErrorText(err)}; exiting so the service manager restarts it`);
+      ledger.failAll({ status: 503, code: 'kafka_unavailable', retriable: true }, `Kafka producer fatal error: ${kafkaErrorText(err)}`);
       void producer.disconnect(1_000).finally(() => process.exit(1));
     } else if (code === ERR.AUTHENTICATION || code === ERR.SASL_AUTHENTICATION_FAILED) {
       if (refusedAtStart) return refusedAtStart(err);
@@ -123,6 +126,9 @@ async function start(config: Config, log: Logger): Promise<void> {
     }
   };
   producer.onError(onKafkaError);
+  // Error events reach JS only when librdkafka is polled: poll from the start,
+  // so an authentication refusal is seen while connecting.
+  producer.startPolling(POLL_INTERVAL_MS);
   let metadata: Metadata;
   let probe: MetadataProbe;
   try {
@@ -131,14 +137,13 @@ async function start(config: Config, log: Logger): Promise<void> {
     probe.onError(onKafkaError);
     await Promise.race([probe.connect(CONNECT_TIMEOUT_MS), refusal]);
   } catch (err) {
-    log.fatal({ err, kafka: connection }, `cannot use Kafka at ${connection.brokers} (${connection.securityProtocol}` +
-      `${connection.saslMechanism ? `, SASL ${connection.saslMechanism} as ${connection.saslUsername}` : ''}): ${(err as Error).message}`);
-    // librdkafka may still be connecting; exit without waiting for it.
+    log.fatal({ err, kafka: connection }, `cannot use Kafka at ${where}: ${kafkaErrorText(err)}`);
+    // librdkafka may still be connecting: no further attempt, and exit after this one.
+    producer.abandonConnect();
     await producer.disconnect(1_000);
     process.exit(1);
   }
   refusedAtStart = undefined;
-  producer.startPolling(POLL_INTERVAL_MS);
   const bootstrap = metadata.brokers.map((b) => `${b.host}:${b.port}`).join(',');
   if (config.kafka.brokers === '') {
     log.warn({ bootstrap }, `no Kafka brokers configured (kafka.brokers / METRICSTREAM_BROKERS): using an embedded in-memory Kafka, data is NOT persistent; read it with: kcat -b ${bootstrap} -t ${config.kafka.topics.metrics} -C`);

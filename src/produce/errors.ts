@@ -33,24 +33,41 @@ export const ERR = {
  * "Fatal error: %s: %s", rdkafka_sasl*.c "SASL authentication error").
  */
 const BY_TEXT: ReadonlyArray<[RegExp, number]> = [
-  [/^Local: All broker connections are down|^\d+\/\d+ brokers are down/, ERR.ALL_BROKERS_DOWN],
-  [/^Fatal error: |^Local: Fatal error/, ERR.FATAL],
-  [/^Broker: SASL Authentication failed/, ERR.SASL_AUTHENTICATION_FAILED],
-  [/^Local: Authentication failure|SASL authentication error|Authentication failed|SSL handshake failed/, ERR.AUTHENTICATION],
-  [/^Broker: Message size too large/, ERR.MSG_SIZE_TOO_LARGE],
-  [/^Broker: Message batch larger than configured server/, ERR.RECORD_LIST_TOO_LARGE],
-  [/^Broker: Unknown topic or partition/, ERR.UNKNOWN_TOPIC_OR_PART],
-  [/^Local: Unknown topic/, ERR.UNKNOWN_TOPIC],
-  [/^Broker: Topic authorization failed/, ERR.TOPIC_AUTHORIZATION_FAILED],
-  [/^Broker: Cluster authorization failed/, ERR.CLUSTER_AUTHORIZATION_FAILED],
+  [/^(Local: )?All broker connections are down|^\d+\/\d+ brokers are down/i, ERR.ALL_BROKERS_DOWN],
+  [/^Fatal error: |^Local: Fatal error/i, ERR.FATAL],
+  [/^(Broker: )?SASL Authentication failed/i, ERR.SASL_AUTHENTICATION_FAILED],
+  [/^Local: Authentication failure|SASL authentication error|Authentication failed|SSL handshake failed/i, ERR.AUTHENTICATION],
+  [/^(Broker: )?Message size too large/i, ERR.MSG_SIZE_TOO_LARGE],
+  [/^(Broker: )?Message batch larger than configured server/i, ERR.RECORD_LIST_TOO_LARGE],
+  [/^(Broker: )?Unknown topic or partition/i, ERR.UNKNOWN_TOPIC_OR_PART],
+  [/^Local: Unknown topic/i, ERR.UNKNOWN_TOPIC],
+  [/^(Broker: )?Topic authorization failed/i, ERR.TOPIC_AUTHORIZATION_FAILED],
+  [/^(Broker: )?Cluster authorization failed/i, ERR.CLUSTER_AUTHORIZATION_FAILED],
 ];
+
+/**
+ * librdkafka's own text of an error from node-rdkafka. node-rdkafka's
+ * LibrdKafkaError keeps only the piece after the first ": ", lower-cased, as
+ * `message` ("Local: Broker transport failure" → "broker transport failure";
+ * "Fatal error: Broker: Cluster authorization failed: …" → "broker"), and the
+ * original in `stack` ("Error: <text>").
+ */
+export function kafkaErrorText(err: unknown): string {
+  const e = err as { message?: unknown; stack?: unknown } | null;
+  const stack = typeof e?.stack === 'string' ? e.stack : '';
+  if (stack.startsWith('Error: ')) {
+    const end = stack.search(/\n\s+at /);
+    return stack.slice('Error: '.length, end < 0 ? undefined : end);
+  }
+  return String(e?.message ?? err);
+}
 
 /** librdkafka's error code of an error from node-rdkafka, recovered from its text when node-rdkafka lost it. */
 export function kafkaErrorCode(err: unknown): number {
   const code = (err as { code?: unknown } | null)?.code;
   if (typeof code === 'number' && code !== -1) return code;
-  const message = String((err as { message?: unknown } | null)?.message ?? '');
-  for (const [pattern, recovered] of BY_TEXT) if (pattern.test(message)) return recovered;
+  const text = kafkaErrorText(err);
+  for (const [pattern, recovered] of BY_TEXT) if (pattern.test(text)) return recovered;
   return -1;
 }
 
@@ -91,7 +108,7 @@ export function classifyDeliveryError(err: unknown): KafkaFailure {
  * librdkafka's text, with the limit named for a size refusal. */
 export function describeDeliveryError(err: unknown, topic: string): { readonly message: string; readonly failure: KafkaFailure } {
   const failure = classifyDeliveryError(err);
-  const text = String((err as { message?: unknown } | null)?.message ?? err);
+  const text = kafkaErrorText(err);
   if (failure.code === 'record_too_large') {
     return { failure, message: `${text}: a record is over topic ${topic}'s max.message.bytes (the broker's limit); it will not be accepted on retry` };
   }

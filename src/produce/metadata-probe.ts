@@ -14,8 +14,12 @@ import { splitProperties, type ProducerProperties } from './producer';
  * connection and security ones (bootstrap, sasl.*, ssl.*, socket.*, ...). */
 const PRODUCE_ONLY = /^(enable\.idempotence|transactional\.id|statistics\.interval\.ms|queue\.buffering\.|batch\.|linger\.ms|queue\.|compression\.|message\.|retries|retry\.|max\.in\.flight|enable\.gapless|sticky\.|dr_|test\.mock\.)/;
 
+/** Error events reach JS only when the handle is polled. */
+const POLL_INTERVAL_MS = 100;
+
 export class MetadataProbe {
   readonly #handle: Producer;
+  #pollTimer: NodeJS.Timeout | undefined;
 
   /** `bootstrap` replaces bootstrap.servers (the embedded cluster's address is known only after connect). */
   constructor(properties: ProducerProperties, bootstrap: string) {
@@ -32,6 +36,14 @@ export class MetadataProbe {
   }
 
   connect(timeoutMs: number): Promise<Metadata> {
+    this.#pollTimer = setInterval(() => {
+      try {
+        this.#handle.poll();
+      } catch {
+        // not connected yet
+      }
+    }, POLL_INTERVAL_MS);
+    this.#pollTimer.unref();
     return new Promise((resolve, reject) => {
       this.#handle.connect({ timeout: timeoutMs }, (err, metadata) => (err ? reject(err) : resolve(metadata)));
     });
@@ -48,12 +60,18 @@ export class MetadataProbe {
   }
 
   disconnect(timeoutMs: number): Promise<void> {
+    clearInterval(this.#pollTimer);
     return new Promise((resolve) => {
       const timer = setTimeout(resolve, timeoutMs);
-      this.#handle.disconnect(0, () => {
+      try {
+        this.#handle.disconnect(0, () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      } catch {
         clearTimeout(timer);
         resolve();
-      });
+      }
     });
   }
 }
