@@ -12,6 +12,9 @@
 // kafka.messageMode=ndjson-batch; its Kafka messages hold many records, so its
 // records are the daemon's metricstream_records_delivered_total (records in
 // messages Kafka acknowledged), with the message count from the watermarks.
+// BENCH_KAFKA=real runs against a real Apache Kafka broker instead of the mock
+// cluster (one KRaft node from test/support/kafka/, replication factor 1) and
+// adds the CPU the broker's JVM took during the measured run.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -20,6 +23,7 @@ import { createInterface } from 'node:readline';
 import { Producer } from 'node-rdkafka';
 import { compressSync } from 'snappy';
 import { MockKafka } from '../test/support/mock-kafka';
+import { KafkaCluster } from '../test/support/kafka/cluster';
 import { EXPORT_REQUEST, Signal } from '../src/otlp/proto';
 import { WriteRequest } from '../workers/remote-write';
 
@@ -29,6 +33,39 @@ const BATCHES = (process.env['BENCH_BATCHES'] ?? '1,100,1000').split(',').filter
 const CONNECTIONS = (process.env['BENCH_CONNECTIONS'] ?? '16,64,256').split(',').map(Number);
 const TARGETS = (process.env['BENCH_TARGETS'] ?? 'metricstream,metricstream-batch,baseline').split(',');
 const PARTITIONS = 8;
+const KAFKA = process.env['BENCH_KAFKA'] ?? 'mock';
+
+/** Where the records go: the mock cluster, or a real broker. */
+interface BenchKafka {
+  readonly bootstrap: string;
+  readonly description: string;
+  createTopic(topic: string): Promise<void>;
+  /** The broker's process, for its CPU time (real Kafka only). */
+  brokerPid(): number | undefined;
+  stop(): Promise<void>;
+}
+
+async function startKafka(): Promise<BenchKafka> {
+  if (KAFKA === 'real') {
+    const kafka = await KafkaCluster.start({ nodes: 1 });
+    return {
+      bootstrap: kafka.bootstrap,
+      description: `Real Apache Kafka 4.1.1: 1 KRaft node (JVM -Xmx256m), ${PARTITIONS} partitions, replication factor 1, acks=all`,
+      createTopic: (topic) => kafka.createTopic(topic, PARTITIONS, 1),
+      brokerPid: () => kafka.pid(1),
+      stop: () => kafka.stop(),
+    };
+  }
+  if (KAFKA !== 'mock') throw new Error(`BENCH_KAFKA=${KAFKA}: use mock or real`);
+  const kafka = await MockKafka.start({ brokers: 3, topics: {} });
+  return {
+    bootstrap: kafka.bootstrap,
+    description: `Mock Kafka: 3 brokers, ${PARTITIONS} partitions, acks=all`,
+    createTopic: async (topic) => void (await kafka.command(`topic ${topic} ${PARTITIONS}`)),
+    brokerPid: () => undefined,
+    stop: () => kafka.stop(),
+  };
+}
 const CLK_TCK = 100;
 
 /** format remote_write: Prometheus remote_write bodies of `batch` samples to /api/v1/write;
@@ -93,6 +130,8 @@ interface Result {
   requestsPerS: number; non2xx: number; socketErrors: number;
   recordsPerS: number; mbPerS: number; p50Ms: number; p99Ms: number; p999Ms: number;
   cpuCores: number; peakRssMb: number;
+  /** CPU cores the real broker took during the measured run. */
+  brokerCpuCores?: number;
   /** A second run paced to half the first run's request rate. */
   half?: { requestsPerS: number; p50Ms: number; p99Ms: number };
 }
@@ -186,13 +225,13 @@ function recordsInTopic(client: Producer, topic: string): Promise<number> {
   ))).then((highs) => highs.reduce((a, b) => a + b, 0));
 }
 
-async function runScenario(kafka: MockKafka, client: Producer, dir: string, target: string, s: Scenario, n: number): Promise<Result> {
+async function runScenario(kafka: BenchKafka, client: Producer, dir: string, target: string, s: Scenario, n: number): Promise<Result> {
   const topic = `bench-${n}-${target}-${s.batch}-${s.connections}`;
-  await kafka.command(`topic ${topic} ${PARTITIONS}`);
+  await kafka.createTopic(topic);
   const started = await startTarget(target, kafka.bootstrap, topic);
   const { child } = started;
   try {
-    return await measure(client, dir, target, s, topic, started);
+    return await measure(client, dir, target, s, topic, started, kafka.brokerPid());
   } finally {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
@@ -214,7 +253,7 @@ function payloadOf(s: Scenario): Payload {
   }
 }
 
-async function measure(client: Producer, dir: string, target: string, s: Scenario, topic: string, { child, port, adminPort }: Target): Promise<Result> {
+async function measure(client: Producer, dir: string, target: string, s: Scenario, topic: string, { child, port, adminPort }: Target, brokerPid: number | undefined): Promise<Result> {
   const batchMode = target === 'metricstream-batch';
   const payload = payloadOf(s);
   const script = wrkScript(dir, payload);
@@ -223,10 +262,12 @@ async function measure(client: Producer, dir: string, target: string, s: Scenari
   await new Promise((r) => setTimeout(r, 1_000));
   const before = batchMode ? await deliveredCounter(adminPort) : await recordsInTopic(client, topic);
   const ticks0 = cpuTicks(child.pid!);
+  const brokerTicks0 = brokerPid === undefined ? 0 : cpuTicks(brokerPid);
   const t0 = Date.now();
   const w = runWrk(script, s.connections, DURATION_S, port);
   const seconds = (Date.now() - t0) / 1000;
   const cpu = (cpuTicks(child.pid!) - ticks0) / CLK_TCK / seconds;
+  const brokerCpu = brokerPid === undefined ? undefined : (cpuTicks(brokerPid) - brokerTicks0) / CLK_TCK / seconds;
   await new Promise((r) => setTimeout(r, 2_000));
   const delivered = (batchMode ? await deliveredCounter(adminPort) : await recordsInTopic(client, topic)) - before;
   const rss = peakRssMb(child.pid!);
@@ -241,6 +282,7 @@ async function measure(client: Producer, dir: string, target: string, s: Scenari
     requestsPerS, non2xx: w.non2xx, socketErrors: w.socket_errors,
     recordsPerS: delivered / wrkSeconds, mbPerS: (delivered * (payload.body.length / s.batch)) / wrkSeconds / 1e6,
     p50Ms: w.p50 / 1000, p99Ms: w.p99 / 1000, p999Ms: w.p999 / 1000, cpuCores: cpu, peakRssMb: rss,
+    ...(brokerCpu === undefined ? {} : { brokerCpuCores: brokerCpu }),
   };
 }
 
@@ -249,13 +291,14 @@ function fmt(n: number, digits = 0): string {
 }
 
 function table(results: Result[]): string {
-  const rows = ['| target | batch | conns | 2xx req/s | non-2xx | records/s into Kafka | MB/s | p50 ms | p99 ms | p99.9 ms | CPU cores | peak RSS MB | × baseline records/s (req/s) | at ~½ load: req/s, p50, p99 ms |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|'];
+  const broker = results.some((r) => r.brokerCpuCores !== undefined);
+  const rows = [`| target | batch | conns | 2xx req/s | non-2xx | records/s into Kafka | MB/s | p50 ms | p99 ms | p99.9 ms | CPU cores |${broker ? ' broker CPU cores |' : ''} peak RSS MB | × baseline records/s (req/s) | at ~½ load: req/s, p50, p99 ms |`,
+    `|---|---|---|---|---|---|---|---|---|---|---|${broker ? '---|' : ''}---|---|---|`];
   for (const r of results) {
     const base = results.find((b) => b.target === 'baseline' && b.batch === r.batch && b.connections === r.connections);
     const ratio = base && r.target !== 'baseline' && base.recordsPerS > 0
       ? `${fmt(r.recordsPerS / base.recordsPerS, 2)}× (req/s ${fmt(r.requestsPerS / Math.max(base.requestsPerS, 1), 2)}×)` : '';
-    rows.push(`| ${r.target} | ${r.batch} | ${r.connections} | ${fmt(r.requestsPerS)} | ${r.non2xx + r.socketErrors} | ${fmt(r.recordsPerS)} | ${fmt(r.mbPerS, 1)} | ${fmt(r.p50Ms, 1)} | ${fmt(r.p99Ms, 1)} | ${fmt(r.p999Ms, 1)} | ${fmt(r.cpuCores, 2)} | ${fmt(r.peakRssMb)} | ${ratio} | ${r.half ? `${fmt(r.half.requestsPerS)}, ${fmt(r.half.p50Ms, 1)}, ${fmt(r.half.p99Ms, 1)}` : ''} |`);
+    rows.push(`| ${r.target} | ${r.batch} | ${r.connections} | ${fmt(r.requestsPerS)} | ${r.non2xx + r.socketErrors} | ${fmt(r.recordsPerS)} | ${fmt(r.mbPerS, 1)} | ${fmt(r.p50Ms, 1)} | ${fmt(r.p99Ms, 1)} | ${fmt(r.p999Ms, 1)} | ${fmt(r.cpuCores, 2)} |${broker ? ` ${fmt(r.brokerCpuCores ?? NaN, 2)} |` : ''} ${fmt(r.peakRssMb)} | ${ratio} | ${r.half ? `${fmt(r.half.requestsPerS)}, ${fmt(r.half.p50Ms, 1)}, ${fmt(r.half.p99Ms, 1)}` : ''} |`);
   }
   return rows.join('\n');
 }
@@ -263,7 +306,7 @@ function table(results: Result[]): string {
 async function main(): Promise<void> {
   ensureWrk();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'metricstream-bench-'));
-  const kafka = await MockKafka.start({ brokers: 3, topics: {} });
+  const kafka = await startKafka();
   const client = new Producer({ 'bootstrap.servers': kafka.bootstrap });
   await new Promise<void>((resolve, reject) => client.connect({}, (err) => (err ? reject(err) : resolve())));
   const results: Result[] = [];
@@ -274,7 +317,7 @@ async function main(): Promise<void> {
         for (const target of TARGETS) {
           const r = await runScenario(kafka, client, dir, target, { batch, connections }, n++);
           results.push(r);
-          process.stdout.write(`${target} batch=${batch} c=${connections}: ${fmt(r.recordsPerS)} records/s, ${fmt(r.requestsPerS)} req/s, p99 ${fmt(r.p99Ms, 1)} ms, ${fmt(r.cpuCores, 2)} cores, ${fmt(r.peakRssMb)} MB\n`);
+          process.stdout.write(`${target} batch=${batch} c=${connections}: ${fmt(r.recordsPerS)} records/s, ${fmt(r.requestsPerS)} req/s, p99 ${fmt(r.p99Ms, 1)} ms, ${fmt(r.cpuCores, 2)} cores${r.brokerCpuCores === undefined ? '' : ` (broker ${fmt(r.brokerCpuCores, 2)})`}, ${fmt(r.peakRssMb)} MB\n`);
         }
       }
     }
@@ -300,8 +343,8 @@ async function main(): Promise<void> {
     `## ${new Date().toISOString()} — commit ${commit}`,
     '',
     `Machine: ${cpus.length} × ${cpus[0]?.model ?? 'cpu'}, ${fmt(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}. ` +
-      `Mock Kafka: 3 brokers, ${PARTITIONS} partitions, acks=all. wrk -t1, ${DURATION_S} s per scenario after a 2 s warm-up; load generator and targets share the machine.`,
-    `Command: \`${['BENCH_DURATION_S', 'BENCH_BATCHES', 'BENCH_CONNECTIONS', 'BENCH_REMOTE_WRITE', 'BENCH_OTLP', 'BENCH_TARGETS'].filter((k) => process.env[k] !== undefined).map((k) => `${k}=${process.env[k]}`).join(' ')} npm run bench\``.replace('` ', '`'),
+      `${kafka.description}. wrk -t1, ${DURATION_S} s per scenario after a 2 s warm-up; load generator and targets share the machine.`,
+    `Command: \`${['BENCH_KAFKA', 'BENCH_DURATION_S', 'BENCH_BATCHES', 'BENCH_CONNECTIONS', 'BENCH_REMOTE_WRITE', 'BENCH_OTLP', 'BENCH_TARGETS'].filter((k) => process.env[k] !== undefined).map((k) => `${k}=${process.env[k]}`).join(' ')} npm run bench\``.replace('` ', '`'),
     '',
     table(results),
     '',

@@ -69,7 +69,8 @@ export const ERRORS = {
   worker_failed: { status: 500, retriable: false, grpc: Grpc.Internal, meaning: 'the decoding worker failed (the pool replaces it)' },
   // Producing and delivery.
   producer_queue_full: unavailable('librdkafka\'s queue is full'),
-  unknown_topic: unavailable('Kafka does not know the topic (yet)'),
+  unknown_topic: unavailable('Kafka does not have the topic (auto-creation off): refused at once, named in the message, until it is created'),
+  kafka_authorization_failed: unavailable('Kafka\'s ACLs do not let the producer write to the topic'),
   record_too_large: tooLarge('a record over Kafka\'s `message.max.bytes`'),
   produce_failed: { status: 500, retriable: false, grpc: Grpc.Internal, meaning: 'librdkafka refused the record for another reason' },
   delivery_failed: unavailable('Kafka did not acknowledge every record within `kafka.deliveryTimeoutMs`'),

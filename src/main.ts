@@ -13,15 +13,17 @@ import { loadNativeUws } from './ingest/uws';
 import { drain, onShutdownSignal } from './lifecycle/shutdown';
 import { notifySystemd } from './lifecycle/systemd';
 import { DecodePool } from './pool/pool';
-import { classifyDeliveryError, isAllBrokersDown } from './produce/errors';
+import { classifyClientError, describeDeliveryError, kafkaErrorText } from './produce/errors';
 import { KafkaHealth } from './produce/health';
-import { KafkaProducer, producerProperties } from './produce/producer';
+import { MetadataProbe } from './produce/metadata-probe';
+import { KafkaProducer, producerProperties, type LibrdKafkaError, type Metadata, type ProducerProperties } from './produce/producer';
 import { PartitionCounts } from './produce/partition-counts';
 import { RingPump } from './produce/ring-pump';
 import { parseKafkaStats, type KafkaStatsSnapshot } from './produce/stats';
-import { Admission } from './request/admission';
+import { Admission, type NotReadyReason } from './request/admission';
 import { Forwarder } from './request/forward';
 import { createRingSet } from './ring/layout';
+import type { Signal } from './routes';
 import { Ledger, settleDelivery } from './settle/ledger';
 import { createLogger, rateLimited, type Logger } from './telemetry/log';
 import { Telemetry } from './telemetry/prometheus';
@@ -89,7 +91,7 @@ async function start(config: Config, log: Logger): Promise<void> {
   });
   const properties = producerProperties(config);
   const producer = new KafkaProducer(properties,
-    (error, opaque) => settleDelivery(ledger, opaque, error === null ? null : { code: classifyDeliveryError(error), message: error.message }));
+    (error, opaque, topic) => settleDelivery(ledger, opaque, error === null ? null : describeDeliveryError(error, topic)));
   let kafkaStats: KafkaStatsSnapshot | undefined;
   producer.onStats((json) => {
     try {
@@ -98,25 +100,74 @@ async function start(config: Config, log: Logger): Promise<void> {
       log.warn({ err }, 'unreadable librdkafka statistics');
     }
   });
-  const metadata = await producer.connect(CONNECT_TIMEOUT_MS);
+  const connection = connectionOf(properties);
+  // An authentication refusal or a fatal error (e.g. a refused InitProducerId:
+  // no ACL for idempotent writes) ends start-up at once, naming what was
+  // refused, instead of waiting out the connect deadline.
+  let refusedAtStart: ((err: LibrdKafkaError) => void) | undefined;
+  const refusal = new Promise<never>((_, reject) => (refusedAtStart = reject));
+  refusal.catch(() => undefined);
+  const logKafkaError = rateLimited(log, 'warn', 10_000);
+  let health: KafkaHealth | undefined;
+  let fatal = false;
+  const where = `${connection.brokers} (${connection.securityProtocol}` +
+    `${connection.saslMechanism ? `, SASL ${connection.saslMechanism} as user ${connection.saslUsername}` : ''})`;
+  const onKafkaError = (err: LibrdKafkaError): void => {
+    const kind = classifyClientError(err);
+    if (kind === 'fatal') {
+      if (refusedAtStart) return refusedAtStart(err);
+      if (fatal) return;
+      fatal = true;
+      log.fatal({ err, kafka: connection }, `Kafka refused the producer at ${where}: ${kafkaErrorText(err)}; exiting so the service manager restarts it`);
+      ledger.failAll('kafka_unavailable', `Kafka producer fatal error: ${kafkaErrorText(err)}`);
+      void producer.disconnect(1_000).finally(() => process.exit(1));
+    } else if (kind === 'authentication') {
+      if (refusedAtStart) return refusedAtStart(err);
+      health?.markUnreachable('kafka_authentication_failed', err);
+      logKafkaError({ err, kafka: connection }, 'Kafka refused authentication');
+    } else if (kind === 'all_brokers_down') {
+      health?.markUnreachable('kafka_unreachable', err);
+    } else {
+      logKafkaError({ err, kafkaCode: err.code }, 'librdkafka error');
+    }
+  };
+  producer.onError(onKafkaError);
+  // Error events reach JS only when librdkafka is polled: poll from the start,
+  // so an authentication refusal is seen while connecting.
   producer.startPolling(POLL_INTERVAL_MS);
+  let metadata: Metadata;
+  let probe: MetadataProbe;
+  try {
+    metadata = await Promise.race([producer.connect(CONNECT_TIMEOUT_MS), refusal]);
+    probe = new MetadataProbe(properties, metadata.brokers.map((b) => `${b.host}:${b.port}`).join(','));
+    probe.onError(onKafkaError);
+    await Promise.race([probe.connect(CONNECT_TIMEOUT_MS), refusal]);
+  } catch (err) {
+    log.fatal({ err, kafka: connection }, `cannot use Kafka at ${where}: ${kafkaErrorText(err)}`);
+    // librdkafka may still be connecting: no further attempt, and exit after this one.
+    producer.abandonConnect();
+    await producer.disconnect(1_000);
+    process.exit(1);
+  }
+  refusedAtStart = undefined;
   const bootstrap = metadata.brokers.map((b) => `${b.host}:${b.port}`).join(',');
   if (config.kafka.brokers === '') {
     log.warn({ bootstrap }, `no Kafka brokers configured (kafka.brokers / METRICSTREAM_BROKERS): using an embedded in-memory Kafka, data is NOT persistent; read it with: kcat -b ${bootstrap} -t ${config.kafka.topics.metrics} -C`);
   }
 
-  const health = new KafkaHealth(producer, log, KAFKA_PROBE_INTERVAL_MS);
-  const logKafkaError = rateLimited(log, 'warn', 10_000);
-  producer.onError((err) => {
-    if (isAllBrokersDown(err)) health.markUnreachable(err);
-    else logKafkaError({ err, kafkaCode: err.code }, 'librdkafka error');
-  });
-  health.start();
-  const state = { draining: false, get kafkaReachable(): boolean { return health.reachable; } };
-
-  const partitionCounts = new PartitionCounts(producer, config.kafka.topics, log);
+  const kafkaHealth = new KafkaHealth(probe, log, KAFKA_PROBE_INTERVAL_MS);
+  health = kafkaHealth;
+  kafkaHealth.start();
+  const partitionCounts = new PartitionCounts(probe, config.kafka.topics, log);
   await partitionCounts.refresh();
-  health.onProbe = () => void partitionCounts.refresh();
+  kafkaHealth.onProbe = () => void partitionCounts.refresh();
+  const state = {
+    draining: false,
+    get kafkaReachable(): boolean { return kafkaHealth.reachable; },
+    get kafkaProblem(): NotReadyReason | undefined { return kafkaHealth.problem; },
+    missingTopic: (signal: Signal) => partitionCounts.missing(signal),
+  };
+
   const ringSet = createRingSet(config.pool.threads + 2, config.pool.ringBytes);
   const pool = new DecodePool(config, ringSet, partitionCounts.shared);
   const pump = new RingPump(ringSet, ledger, producer, config.kafka.topics, log);
@@ -132,7 +183,7 @@ async function start(config: Config, log: Logger): Promise<void> {
     poolQueueSize: () => pool.queueSize,
     poolBusySeconds: () => pool.busySeconds,
     poolThreads: config.pool.threads,
-    kafkaReachable: () => health.reachable,
+    kafkaReachable: () => kafkaHealth.reachable,
     draining: () => state.draining,
     kafkaStats: () => kafkaStats,
   });
@@ -166,10 +217,10 @@ async function start(config: Config, log: Logger): Promise<void> {
       flush: (ms) => producer.flush(ms).catch(() => undefined),
       abandon: () => forwarder.abandon('draining', 'shutting down before Kafka acknowledged the records'),
       close: async () => {
-        health.stop();
+        kafkaHealth.stop();
         admin.close();
         await pool.destroy();
-        await producer.disconnect(1_000);
+        await Promise.all([producer.disconnect(1_000), probe.disconnect(1_000)]);
       },
     }, log).then((code) => process.exit(code), (err: unknown) => {
       log.fatal({ err }, 'drain failed');
@@ -182,4 +233,14 @@ async function start(config: Config, log: Logger): Promise<void> {
 function memoryCeilingMiB(config: Config): number {
   const queueKbytes = Number(producerProperties(config)['queue.buffering.max.kbytes']);
   return Math.round(memoryBudget(config, queueKbytes).total / 2 ** 20);
+}
+
+/** What the start-up and refusal log lines say about the Kafka connection (no secrets). */
+function connectionOf(properties: ProducerProperties): { brokers: string; securityProtocol: string; saslMechanism?: string; saslUsername?: string } {
+  const mechanism = properties['sasl.mechanisms'] ?? properties['sasl.mechanism'];
+  return {
+    brokers: String(properties['bootstrap.servers'] ?? 'embedded'),
+    securityProtocol: String(properties['security.protocol'] ?? 'plaintext'),
+    ...(mechanism === undefined ? {} : { saslMechanism: String(mechanism), saslUsername: String(properties['sasl.username'] ?? '') }),
+  };
 }

@@ -166,10 +166,27 @@ export function loadConfig({ configPath, env = process.env, warn = () => undefin
   const tokens = [...parsed.ingest.auth.tokens, ...readTokens(parsed.ingest.auth.tokensFile)];
   const config = {
     ...parsed,
+    kafka: { ...parsed.kafka, producer: withSaslPasswordFile(parsed.kafka.producer, parsed.kafka.saslPasswordFile) },
     ingest: { ...parsed.ingest, auth: { ...parsed.ingest.auth, tokens } },
     pool: { ...parsed.pool, threads: parsed.pool.threads ?? defaultPoolThreads() },
   };
   return deepFreeze(config);
+}
+
+function withSaslPasswordFile<T extends Record<string, unknown>>(producer: T, path: string): T {
+  if (path === '') return producer;
+  if (producer['sasl.password'] !== undefined) {
+    throw new ConfigError('kafka.saslPasswordFile: kafka.producer["sasl.password"] is set too; set one of them');
+  }
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`kafka.saslPasswordFile: cannot read ${path}: ${(err as Error).message}`);
+  }
+  const password = text.replace(/\r?\n$/, '');
+  if (password === '') throw new ConfigError(`kafka.saslPasswordFile: ${path} is empty`);
+  return { ...producer, 'sasl.password': password };
 }
 
 function readTokens(path: string): string[] {

@@ -99,6 +99,9 @@ const kafka = z.strictObject({
   deliveryTimeoutMs: positiveInt.default(20_000),
   /** Any librdkafka producer property; overrides the defaults in produce/producer.ts. */
   producer: z.record(z.string(), producerProperty).default({}),
+  /** File holding the SASL password (librdkafka sasl.password), read at start;
+   * one trailing newline is dropped. Keeps the secret out of the config file. */
+  saslPasswordFile: z.string().default(''),
 });
 
 /** How OTLP requests reach Kafka, per signal: "records" = one normalized JSON

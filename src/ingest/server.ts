@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../config/schema';
 import type { Refusal } from '../errors';
+import { ROUTES } from '../routes';
 import { otlpEncodingOf } from '../otlp/proto';
 import type { Admission } from '../request/admission';
 import type { Forwarder, RequestHead } from '../request/forward';
@@ -105,7 +106,7 @@ export class IngestServer {
     if (typeProblem !== null) return refuse({ code: 'unsupported_content_type', message: typeProblem });
     const encodingIssue = encodingProblem(spec, contentEncoding);
     if (encodingIssue !== null) return refuse({ code: 'unsupported_content_encoding', message: encodingIssue });
-    const unavailable = admission.unavailable();
+    const unavailable = admission.unavailable(ROUTES[spec.route].signal);
     if (unavailable !== null) return refuse(unavailable);
     const lengthHeader = req.getHeader('content-length');
     let declared: number | null = null;

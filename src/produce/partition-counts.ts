@@ -1,20 +1,24 @@
 // Keeps the shared partition table (partition-table.ts) fresh from Kafka
-// metadata, for the workers' ndjson-batch mode.
+// metadata, for the workers' ndjson-batch mode, and knows which topics Kafka
+// does not have (auto-creation off: requests for them are refused at once,
+// issue 10). Refreshed from metadata on the probe's own connections.
 import type { Logger } from 'pino';
 import { SIGNAL_NAMES, type Signal, type TopicNames } from '../routes';
+import { ERR, kafkaErrorCode } from './errors';
+import type { MetadataProbe } from './metadata-probe';
 import { PartitionTable } from './partition-table';
-import type { KafkaProducer } from './producer';
 
 const METADATA_TIMEOUT_MS = 5_000;
 
 export class PartitionCounts {
   readonly table = new PartitionTable();
-  readonly #producer: KafkaProducer;
+  readonly #missing = new Set<Signal>();
+  readonly #probe: MetadataProbe;
   readonly #topics: TopicNames;
   readonly #log: Logger;
 
-  constructor(producer: KafkaProducer, topics: TopicNames, log: Logger) {
-    this.#producer = producer;
+  constructor(probe: MetadataProbe, topics: TopicNames, log: Logger) {
+    this.#probe = probe;
     this.#topics = topics;
     this.#log = log;
   }
@@ -24,17 +28,33 @@ export class PartitionCounts {
     return this.table.shared;
   }
 
+  /** The signal's topic name when Kafka said it does not exist (or may not be described), else undefined. */
+  missing(signal: Signal): string | undefined {
+    return this.#missing.has(signal) ? this.#topics[SIGNAL_NAMES[signal]!] : undefined;
+  }
+
   async refresh(): Promise<void> {
     for (let signal = 0 as Signal; signal < SIGNAL_NAMES.length; signal++) {
       const name = this.#topics[SIGNAL_NAMES[signal]!];
+      let partitions: number;
       try {
-        const metadata = await this.#producer.metadata(METADATA_TIMEOUT_MS, name);
-        const partitions = metadata.topics.find((t) => t.name === name)?.partitions.length ?? 0;
-        const before = this.table.set(signal, partitions);
-        if (before !== partitions) this.#log.info({ topic: name, partitions }, 'topic partition count');
+        const metadata = await this.#probe.metadata(METADATA_TIMEOUT_MS, name);
+        partitions = metadata.topics.find((t) => t.name === name)?.partitions.length ?? 0;
       } catch (err) {
-        this.#log.warn({ err, topic: name }, 'cannot read topic metadata');
+        if (kafkaErrorCode(err) !== ERR.UNKNOWN_TOPIC_OR_PART && kafkaErrorCode(err) !== ERR.UNKNOWN_TOPIC) {
+          this.#log.warn({ err, topic: name }, 'cannot read topic metadata');
+          continue;
+        }
+        partitions = 0;
       }
+      if (partitions === 0 && !this.#missing.has(signal)) {
+        this.#missing.add(signal);
+        this.#log.error({ topic: name }, `Kafka topic ${name} does not exist (or this client may not describe it); requests for it are refused with 503 unknown_topic until it is created`);
+      } else if (partitions > 0 && this.#missing.delete(signal)) {
+        this.#log.info({ topic: name }, `Kafka topic ${name} exists now; admitting its requests`);
+      }
+      const before = this.table.set(signal, partitions);
+      if (before !== partitions && partitions > 0) this.#log.info({ topic: name, partitions }, 'topic partition count');
     }
   }
 }

@@ -4,7 +4,7 @@ import { Producer, type LibrdKafkaError, type Metadata, type NumberNullUndefined
 import type { Config } from '../config/schema';
 
 export type ProducerProperties = Record<string, string | number | boolean>;
-export type DeliveryHandler = (error: LibrdKafkaError | null, opaque: unknown) => void;
+export type DeliveryHandler = (error: LibrdKafkaError | null, opaque: unknown, topic: string) => void;
 export type RecordHeaders = Array<Record<string, string>>;
 
 /** Defaults chosen for "acknowledged means in Kafka" (SPEC §4, §5); any key
@@ -59,14 +59,18 @@ export function splitProperties(properties: ProducerProperties): { global: Produ
   return { global, topic };
 }
 
+/** See KafkaProducer.connect. */
+const CONNECT_ATTEMPT_MS = 2_000;
+
 export class KafkaProducer {
   readonly #producer: Producer;
   #pollTimer: NodeJS.Timeout | undefined;
+  #abandoned = false;
 
   constructor(properties: ProducerProperties, onDelivery: DeliveryHandler) {
     const { global, topic } = splitProperties(properties);
     this.#producer = new Producer({ ...global, dr_cb: true }, topic);
-    this.#producer.on('delivery-report', (error, report) => onDelivery(error, report.opaque));
+    this.#producer.on('delivery-report', (error, report) => onDelivery(error, report.opaque, report.topic));
   }
 
   onError(handler: (error: LibrdKafkaError) => void): void {
@@ -78,19 +82,43 @@ export class KafkaProducer {
     this.#producer.on('event.stats', (event: { message: string }) => handler(event.message));
   }
 
-  /** Connects and fetches metadata; rejects after timeoutMs. */
-  connect(timeoutMs: number): Promise<Metadata> {
-    return new Promise((resolve, reject) => {
-      this.#producer.connect({ timeout: timeoutMs }, (err, metadata) => {
-        if (err) reject(new Error(`cannot connect to Kafka: ${err.message}`));
-        else resolve(metadata);
-      });
-    });
+  /** Connects and fetches metadata; rejects after timeoutMs, or at once
+   * after abandonConnect().
+   *
+   * In attempts of at most CONNECT_ATTEMPT_MS: node-rdkafka waits for the
+   * connect's metadata in a native call that the process cannot exit past
+   * (process.exit waited the whole 15 s deadline after an authentication
+   * refusal, measured here), so a refused start-up exits within one attempt. */
+  async connect(timeoutMs: number): Promise<Metadata> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const attemptMs = Math.max(1, Math.min(CONNECT_ATTEMPT_MS, deadline - Date.now()));
+      try {
+        return await new Promise<Metadata>((resolve, reject) => {
+          this.#producer.connect({ timeout: attemptMs }, (err, metadata) => (err ? reject(err) : resolve(metadata)));
+        });
+      } catch (err) {
+        if (this.#abandoned || Date.now() >= deadline) throw err;
+      }
+    }
   }
 
-  /** Delivery reports reach JS only when librdkafka is polled. */
+  /** Stops connect() retrying (start-up was refused). */
+  abandonConnect(): void {
+    this.#abandoned = true;
+  }
+
+  /** Delivery reports and error events reach JS only when librdkafka is
+   * polled. May start before connect() resolves (node-rdkafka refuses to poll
+   * until its handle exists). */
   startPolling(intervalMs: number): void {
-    this.#pollTimer = setInterval(() => this.#producer.poll(), intervalMs);
+    this.#pollTimer = setInterval(() => {
+      try {
+        this.#producer.poll();
+      } catch {
+        // not connected yet, or disconnected
+      }
+    }, intervalMs);
   }
 
   /** Copies value and key into librdkafka's queue; throws on QUEUE_FULL etc.
@@ -124,10 +152,16 @@ export class KafkaProducer {
     if (this.#pollTimer) clearInterval(this.#pollTimer);
     return new Promise((resolve) => {
       const timer = setTimeout(resolve, timeoutMs);
-      this.#producer.disconnect(0, () => {
+      try {
+        this.#producer.disconnect(0, () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      } catch {
+        // never connected (node-rdkafka throws "Producer not connected")
         clearTimeout(timer);
         resolve();
-      });
+      }
     });
   }
 }

@@ -4,6 +4,7 @@
 // Also counts the requests admitted and not yet answered, which the drain
 // waits for.
 import type { Refusal } from '../errors';
+import type { Signal } from '../routes';
 
 export interface AdmissionLimits {
   readonly maxConcurrentRequests: number;
@@ -15,6 +16,10 @@ export interface AdmissionLimits {
 export interface DaemonState {
   readonly draining: boolean;
   readonly kafkaReachable: boolean;
+  /** Why Kafka is not usable when it is not (a /readyz reason); undefined = unreachable. */
+  readonly kafkaProblem?: NotReadyReason | undefined;
+  /** The topic's name when Kafka does not have it (produce/partition-counts.ts). */
+  missingTopic(signal: Signal): string | undefined;
 }
 
 export interface AdmissionGauges {
@@ -27,7 +32,7 @@ export interface DecodeQueue {
 }
 
 /** /readyz reasons (README). */
-export type NotReadyReason = 'draining' | 'kafka_unreachable' | 'overloaded';
+export type NotReadyReason = 'draining' | 'kafka_unreachable' | 'kafka_authentication_failed' | 'overloaded';
 
 export class Admission {
   readonly #limits: AdmissionLimits;
@@ -53,10 +58,12 @@ export class Admission {
     return this.#active;
   }
 
-  /** Refusal when the daemon takes no request at all now (before the body's size is known). */
-  unavailable(): Refusal | null {
+  /** Refusal when the daemon takes no request for `signal` now (before the body's size is known). */
+  unavailable(signal: Signal): Refusal | null {
     if (this.#state.draining) return { code: 'draining', message: 'shutting down; retry on another instance' };
     if (!this.#state.kafkaReachable) return { code: 'kafka_unavailable', message: 'Kafka cannot be reached' };
+    const missing = this.#state.missingTopic(signal);
+    if (missing !== undefined) return { code: 'unknown_topic', message: `Kafka topic ${missing} does not exist; it must be created (auto-creation is off)` };
     return null;
   }
 
@@ -90,7 +97,7 @@ export class Admission {
   notReadyReasons(): NotReadyReason[] {
     const reasons: NotReadyReason[] = [];
     if (this.#state.draining) reasons.push('draining');
-    if (!this.#state.kafkaReachable) reasons.push('kafka_unreachable');
+    if (!this.#state.kafkaReachable) reasons.push(this.#state.kafkaProblem ?? 'kafka_unreachable');
     if (this.#messagesAtLimit() || !this.#pool.hasRoom()) reasons.push('overloaded');
     return reasons;
   }

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ConfigError, envNameOf, loadConfig } from '../../src/config/load';
+import { maskSecrets } from '../../src/config/mask';
 import { configSchema, defaultPoolThreads } from '../../src/config/schema';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'metricstream-config-test-'));
@@ -105,6 +106,19 @@ describe('config: file', () => {
     writeFileSync(tokensFile, '# operators\nabcdefghijklmnop1\n\n  abcdefghijklmnop2  \n');
     const c = loadConfig({ configPath: file({ ingest: { auth: { tokens: ['abcdefghijklmnop0'], tokensFile } } }), env: {} });
     assert.deepEqual(c.ingest.auth.tokens, ['abcdefghijklmnop0', 'abcdefghijklmnop1', 'abcdefghijklmnop2']);
+  });
+
+  it('kafka.saslPasswordFile sets sasl.password (trailing newline dropped), masked by maskSecrets; refused beside sasl.password or when unreadable', () => {
+    const passwordFile = path.join(dir, 'kafka-password');
+    writeFileSync(passwordFile, 's3cret pass\n');
+    const c = loadConfig({ configPath: file({ kafka: { saslPasswordFile: passwordFile, producer: { 'sasl.username': 'metricstream' } } }), env: {} });
+    assert.equal(c.kafka.producer['sasl.password'], 's3cret pass');
+    assert.equal(maskSecrets(c).kafka.producer['sasl.password'], '***');
+    assert.equal(maskSecrets(c).kafka.producer['sasl.username'], 'metricstream');
+    const fromEnv = loadConfig({ env: { METRICSTREAM_KAFKA_SASL_PASSWORD_FILE: passwordFile } });
+    assert.equal(fromEnv.kafka.producer['sasl.password'], 's3cret pass');
+    assertConfigError(() => loadConfig({ configPath: file({ kafka: { saslPasswordFile: passwordFile, producer: { 'sasl.password': 'x' } } }), env: {} }), /kafka\.saslPasswordFile/, /set one of them/);
+    assertConfigError(() => loadConfig({ configPath: file({ kafka: { saslPasswordFile: path.join(dir, 'nope') } }), env: {} }), /kafka\.saslPasswordFile: cannot read/);
   });
 
   it('refuses a missing file, a file that is not JSON, and a file that is not an object', () => {

@@ -3,9 +3,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Admission, type DaemonState } from '../../src/request/admission';
+import { Signal } from '../../src/routes';
 
 function admission(over: { state?: Partial<DaemonState>; inFlight?: number; poolRoom?: boolean } = {}): Admission {
-  const state = { draining: false, kafkaReachable: true, ...over.state };
+  const state: DaemonState = { draining: false, kafkaReachable: true, missingTopic: () => undefined, ...over.state };
   const ledger = { inFlightMessages: over.inFlight ?? 0 };
   const pool = { hasRoom: () => over.poolRoom ?? true };
   return new Admission({ maxConcurrentRequests: 2, maxBufferedBodyBytes: 1000, maxInFlightMessages: 10 }, state, ledger, pool);
@@ -14,14 +15,24 @@ function admission(over: { state?: Partial<DaemonState>; inFlight?: number; pool
 describe('request: admission', () => {
   it('takes a request when nothing stands in the way, and is ready', () => {
     const a = admission();
-    assert.equal(a.unavailable(), null);
+    assert.equal(a.unavailable(Signal.Metrics), null);
     assert.equal(a.overloaded(100), null);
     assert.deepEqual(a.notReadyReasons(), []);
   });
 
   it('draining comes first, then Kafka reachability', () => {
-    assert.equal(admission({ state: { draining: true, kafkaReachable: false } }).unavailable()?.code, 'draining');
-    assert.equal(admission({ state: { kafkaReachable: false } }).unavailable()?.code, 'kafka_unavailable');
+    assert.equal(admission({ state: { draining: true, kafkaReachable: false } }).unavailable(Signal.Metrics)?.code, 'draining');
+    assert.equal(admission({ state: { kafkaReachable: false } }).unavailable(Signal.Metrics)?.code, 'kafka_unavailable');
+  });
+
+  it('a topic Kafka does not have refuses its signal\'s routes with unknown_topic, naming it; /readyz names an authentication refusal', () => {
+    const a = admission({ state: { missingTopic: (signal) => (signal === Signal.Logs ? 'app-logs' : undefined) } });
+    assert.equal(a.unavailable(Signal.Metrics), null);
+    const refusal = a.unavailable(Signal.Logs);
+    assert.equal(refusal?.code, 'unknown_topic');
+    assert.match(refusal?.message ?? '', /app-logs/);
+    assert.deepEqual(a.notReadyReasons(), [], 'other topics are served: still ready');
+    assert.deepEqual(admission({ state: { kafkaReachable: false, kafkaProblem: 'kafka_authentication_failed' } }).notReadyReasons(), ['kafka_authentication_failed']);
   });
 
   it('each cap refuses with 503 overloaded, saying which', () => {

@@ -48,9 +48,11 @@ export class TopicReader {
     this.#keepBytes = keepBytes;
   }
 
-  /** `bytes: true` keeps each value's raw bytes too (off by default: it doubles what a long read holds). */
-  static async open(bootstrap: string, topic: string, options: { bytes?: boolean } = {}): Promise<TopicReader> {
+  /** `bytes: true` keeps each value's raw bytes too (off by default: it doubles what a long read holds);
+   * `config`: further librdkafka properties (e.g. SASL_SSL). */
+  static async open(bootstrap: string, topic: string, options: { bytes?: boolean; config?: Record<string, string> } = {}): Promise<TopicReader> {
     const consumer = new KafkaConsumer({
+      ...options.config,
       'bootstrap.servers': bootstrap,
       'group.id': `test-${process.pid}-${Date.now()}-${Math.random()}`,
       'enable.auto.commit': false,

@@ -4,7 +4,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 
-const MAIN = path.resolve(__dirname, '../../main.js');
+/** METRICSTREAM_TEST_DAEMON lets a run point the tests at another build (e.g. to compare with an earlier commit). */
+const MAIN = process.env['METRICSTREAM_TEST_DAEMON'] ?? path.resolve(__dirname, '../../main.js');
 
 export interface LogLine {
   level: number;
@@ -102,4 +103,28 @@ export function metricBatch(count: number, tag: string): { body: string; names: 
     labels: { host: `h${i}`, batch: tag, zone: 'z-é' },
   }));
   return { body: JSON.stringify({ batch_timestamp: 1_762_045_907_341, metrics }), names: metrics.map((m) => m.name) };
+}
+
+/** Runs the daemon expecting it to exit by itself (e.g. a refused start-up): its exit code, log lines and how long it ran. */
+export async function runToExit(env: Record<string, string>, args: string[] = [], timeoutMs = 60_000): Promise<{ code: number | null; logs: LogLine[]; stdout: string; stderr: string; ms: number }> {
+  const started = Date.now();
+  const child = spawn(process.execPath, [MAIN, ...args], {
+    env: { ...process.env, METRICSTREAM_PORT: '0', METRICSTREAM_ADMIN_PORT: '0', METRICSTREAM_INGEST_HOST: '127.0.0.1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+  clearTimeout(timer);
+  const logs = stdout.split('\n').flatMap((line) => {
+    try {
+      return [JSON.parse(line) as LogLine];
+    } catch {
+      return [];
+    }
+  });
+  return { code, logs, stdout, stderr, ms: Date.now() - started };
 }
