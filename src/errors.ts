@@ -74,6 +74,8 @@ export const ERRORS = {
   record_too_large: tooLarge('a record over Kafka\'s `message.max.bytes`'),
   produce_failed: { status: 500, retriable: false, grpc: Grpc.Internal, meaning: 'librdkafka refused the record for another reason' },
   delivery_failed: unavailable('Kafka did not acknowledge every record within `kafka.deliveryTimeoutMs`'),
+  spool_full: unavailable('`delivery.mode` spool: the spool is at `spool.maxBytes`, or `spool.maxUnsyncedBytes` are waiting for the disk'),
+  spool_unavailable: unavailable('`delivery.mode` spool: writing or syncing the spool failed (disk full, I/O error, read-only filesystem)'),
   request_timeout: { status: 504, retriable: true, grpc: Grpc.DeadlineExceeded, meaning: 'not settled within `ingest.requestTimeoutMs`' },
   // Admin listener.
   metrics_failed: { status: 500, retriable: false, grpc: Grpc.Internal, meaning: 'the Prometheus registry failed to render' },

@@ -25,6 +25,9 @@ import { Forwarder } from './request/forward';
 import { createRingSet } from './ring/layout';
 import type { Signal } from './routes';
 import { Ledger, settleDelivery } from './settle/ledger';
+import { checkSpoolDirectory, SpoolDirectoryError, type SpoolDirectoryReport } from './spool/directory';
+import { SpoolJournal } from './spool/journal';
+import { READ_CHUNK_BYTES, ReplayTicket, SpoolReplay } from './spool/replay';
 import { createLogger, rateLimited, type Logger } from './telemetry/log';
 import { Telemetry } from './telemetry/prometheus';
 
@@ -38,6 +41,10 @@ const KAFKA_PROBE_INTERVAL_MS = 2_000;
 /** Delivery reports reach JS only when librdkafka is polled; each poll is one
  * cheap native call, and the interval is added to every answer's latency. */
 const POLL_INTERVAL_MS = 1;
+/** Start-up recovery reads every segment once; a full 1 GiB spool takes seconds. */
+const SPOOL_RECOVERY_TIMEOUT_MS = 120_000;
+const SPOOL_CHECKPOINT_INTERVAL_MS = 500;
+const SPOOL_CLOSE_TIMEOUT_MS = 5_000;
 
 const USAGE = 'usage: metricstream [--config PATH] [--check-config]';
 
@@ -66,9 +73,17 @@ export function runMain(argv: string[]): void {
     process.stderr.write(`metricstream: ${(err as Error).message}\n`);
     process.exit(err instanceof ConfigError ? EXIT_CONFIG : 1);
   }
+  let spoolReport: SpoolDirectoryReport | undefined;
+  try {
+    if (config.delivery.mode === 'spool') spoolReport = checkSpoolDirectory(config.spool.dir);
+  } catch (err) {
+    process.stderr.write(`metricstream: ${(err as Error).message}\n`);
+    process.exit(err instanceof SpoolDirectoryError ? EXIT_CONFIG : 1);
+  }
   if (checkOnly) {
     // The effective configuration, secrets masked, and what it implies.
-    process.stdout.write(JSON.stringify({ config: maskSecrets(config), memoryCeilingMiB: memoryCeilingMiB(config) }, null, 2) + '\n');
+    const spool = spoolReport === undefined ? undefined : { ...spoolReport, maxBytes: config.spool.maxBytes };
+    process.stdout.write(JSON.stringify({ config: maskSecrets(config), memoryCeilingMiB: memoryCeilingMiB(config), spool }, null, 2) + '\n');
     process.exit(0);
   }
   const log = createLogger(config.log.level);
@@ -90,8 +105,11 @@ async function start(config: Config, log: Logger): Promise<void> {
     observeDelivery: (seconds) => telemetry?.delivery(seconds),
   });
   const properties = producerProperties(config);
-  const producer = new KafkaProducer(properties,
-    (error, opaque, topic) => settleDelivery(ledger, opaque, error === null ? null : describeDeliveryError(error, topic)));
+  let replay: SpoolReplay | undefined;
+  const producer = new KafkaProducer(properties, (error, opaque, topic) => {
+    if (opaque instanceof ReplayTicket) replay!.onDelivery(opaque, error);
+    else settleDelivery(ledger, opaque, error === null ? null : describeDeliveryError(error, topic));
+  });
   let kafkaStats: KafkaStatsSnapshot | undefined;
   producer.onStats((json) => {
     try {
@@ -170,8 +188,19 @@ async function start(config: Config, log: Logger): Promise<void> {
 
   const ringSet = createRingSet(config.pool.threads + 2, config.pool.ringBytes);
   const pool = new DecodePool(config, ringSet, partitionCounts.shared);
-  const pump = new RingPump(ringSet, ledger, producer, config.kafka.topics, log);
-  const admission = new Admission({ ...config.ingest, maxInFlightMessages: config.kafka.maxInFlightMessages }, state, ledger, pool);
+  const journal = config.delivery.mode === 'spool' ? await openSpool(config, ledger, (r) => replay?.appended(r), () => telemetry, log) : undefined;
+  if (journal !== undefined) {
+    replay = new SpoolReplay(journal.journal, producer, journal.recovered, {
+      maxInFlightMessages: config.spool.replayMaxInFlightMessages,
+      readChunkBytes: READ_CHUNK_BYTES,
+      checkpointIntervalMs: SPOOL_CHECKPOINT_INTERVAL_MS,
+      kafkaReachable: () => kafkaHealth.reachable,
+    }, log);
+    replay.start();
+  }
+  const spool = journal?.journal;
+  const pump = new RingPump(ringSet, ledger, spool ?? producer, config.kafka.topics, log);
+  const admission = new Admission({ ...config.ingest, maxInFlightMessages: config.kafka.maxInFlightMessages }, state, ledger, pool, spool ?? null);
   const forwarder = new Forwarder(ledger, pool, log);
   telemetry = new Telemetry({
     counters: () => ({ ...ledger.counters, skipped: pump.skippedRecords }),
@@ -186,8 +215,9 @@ async function start(config: Config, log: Logger): Promise<void> {
     kafkaReachable: () => kafkaHealth.reachable,
     draining: () => state.draining,
     kafkaStats: () => kafkaStats,
+    spool: spool === undefined || replay === undefined ? undefined : spoolSources(spool, replay),
   });
-  const answers = new Answers(config.ingest.retryAfterSeconds, log);
+  const answers = new Answers(config.ingest.retryAfterSeconds, config.delivery.mode, log);
   const ingest = new IngestServer(uws, { config, admission, forwarder, answers, telemetry });
   const admin = new AdminServer(uws, telemetry, () => admission.notReadyReasons(), answers);
   const ingestPort = await ingest.listen();
@@ -200,12 +230,14 @@ async function start(config: Config, log: Logger): Promise<void> {
     ingest: `${config.ingest.host}:${ingestPort}`, admin: `${config.admin.host}:${adminPort}`,
     kafka: { bootstrap, embedded: config.kafka.brokers === '' }, poolThreads: config.pool.threads,
     memoryCeilingMiB: memoryCeilingMiB(config),
+    delivery: config.delivery.mode,
     config: maskSecrets(config),
   }, 'metricstream ready');
   notifySystemd('READY=1', log);
 
   onShutdownSignal(log, (signal) => {
     log.info({ signal }, 'signal received');
+    const deadline = Date.now() + config.drain.timeoutMs;
     void drain({
       drainTimeoutMs: config.drain.timeoutMs,
       stopAccepting: () => {
@@ -217,6 +249,7 @@ async function start(config: Config, log: Logger): Promise<void> {
       flush: (ms) => producer.flush(ms).catch(() => undefined),
       abandon: () => forwarder.abandon('draining', 'shutting down before Kafka acknowledged the records'),
       close: async () => {
+        if (spool !== undefined && replay !== undefined) await closeSpool(spool, replay, config.spool.drainOnShutdown ? deadline : 0, log);
         kafkaHealth.stop();
         admin.close();
         await pool.destroy();
@@ -227,6 +260,51 @@ async function start(config: Config, log: Logger): Promise<void> {
       process.exit(1);
     });
   });
+}
+
+/** Checks and recovers the spool directory; every message the journal syncs
+ * settles its request like a Kafka delivery report would, and is counted
+ * for replay. */
+async function openSpool(config: Config, ledger: Ledger, appended: (appendedAtMs: number) => void,
+  telemetry: () => Telemetry | undefined, log: Logger): Promise<Awaited<ReturnType<typeof SpoolJournal.open>>> {
+  const opened = await SpoolJournal.open({
+    dir: config.spool.dir,
+    maxBytes: config.spool.maxBytes,
+    maxUnsyncedBytes: config.spool.maxUnsyncedBytes,
+    segmentBytes: config.spool.segmentBytes,
+    groupCommitMs: config.spool.groupCommitMs,
+    recoveryTimeoutMs: SPOOL_RECOVERY_TIMEOUT_MS,
+  }, (error, opaque) => {
+    if (error === null) appended(Date.now());
+    settleDelivery(ledger, opaque, error === null ? null : { code: error.code, message: error.message });
+  }, log);
+  opened.journal.onSync = (seconds, messages) => telemetry()?.spoolSync(seconds, messages);
+  const { recovered } = opened;
+  log.info({ dir: config.spool.dir, segments: opened.journal.segments.length, bytes: opened.journal.usedBytes,
+    undeliveredMessages: recovered.messages, checkpoint: recovered.checkpoint, repairs: recovered.repairs.length },
+  recovered.messages > 0 ? 'spool: replaying what was not yet delivered to Kafka' : 'spool: ready');
+  return opened;
+}
+
+function spoolSources(journal: SpoolJournal, replay: SpoolReplay): NonNullable<ConstructorParameters<typeof Telemetry>[0]['spool']> {
+  return {
+    usedBytes: () => journal.usedBytes,
+    maxBytes: journal.maxBytes,
+    undeliveredMessages: () => replay.undeliveredMessages,
+    oldestUndeliveredSeconds: () => replay.oldestUndeliveredSeconds(),
+    replayed: () => replay.counters,
+    syncs: () => journal.stats,
+  };
+}
+
+/** SIGTERM in spool mode: with drainOnShutdown, replays until the spool is
+ * empty or `deadline`; then persists the checkpoint and stops the writer.
+ * What is not yet in Kafka stays in the spool for the next start. */
+async function closeSpool(journal: SpoolJournal, replay: SpoolReplay, deadline: number, log: Logger): Promise<void> {
+  while (!replay.caughtUp && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  await replay.stop();
+  await journal.close(SPOOL_CLOSE_TIMEOUT_MS);
+  log.info({ undeliveredMessages: replay.undeliveredMessages }, replay.caughtUp ? 'spool: everything delivered to Kafka' : 'spool: closed; the rest is replayed on the next start');
 }
 
 /** The sum of every byte bound the configuration sets (src/config/memory.ts). */

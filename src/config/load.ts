@@ -40,7 +40,7 @@ type Tree = { [key: string]: unknown };
 /** Keys whose environment value is always taken as text. */
 const STRING_KEYS = new Set([
   'kafka.brokers', 'kafka.topics.metrics', 'kafka.topics.logs', 'kafka.topics.traces', 'kafka.logKeyField', 'ingest.host', 'admin.host',
-  'ingest.auth.tokensFile', 'ingest.tls.certFile', 'ingest.tls.keyFile',
+  'ingest.auth.tokensFile', 'ingest.tls.certFile', 'ingest.tls.keyFile', 'spool.dir',
 ]);
 
 function leafPaths(tree: Tree, prefix = ''): string[] {
@@ -167,6 +167,7 @@ export function loadConfig({ configPath, env = process.env, warn = () => undefin
   const config = {
     ...parsed,
     kafka: { ...parsed.kafka, producer: withSaslPasswordFile(parsed.kafka.producer, parsed.kafka.saslPasswordFile) },
+    spool: { ...parsed.spool, dir: spoolDir(parsed.delivery.mode, parsed.spool.dir, env) },
     ingest: { ...parsed.ingest, auth: { ...parsed.ingest.auth, tokens } },
     pool: { ...parsed.pool, threads: parsed.pool.threads ?? defaultPoolThreads() },
   };
@@ -187,6 +188,17 @@ function withSaslPasswordFile<T extends Record<string, unknown>>(producer: T, pa
   const password = text.replace(/\r?\n$/, '');
   if (password === '') throw new ConfigError(`kafka.saslPasswordFile: ${path} is empty`);
   return { ...producer, 'sasl.password': password };
+}
+
+/** spool.dir, or systemd's state directory (StateDirectory= sets
+ * $STATE_DIRECTORY, a colon-separated list) with /spool appended. */
+function spoolDir(mode: 'kafka' | 'spool', dir: string, env: NodeJS.ProcessEnv): string {
+  if (dir !== '' || mode !== 'spool') return dir;
+  const state = env['STATE_DIRECTORY']?.split(':')[0];
+  if (state === undefined || state === '') {
+    throw new ConfigError('delivery.mode is spool: set spool.dir (METRICSTREAM_SPOOL_DIR), or run under systemd with StateDirectory=');
+  }
+  return `${state}/spool`;
 }
 
 function readTokens(path: string): string[] {

@@ -1,5 +1,6 @@
 // The memory ceiling a configuration implies: the sum of every byte bound.
 // Logged at start, printed by --check-config, asserted by the overload test.
+import { READ_CHUNK_BYTES as SPOOL_READ_CHUNK_BYTES } from '../spool/replay';
 import type { Config } from './schema';
 
 const MiB = 1024 * 1024;
@@ -19,6 +20,8 @@ export interface MemoryBudget {
   readonly rings: number;
   readonly producerQueue: number;
   readonly inFlight: number;
+  /** delivery.mode spool: unsynced batches, the writer thread, replay's read chunk and tickets. */
+  readonly spool: number;
   readonly total: number;
 }
 
@@ -31,6 +34,9 @@ export function memoryBudget(config: Config, producerQueueKbytes: number | undef
     rings: (threads + 2) * config.pool.ringBytes,
     producerQueue: (producerQueueKbytes ?? LIBRDKAFKA_DEFAULT_QUEUE_KBYTES) * 1024,
     inFlight: config.kafka.maxInFlightMessages * IN_FLIGHT_RECORD_BYTES,
+    spool: config.delivery.mode === 'spool'
+      ? config.spool.maxUnsyncedBytes + WORKER_OVERHEAD_BYTES + SPOOL_READ_CHUNK_BYTES + config.spool.replayMaxInFlightMessages * IN_FLIGHT_RECORD_BYTES
+      : 0,
   };
   return { ...parts, total: Object.values(parts).reduce((a, b) => a + b, 0) };
 }

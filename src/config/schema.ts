@@ -122,6 +122,34 @@ const drain = z.strictObject({
   timeoutMs: positiveInt.default(25_000),
 });
 
+const delivery = z.strictObject({
+  /** kafka: a request is answered once Kafka acknowledged every record.
+   * spool: once every record is fdatasync'ed in the local spool (spool.*),
+   * which is replayed to Kafka; requests keep succeeding while Kafka is away. */
+  mode: z.enum(['kafka', 'spool']).default('kafka'),
+});
+
+const spool = z.strictObject({
+  /** Journal directory; empty = $STATE_DIRECTORY/spool (systemd's StateDirectory=). */
+  dir: z.string().default(''),
+  /** Segment files plus bytes waiting for the disk; past it requests get 503 spool_full. */
+  maxBytes: z.number().int().min(1024 * 1024).default(1024 * MiB),
+  /** Bytes laid out in memory and not yet written and synced: the spool's
+   * share of the memory ceiling; past it requests get 503 spool_full. */
+  maxUnsyncedBytes: z.number().int().min(1024 * 1024).default(64 * MiB),
+  /** A segment file is closed and a new one started past this size. */
+  segmentBytes: z.number().int().min(64 * 1024).max(1024 * MiB).default(64 * MiB),
+  /** Extra wait before a batch is written, to put more requests in one
+   * fdatasync; 0 = write as soon as the previous sync ends (group commit
+   * happens anyway: everything that arrives during a sync shares the next). */
+  groupCommitMs: z.number().int().min(0).max(1_000).default(0),
+  /** Kafka messages replay keeps produced and unacknowledged at once. */
+  replayMaxInFlightMessages: positiveInt.default(50_000),
+  /** SIGTERM: keep replaying to Kafka until the spool is empty or the drain
+   * deadline passes; false = sync, stop, replay on the next start. */
+  drainOnShutdown: z.boolean().default(false),
+});
+
 const log = z.strictObject({
   level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -139,6 +167,8 @@ export const configSchema = z.strictObject({
   kafka: kafka.default(kafka.parse({})),
   otlp: otlp.default(otlp.parse({})),
   drain: drain.default(drain.parse({})),
+  delivery: delivery.default(delivery.parse({})),
+  spool: spool.default(spool.parse({})),
   log: log.default(log.parse({})),
   telemetry: telemetry.default(telemetry.parse({})),
 }).superRefine((c, ctx) => {
@@ -151,6 +181,9 @@ export const configSchema = z.strictObject({
       path: ['ingest', 'requestTimeoutMs'],
       message: `must exceed kafka.deliveryTimeoutMs (${c.kafka.deliveryTimeoutMs}) so a delivery failure reaches the client before the request deadline`,
     });
+  }
+  if (c.spool.maxUnsyncedBytes > c.spool.maxBytes) {
+    ctx.addIssue({ code: 'custom', path: ['spool', 'maxUnsyncedBytes'], message: 'must not exceed spool.maxBytes' });
   }
   if (c.ingest.maxDecompressedBytes < c.ingest.maxBodyBytes) {
     ctx.addIssue({

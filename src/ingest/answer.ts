@@ -27,10 +27,13 @@ const REFUSAL_LOG_INTERVAL_MS = 10_000;
 
 export class Answers {
   readonly #retryAfter: Headers;
+  /** Success answers say where the records are durable: `durable: kafka` or `durable: spool`. */
+  readonly #durable: Headers;
   readonly #logRefusal: (code: string, context: object, message: string) => void;
 
-  constructor(retryAfterSeconds: number, log: Logger) {
+  constructor(retryAfterSeconds: number, durableIn: 'kafka' | 'spool', log: Logger) {
     this.#retryAfter = { 'retry-after': String(retryAfterSeconds) };
+    this.#durable = { durable: durableIn };
     this.#logRefusal = rateLimitedByKey(log, 'warn', REFUSAL_LOG_INTERVAL_MS);
   }
 
@@ -42,9 +45,9 @@ export class Answers {
   accept(exchange: Exchange, format: AnswerFormat, accepted: number, partial: PartialRejection | undefined): void {
     if (format.otlp !== undefined) {
       const encoded = otlpSuccessBody(format.otlp.signal, partial, format.otlp.encoding);
-      exchange.write(200, encoded.body, encoded.contentType);
-    } else if (format.successStatus === 204) exchange.write(204, null, '');
-    else exchange.json(200, `{"accepted":${accepted}}`);
+      exchange.write(200, encoded.body, encoded.contentType, this.#durable);
+    } else if (format.successStatus === 204) exchange.write(204, null, '', this.#durable);
+    else exchange.write(200, `{"accepted":${accepted}}`, 'application/json', this.#durable);
   }
 
   /** Answers with a catalogue error, and logs it (rate-limited per code):

@@ -7,6 +7,13 @@ export type ProducerProperties = Record<string, string | number | boolean>;
 export type DeliveryHandler = (error: LibrdKafkaError | null, opaque: unknown, topic: string) => void;
 export type RecordHeaders = Array<Record<string, string>>;
 
+/** Where the ring pump puts each Kafka message: librdkafka (KafkaProducer),
+ * or the spool journal in delivery.mode spool. Throws when it cannot take
+ * the message; reports each taken one later through its delivery callback. */
+export interface MessageProducer {
+  produce(topic: string, partition: number | null, value: Buffer, key: Buffer | null, headers: RecordHeaders, opaque: unknown): void;
+}
+
 /** Defaults chosen for "acknowledged means in Kafka" (SPEC §4, §5); any key
  * can be overridden through kafka.producer. */
 export function producerProperties(config: Config): ProducerProperties {

@@ -11,7 +11,7 @@ import { LeaseTable } from '../ring/leases';
 import { RingReader } from '../ring/reader';
 import { BatchMessage, State, type Ledger, type RequestEntry } from '../settle/ledger';
 import { classifyProduceError } from './errors';
-import type { KafkaProducer, RecordHeaders } from './producer';
+import type { MessageProducer, RecordHeaders } from './producer';
 
 /** Records produced per event-loop turn: ~1.4 µs each (SPEC §2) keeps a slice
  * near 3 ms, short enough that settlement and new requests are not starved. */
@@ -21,7 +21,7 @@ export class RingPump {
   readonly #readers: RingReader[];
   readonly #leases: LeaseTable;
   readonly #ledger: Ledger;
-  readonly #producer: KafkaProducer;
+  readonly #producer: MessageProducer;
   readonly #topics: readonly string[];
   readonly #logRefusal: (context: object, message: string) => void;
   #scheduled = false;
@@ -29,7 +29,7 @@ export class RingPump {
   /** Records read from rings whose request had already been answered. */
   skippedRecords = 0;
 
-  constructor(ringSet: RingSet, ledger: Ledger, producer: KafkaProducer,
+  constructor(ringSet: RingSet, ledger: Ledger, producer: MessageProducer,
     topics: TopicNames, log: Logger) {
     this.#readers = ringSet.rings.map((ring) => new RingReader(ring));
     this.#leases = new LeaseTable(ringSet.leases);

@@ -1,6 +1,7 @@
 // Whether the daemon takes one more request, decided once for the listener
-// and for /readyz: draining, Kafka reachable, and the caps (requests in
-// progress, body bytes in memory, Kafka messages in flight, decode queue).
+// and for /readyz: draining, Kafka reachable (or, in spool mode, room in the
+// spool instead), and the caps (requests in progress, body bytes in memory,
+// Kafka messages in flight, decode queue).
 // Also counts the requests admitted and not yet answered, which the drain
 // waits for.
 import type { Refusal } from '../errors';
@@ -31,18 +32,27 @@ export interface DecodeQueue {
   hasRoom(): boolean;
 }
 
+/** The spool in delivery.mode spool: requests depend on its room, not on Kafka. */
+export interface SpoolRoom {
+  hasRoom(bytes?: number): boolean;
+  readonly usedBytes: number;
+  readonly maxBytes: number;
+}
+
 /** /readyz reasons (README). */
-export type NotReadyReason = 'draining' | 'kafka_unreachable' | 'kafka_authentication_failed' | 'overloaded';
+export type NotReadyReason = 'draining' | 'kafka_unreachable' | 'kafka_authentication_failed' | 'spool_full' | 'overloaded';
 
 export class Admission {
   readonly #limits: AdmissionLimits;
   readonly #state: DaemonState;
   readonly #ledger: AdmissionGauges;
   readonly #pool: DecodeQueue;
+  readonly #spool: SpoolRoom | null;
   #active = 0;
   #bufferedBytes = 0;
 
-  constructor(limits: AdmissionLimits, state: DaemonState, ledger: AdmissionGauges, pool: DecodeQueue) {
+  constructor(limits: AdmissionLimits, state: DaemonState, ledger: AdmissionGauges, pool: DecodeQueue, spool: SpoolRoom | null = null) {
+    this.#spool = spool;
     this.#limits = limits;
     this.#state = state;
     this.#ledger = ledger;
@@ -61,6 +71,10 @@ export class Admission {
   /** Refusal when the daemon takes no request for `signal` now (before the body's size is known). */
   unavailable(signal: Signal): Refusal | null {
     if (this.#state.draining) return { code: 'draining', message: 'shutting down; retry on another instance' };
+    const spool = this.#spool;
+    if (spool !== null) {
+      return spool.hasRoom() ? null : { code: 'spool_full', message: `the spool holds ${spool.usedBytes} bytes; spool.maxBytes is ${spool.maxBytes}` };
+    }
     if (!this.#state.kafkaReachable) return { code: 'kafka_unavailable', message: 'Kafka cannot be reached' };
     const missing = this.#state.missingTopic(signal);
     if (missing !== undefined) return { code: 'unknown_topic', message: `Kafka topic ${missing} does not exist; it must be created (auto-creation is off)` };
@@ -97,7 +111,9 @@ export class Admission {
   notReadyReasons(): NotReadyReason[] {
     const reasons: NotReadyReason[] = [];
     if (this.#state.draining) reasons.push('draining');
-    if (!this.#state.kafkaReachable) reasons.push(this.#state.kafkaProblem ?? 'kafka_unreachable');
+    if (this.#spool !== null) {
+      if (!this.#spool.hasRoom()) reasons.push('spool_full');
+    } else if (!this.#state.kafkaReachable) reasons.push(this.#state.kafkaProblem ?? 'kafka_unreachable');
     if (this.#messagesAtLimit() || !this.#pool.hasRoom()) reasons.push('overloaded');
     return reasons;
   }

@@ -30,6 +30,8 @@ export interface SpoolOptions {
   readonly dir: string;
   /** Segment files on disk plus batches not yet written; more is spool_full. */
   readonly maxBytes: number;
+  /** Bytes laid out and not yet synced (memory); more is spool_full. */
+  readonly maxUnsyncedBytes: number;
   readonly segmentBytes: number;
   /** Extra wait before a batch is written, to gather more messages; 0 = as soon as the previous sync ends. */
   readonly groupCommitMs: number;
@@ -178,6 +180,9 @@ export class SpoolJournal {
     const size = frameSize(topic.length, key === null ? 0 : key.length, id.length, value.length);
     if (!this.hasRoom(size)) {
       throw new SpoolError('spool_full', `the spool holds ${this.usedBytes} bytes; spool.maxBytes is ${this.#options.maxBytes}`);
+    }
+    if (this.#pendingBytes > 0 && this.#pendingBytes + size > this.#options.maxUnsyncedBytes) {
+      throw new SpoolError('spool_full', `${this.#pendingBytes} bytes are waiting for the disk; spool.maxUnsyncedBytes is ${this.#options.maxUnsyncedBytes}`);
     }
     const batch = this.#batchWithRoom(size);
     batch.bytes += writeFrame(batch.buffer, batch.bytes, topic, partition ?? PARTITION_BY_KEY, key, id, value, count, Date.now());

@@ -36,6 +36,8 @@ export interface ReplayOptions {
   readonly kafkaReachable: () => boolean;
 }
 
+/** What replay reads of a segment at once (its share of the memory ceiling). */
+export const READ_CHUNK_BYTES = 1024 * 1024;
 const RETRY_MS = 50;
 /** librdkafka's RD_KAFKA_RESP_ERR__QUEUE_FULL: back-pressure, not failure. */
 const QUEUE_FULL = -184;
@@ -62,6 +64,8 @@ export class SpoolReplay {
   #file: { id: number; handle: FileHandle } | null = null;
   #running = false;
   #kickAgain = false;
+  /** Kafka was unreachable the last time replay looked. */
+  #absorbing = false;
   #stopped = false;
   #failed = false;
   #wake: NodeJS.Timeout | undefined;
@@ -218,7 +222,13 @@ export class SpoolReplay {
   async #produceSome(): Promise<number | null> {
     for (;;) {
       if (this.#stopped || this.#failed) return null;
-      if (!this.#options.kafkaReachable()) return RETRY_MS;
+      if (!this.#options.kafkaReachable()) {
+        if (!this.#absorbing) this.#log.warn({ undeliveredMessages: this.#undelivered }, 'spool: absorbing: Kafka is unreachable; requests are answered once spooled and replayed when Kafka is back');
+        this.#absorbing = true;
+        return RETRY_MS;
+      }
+      if (this.#absorbing) this.#log.info({ undeliveredMessages: this.#undelivered }, 'spool: Kafka is reachable again; replaying');
+      this.#absorbing = false;
       if (this.#inFlight.length - this.#inFlightHead >= this.#options.maxInFlightMessages) return null;
       const segment = this.#segmentAt(this.#position.segment);
       if (segment === undefined) return null;

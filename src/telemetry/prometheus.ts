@@ -28,6 +28,17 @@ export interface TelemetrySources {
   kafkaReachable(): boolean;
   draining(): boolean;
   kafkaStats(): KafkaStatsSnapshot | undefined;
+  /** delivery.mode spool only. */
+  spool?: SpoolSources | undefined;
+}
+
+export interface SpoolSources {
+  usedBytes(): number;
+  readonly maxBytes: number;
+  undeliveredMessages(): number;
+  oldestUndeliveredSeconds(): number;
+  replayed(): { messages: number; records: number; rewinds: number };
+  syncs(): { syncs: number; failedSyncs: number };
 }
 
 /** A counter whose value is a running total kept elsewhere. */
@@ -52,6 +63,8 @@ export class Telemetry {
   readonly #requests: Counter<'route' | 'status'>;
   readonly #duration: Histogram<'route'>;
   readonly #delivery: Histogram;
+  readonly #spoolSync: Histogram | undefined;
+  readonly #spoolBatch: Histogram | undefined;
 
   constructor(sources: TelemetrySources) {
     const r = this.registry;
@@ -86,6 +99,26 @@ export class Telemetry {
       name: 'metricstream_delivery_duration_seconds', help: 'From a request\'s records entering librdkafka to Kafka acknowledging the last of them',
       registers: [r], buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     });
+    const spool = sources.spool;
+    if (spool !== undefined) {
+      gauge(r, 'metricstream_spool_bytes', 'Bytes of spool segments on disk plus bytes waiting to be written (cap spool.maxBytes)', spool.usedBytes);
+      gauge(r, 'metricstream_spool_max_bytes', 'spool.maxBytes', () => spool.maxBytes);
+      gauge(r, 'metricstream_spool_messages', 'Kafka messages in the spool not yet delivered to Kafka', spool.undeliveredMessages);
+      gauge(r, 'metricstream_spool_oldest_undelivered_seconds', 'Age of the oldest spooled message not yet delivered to Kafka (0 when none)', spool.oldestUndeliveredSeconds);
+      mirroredCounter(r, 'metricstream_spool_replayed_messages_total', 'Spooled Kafka messages delivered to Kafka by replay', () => spool.replayed().messages);
+      mirroredCounter(r, 'metricstream_spool_replayed_records_total', 'Records in those messages; rate() is the replay rate', () => spool.replayed().records);
+      mirroredCounter(r, 'metricstream_spool_replay_restarts_total', 'Times replay started again from the delivered checkpoint after a failed delivery', () => spool.replayed().rewinds);
+      mirroredCounter(r, 'metricstream_spool_syncs_total', 'Batches written and fdatasync\'ed', () => spool.syncs().syncs);
+      mirroredCounter(r, 'metricstream_spool_write_failures_total', 'Batches whose write or fdatasync failed (their requests got 503 spool_unavailable)', () => spool.syncs().failedSyncs);
+      this.#spoolSync = new Histogram({
+        name: 'metricstream_spool_sync_seconds', help: 'Writing and fdatasync\'ing one batch of the spool', registers: [r],
+        buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      });
+      this.#spoolBatch = new Histogram({
+        name: 'metricstream_spool_messages_per_sync', help: 'Kafka messages per fdatasync (group commit)', registers: [r],
+        buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000],
+      });
+    }
     const stat = (read: (s: KafkaStatsSnapshot) => number) => () => { const s = sources.kafkaStats(); return s === undefined ? 0 : read(s); };
     gauge(r, 'metricstream_kafka_producer_queue_messages', 'Messages in librdkafka\'s queue (librdkafka statistics msg_cnt)', stat((s) => s.queueMessages));
     gauge(r, 'metricstream_kafka_producer_queue_bytes', 'Bytes in librdkafka\'s queue (librdkafka statistics msg_size)', stat((s) => s.queueBytes));
@@ -99,6 +132,11 @@ export class Telemetry {
         for (const [broker, seconds] of Object.entries(sources.kafkaStats()?.rttSeconds ?? {})) this.set({ broker }, seconds);
       },
     });
+  }
+
+  spoolSync(seconds: number, messages: number): void {
+    this.#spoolSync?.observe(seconds);
+    this.#spoolBatch?.observe(messages);
   }
 
   delivery(seconds: number): void {

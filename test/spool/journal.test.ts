@@ -24,7 +24,7 @@ after(() => {
 function options(overrides: Partial<SpoolOptions> = {}): SpoolOptions {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spool-journal-'));
   dirs.push(dir);
-  return { dir, maxBytes: 64 * 1024 * 1024, segmentBytes: 64 * 1024, groupCommitMs: 0, recoveryTimeoutMs: 10_000, ...overrides };
+  return { dir, maxBytes: 64 * 1024 * 1024, maxUnsyncedBytes: 16 * 1024 * 1024, segmentBytes: 64 * 1024, groupCommitMs: 0, recoveryTimeoutMs: 10_000, ...overrides };
 }
 
 async function waitFor(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
