@@ -396,3 +396,21 @@ describe('config: example file', () => {
     }
   });
 });
+
+describe('config: delivery.mode spool', () => {
+  it('takes spool.dir from the environment, or from systemd\'s STATE_DIRECTORY', () => {
+    assert.equal(loadConfig({ env: { METRICSTREAM_DELIVERY_MODE: 'spool', METRICSTREAM_SPOOL_DIR: '/srv/spool' } }).spool.dir, '/srv/spool');
+    const c = loadConfig({ env: { METRICSTREAM_DELIVERY_MODE: 'spool', STATE_DIRECTORY: '/var/lib/metricstream:/var/lib/other' } });
+    assert.equal(c.delivery.mode, 'spool');
+    assert.equal(c.spool.dir, '/var/lib/metricstream/spool');
+    assert.equal(loadConfig({ env: {} }).delivery.mode, 'kafka');
+  });
+
+  it('refuses spool mode with no directory, naming the keys', () => {
+    assertConfigError(() => loadConfig({ env: { METRICSTREAM_DELIVERY_MODE: 'spool' } }), /spool\.dir/, /METRICSTREAM_SPOOL_DIR/);
+  });
+
+  it('refuses an unsynced bound larger than the spool', () => {
+    assertConfigError(() => loadConfig({ env: { METRICSTREAM_SPOOL_MAX_BYTES: String(2 * 1024 * 1024), METRICSTREAM_SPOOL_MAX_UNSYNCED_BYTES: String(4 * 1024 * 1024) } }), /spool\.maxUnsyncedBytes/);
+  });
+});

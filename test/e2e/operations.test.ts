@@ -2,7 +2,7 @@
 // auth, TLS, configuration errors that stop start-up naming the key.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
@@ -123,5 +123,30 @@ describe('operations', () => {
     assert.equal(printed.config.kafka.producer['sasl.password'], '***');
     assert.ok(printed.memoryCeilingMiB > 0);
     assert.ok(!check.stdout.includes('hunter2') && !check.stdout.includes(TOKEN));
+  });
+
+  it('--check-config in spool mode checks the directory is writable and reports the bound', () => {
+    const base = mkdtempSync(path.join(os.tmpdir(), 'spool-check-'));
+    try {
+      const dir = path.join(base, 'spool');
+      const check = spawnSync(process.execPath, [MAIN, '--check-config'], {
+        env: { ...process.env, METRICSTREAM_DELIVERY_MODE: 'spool', METRICSTREAM_SPOOL_DIR: dir, METRICSTREAM_SPOOL_MAX_BYTES: String(512 * 1024 * 1024) }, encoding: 'utf8',
+      });
+      assert.equal(check.status, 0, check.stderr);
+      const printed = JSON.parse(check.stdout) as { spool: { dir: string; maxBytes: number; freeBytes: number; filesystemType: string } };
+      assert.equal(printed.spool.dir, dir);
+      assert.equal(printed.spool.maxBytes, 512 * 1024 * 1024);
+      assert.ok(printed.spool.freeBytes > 0);
+      assert.deepEqual(readdirSync(dir), [], 'the write check leaves nothing behind');
+      // A path under a regular file can be neither created nor written.
+      writeFileSync(path.join(base, 'file'), '');
+      const bad = spawnSync(process.execPath, [MAIN, '--check-config'], {
+        env: { ...process.env, METRICSTREAM_DELIVERY_MODE: 'spool', METRICSTREAM_SPOOL_DIR: path.join(base, 'file', 'spool') }, encoding: 'utf8',
+      });
+      assert.equal(bad.status, 78);
+      assert.match(bad.stderr, /spool\.dir .*file\/spool: cannot create it/);
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
   });
 });
