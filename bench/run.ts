@@ -8,13 +8,18 @@
 // BENCH_REMOTE_WRITE (samples per remote_write request, default 500; "" or 0
 // skips it), BENCH_OTLP (data points per OTLP/HTTP protobuf request to
 // /v1/metrics, default 100; "" or 0 skips it), BENCH_TARGETS (default
-// "metricstream,metricstream-batch,baseline"). metricstream-batch runs
+// "metricstream,metricstream-batch,metricstream-spool,baseline"). metricstream-batch runs
 // kafka.messageMode=ndjson-batch; its Kafka messages hold many records, so its
 // records are the daemon's metricstream_records_delivered_total (records in
 // messages Kafka acknowledged), with the message count from the watermarks.
 // BENCH_KAFKA=real runs against a real Apache Kafka broker instead of the mock
 // cluster (one KRaft node from test/support/kafka/, replication factor 1) and
 // adds the CPU the broker's JVM took during the measured run.
+// metricstream-spool runs delivery.mode=spool (answers after fdatasync in a
+// spool under the system's temporary directory, replayed to Kafka); besides
+// the common figures it reports fsyncs/s and requests per fsync, and, at
+// 100-record batches and 64 connections, a run with every broker down (the
+// spool filling) followed by the replay once they are back.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -31,7 +36,7 @@ const ROOT = path.resolve(__dirname, '../..');
 const DURATION_S = Number(process.env['BENCH_DURATION_S'] ?? 10);
 const BATCHES = (process.env['BENCH_BATCHES'] ?? '1,100,1000').split(',').filter((b) => b.trim() !== '').map(Number);
 const CONNECTIONS = (process.env['BENCH_CONNECTIONS'] ?? '16,64,256').split(',').map(Number);
-const TARGETS = (process.env['BENCH_TARGETS'] ?? 'metricstream,metricstream-batch,baseline').split(',');
+const TARGETS = (process.env['BENCH_TARGETS'] ?? 'metricstream,metricstream-batch,metricstream-spool,baseline').split(',');
 const PARTITIONS = 8;
 const KAFKA = process.env['BENCH_KAFKA'] ?? 'mock';
 
@@ -42,6 +47,9 @@ interface BenchKafka {
   createTopic(topic: string): Promise<void>;
   /** The broker's process, for its CPU time (real Kafka only). */
   brokerPid(): number | undefined;
+  /** Every broker gone (the spool outage run), and back. */
+  brokersDown(): Promise<void>;
+  brokersUp(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -53,6 +61,11 @@ async function startKafka(): Promise<BenchKafka> {
       description: `Real Apache Kafka 4.1.1: 1 KRaft node (JVM -Xmx256m), ${PARTITIONS} partitions, replication factor 1, acks=all`,
       createTopic: (topic) => kafka.createTopic(topic, PARTITIONS, 1),
       brokerPid: () => kafka.pid(1),
+      brokersDown: () => kafka.kill(1),
+      brokersUp: async () => {
+        kafka.restart(1);
+        await kafka.waitForBroker(1);
+      },
       stop: () => kafka.stop(),
     };
   }
@@ -63,6 +76,12 @@ async function startKafka(): Promise<BenchKafka> {
     description: `Mock Kafka: 3 brokers, ${PARTITIONS} partitions, acks=all`,
     createTopic: async (topic) => void (await kafka.command(`topic ${topic} ${PARTITIONS}`)),
     brokerPid: () => undefined,
+    brokersDown: async () => {
+      for (const id of [1, 2, 3]) await kafka.command(`down ${id}`);
+    },
+    brokersUp: async () => {
+      for (const id of [1, 2, 3]) await kafka.command(`up ${id}`);
+    },
     stop: () => kafka.stop(),
   };
 }
@@ -134,6 +153,8 @@ interface Result {
   brokerCpuCores?: number;
   /** A second run paced to half the first run's request rate. */
   half?: { requestsPerS: number; p50Ms: number; p99Ms: number };
+  /** metricstream-spool: group commit during the measured run. */
+  spool?: { fsyncsPerS: number; requestsPerFsync: number; meanSyncMs: number };
 }
 
 interface WrkSummary { requests: number; duration_us: number; non2xx: number; socket_errors: number; p50: number; p99: number; p999: number }
@@ -198,14 +219,17 @@ function startProcess(args: string[], env: Record<string, string>, readyPattern:
   });
 }
 
-function startTarget(target: string, bootstrap: string, topic: string): Promise<Target> {
+function startTarget(target: string, bootstrap: string, topic: string, dir: string): Promise<Target> {
   if (target === 'baseline') {
     return startProcess([path.join(ROOT, 'dist/bench/baseline/bridge.js'), bootstrap, topic, '0'], {}, /"port":(\d+)/);
   }
+  const spool: Record<string, string> = target === 'metricstream-spool'
+    ? { METRICSTREAM_DELIVERY_MODE: 'spool', METRICSTREAM_SPOOL_DIR: path.join(dir, `spool-${topic}`) } : {};
   return startProcess([path.join(ROOT, 'dist/main.js')], {
     METRICSTREAM_BROKERS: bootstrap, METRICSTREAM_KAFKA_TOPICS_METRICS: topic,
     METRICSTREAM_PORT: '0', METRICSTREAM_ADMIN_PORT: '0', METRICSTREAM_INGEST_HOST: '127.0.0.1',
     METRICSTREAM_KAFKA_MESSAGE_MODE: target === 'metricstream-batch' ? 'ndjson-batch' : 'per-record',
+    ...spool,
   }, /"ingest":"[^"]*:(\d+)","admin":"[^"]*:(\d+)"/);
 }
 
@@ -228,7 +252,7 @@ function recordsInTopic(client: Producer, topic: string): Promise<number> {
 async function runScenario(kafka: BenchKafka, client: Producer, dir: string, target: string, s: Scenario, n: number): Promise<Result> {
   const topic = `bench-${n}-${target}-${s.batch}-${s.connections}`;
   await kafka.createTopic(topic);
-  const started = await startTarget(target, kafka.bootstrap, topic);
+  const started = await startTarget(target, kafka.bootstrap, topic, dir);
   const { child } = started;
   try {
     return await measure(client, dir, target, s, topic, started, kafka.brokerPid());
@@ -240,9 +264,24 @@ async function runScenario(kafka: BenchKafka, client: Producer, dir: string, tar
   }
 }
 
-async function deliveredCounter(adminPort: number): Promise<number> {
+async function adminMetric(adminPort: number, name: string): Promise<number> {
   const text = await fetch(`http://127.0.0.1:${adminPort}/metrics`).then((r) => r.text());
-  return Number(/^metricstream_records_delivered_total (\d+)/m.exec(text)?.[1] ?? NaN);
+  return Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? NaN);
+}
+
+function deliveredCounter(adminPort: number): Promise<number> {
+  return adminMetric(adminPort, 'metricstream_records_delivered_total');
+}
+
+interface SyncCounters { syncs: number; syncSeconds: number }
+
+async function syncCounters(adminPort: number): Promise<SyncCounters> {
+  return { syncs: await adminMetric(adminPort, 'metricstream_spool_syncs_total'), syncSeconds: await adminMetric(adminPort, 'metricstream_spool_sync_seconds_sum') };
+}
+
+function groupCommit(before: SyncCounters, after: SyncCounters, requests: number, seconds: number): NonNullable<Result['spool']> {
+  const syncs = after.syncs - before.syncs;
+  return { fsyncsPerS: syncs / seconds, requestsPerFsync: requests / Math.max(syncs, 1), meanSyncMs: (after.syncSeconds - before.syncSeconds) * 1000 / Math.max(syncs, 1) };
 }
 
 function payloadOf(s: Scenario): Payload {
@@ -261,6 +300,8 @@ async function measure(client: Producer, dir: string, target: string, s: Scenari
   spawnSync('wrk', ['-t1', `-c${Math.min(s.connections, 16)}`, '-d2s', '-s', script, `http://127.0.0.1:${port}/metrics`]);
   await new Promise((r) => setTimeout(r, 1_000));
   const before = batchMode ? await deliveredCounter(adminPort) : await recordsInTopic(client, topic);
+  const spoolMode = target === 'metricstream-spool';
+  const syncs0 = spoolMode ? await syncCounters(adminPort) : undefined;
   const ticks0 = cpuTicks(child.pid!);
   const brokerTicks0 = brokerPid === undefined ? 0 : cpuTicks(brokerPid);
   const t0 = Date.now();
@@ -268,6 +309,7 @@ async function measure(client: Producer, dir: string, target: string, s: Scenari
   const seconds = (Date.now() - t0) / 1000;
   const cpu = (cpuTicks(child.pid!) - ticks0) / CLK_TCK / seconds;
   const brokerCpu = brokerPid === undefined ? undefined : (cpuTicks(brokerPid) - brokerTicks0) / CLK_TCK / seconds;
+  const spool = syncs0 === undefined ? undefined : groupCommit(syncs0, await syncCounters(adminPort), w.requests - w.non2xx, w.duration_us / 1e6);
   await new Promise((r) => setTimeout(r, 2_000));
   const delivered = (batchMode ? await deliveredCounter(adminPort) : await recordsInTopic(client, topic)) - before;
   const rss = peakRssMb(child.pid!);
@@ -278,12 +320,67 @@ async function measure(client: Producer, dir: string, target: string, s: Scenari
   const h = runWrk(wrkScript(dir, payload, delayMs), s.connections, DURATION_S, port);
   const half = { requestsPerS: (h.requests - h.non2xx) / (h.duration_us / 1e6), p50Ms: h.p50 / 1000, p99Ms: h.p99 / 1000 };
   return {
-    target, batch: s.batch, connections: s.connections, half,
+    target, batch: s.batch, connections: s.connections, half, ...(spool === undefined ? {} : { spool }),
     requestsPerS, non2xx: w.non2xx, socketErrors: w.socket_errors,
     recordsPerS: delivered / wrkSeconds, mbPerS: (delivered * (payload.body.length / s.batch)) / wrkSeconds / 1e6,
     p50Ms: w.p50 / 1000, p99Ms: w.p99 / 1000, p999Ms: w.p999 / 1000, cpuCores: cpu, peakRssMb: rss,
     ...(brokerCpu === undefined ? {} : { brokerCpuCores: brokerCpu }),
   };
+}
+
+interface OutageResult {
+  requestsPerS: number; non2xx: number; recordsPerS: number; p50Ms: number; p99Ms: number; spool: NonNullable<Result['spool']>;
+  spooledMessages: number; spooledBytes: number; replaySeconds: number; replayRecordsPerS: number;
+}
+
+/** Every broker down while wrk runs against the spool; then the brokers come
+ * back and the spool's replay is timed until it holds nothing undelivered. */
+async function runSpoolOutage(kafka: BenchKafka, dir: string, s: Scenario, n: number): Promise<OutageResult> {
+  const topic = `bench-${n}-spool-outage`;
+  await kafka.createTopic(topic);
+  const { child, port, adminPort } = await startTarget('metricstream-spool', kafka.bootstrap, topic, dir);
+  let down = false;
+  try {
+    const script = wrkScript(dir, payloadOf(s));
+    await kafka.brokersDown();
+    down = true;
+    const accepted0 = await adminMetric(adminPort, 'metricstream_records_accepted_total');
+    const syncs0 = await syncCounters(adminPort);
+    const w = runWrk(script, s.connections, DURATION_S, port);
+    const wrkSeconds = w.duration_us / 1e6;
+    const spool = groupCommit(syncs0, await syncCounters(adminPort), w.requests - w.non2xx, wrkSeconds);
+    const accepted = await adminMetric(adminPort, 'metricstream_records_accepted_total') - accepted0;
+    const spooledMessages = await adminMetric(adminPort, 'metricstream_spool_messages');
+    const spooledBytes = await adminMetric(adminPort, 'metricstream_spool_bytes');
+    const replayed0 = await adminMetric(adminPort, 'metricstream_spool_replayed_records_total');
+    await kafka.brokersUp();
+    down = false;
+    const t0 = Date.now();
+    while (await adminMetric(adminPort, 'metricstream_spool_messages') > 0 && Date.now() - t0 < 300_000) await new Promise((r) => setTimeout(r, 100));
+    const replaySeconds = (Date.now() - t0) / 1000;
+    const replayed = await adminMetric(adminPort, 'metricstream_spool_replayed_records_total') - replayed0;
+    return {
+      requestsPerS: (w.requests - w.non2xx) / wrkSeconds, non2xx: w.non2xx + w.socket_errors, recordsPerS: accepted / wrkSeconds,
+      p50Ms: w.p50 / 1000, p99Ms: w.p99 / 1000, spool, spooledMessages, spooledBytes, replaySeconds, replayRecordsPerS: replayed / replaySeconds,
+    };
+  } finally {
+    if (down) await kafka.brokersUp();
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+  }
+}
+
+function spoolTable(results: Result[], outage: OutageResult | undefined): string {
+  const rows = ['| spool mode | batch | conns | 2xx req/s | records/s | p50 ms | p99 ms | fsyncs/s | requests per fsync | mean write+fdatasync ms |', '|---|---|---|---|---|---|---|---|---|---|'];
+  for (const r of results) {
+    if (r.spool === undefined) continue;
+    rows.push(`| Kafka up (records/s into Kafka) | ${r.batch} | ${r.connections} | ${fmt(r.requestsPerS)} | ${fmt(r.recordsPerS)} | ${fmt(r.p50Ms, 1)} | ${fmt(r.p99Ms, 1)} | ${fmt(r.spool.fsyncsPerS)} | ${fmt(r.spool.requestsPerFsync, 1)} | ${fmt(r.spool.meanSyncMs, 2)} |`);
+  }
+  if (outage !== undefined) {
+    rows.push(`| every broker down (records/s into the spool; ${outage.non2xx} non-2xx) | 100 | 64 | ${fmt(outage.requestsPerS)} | ${fmt(outage.recordsPerS)} | ${fmt(outage.p50Ms, 1)} | ${fmt(outage.p99Ms, 1)} | ${fmt(outage.spool.fsyncsPerS)} | ${fmt(outage.spool.requestsPerFsync, 1)} | ${fmt(outage.spool.meanSyncMs, 2)} |`);
+    rows.push('', `Replay after the brokers returned: ${fmt(outage.spooledMessages)} spooled messages (${fmt(outage.spooledBytes / 2 ** 20, 1)} MiB) delivered in ${fmt(outage.replaySeconds, 1)} s, ${fmt(outage.replayRecordsPerS)} records/s.`);
+  }
+  return rows.length > 2 ? rows.join('\n') : '';
 }
 
 function fmt(n: number, digits = 0): string {
@@ -310,6 +407,7 @@ async function main(): Promise<void> {
   const client = new Producer({ 'bootstrap.servers': kafka.bootstrap });
   await new Promise<void>((resolve, reject) => client.connect({}, (err) => (err ? reject(err) : resolve())));
   const results: Result[] = [];
+  let outage: OutageResult | undefined;
   let n = 0;
   try {
     for (const batch of BATCHES) {
@@ -326,6 +424,10 @@ async function main(): Promise<void> {
       const r = await runScenario(kafka, client, dir, 'metricstream', { batch: REMOTE_WRITE_SAMPLES, connections: 64, format: 'remote_write' }, n++);
       results.push({ ...r, target: 'metricstream remote_write' });
       process.stdout.write(`remote_write ${REMOTE_WRITE_SAMPLES} samples c=64: ${fmt(r.recordsPerS)} records/s, ${fmt(r.requestsPerS)} req/s, p99 ${fmt(r.p99Ms, 1)} ms, ${fmt(r.cpuCores, 2)} cores, ${fmt(r.peakRssMb)} MB\n`);
+    }
+    if (TARGETS.includes('metricstream-spool')) {
+      outage = await runSpoolOutage(kafka, dir, { batch: 100, connections: 64 }, n++);
+      process.stdout.write(`spool, brokers down, batch=100 c=64: ${fmt(outage.recordsPerS)} records/s spooled, ${fmt(outage.requestsPerS)} req/s, p99 ${fmt(outage.p99Ms, 1)} ms; replay ${fmt(outage.replayRecordsPerS)} records/s\n`);
     }
     if (OTLP_POINTS > 0 && TARGETS.includes('metricstream')) {
       // OTLP/HTTP protobuf, one record per data point (otlp.encoding.metrics "records"); no baseline either.
@@ -347,6 +449,8 @@ async function main(): Promise<void> {
     `Command: \`${['BENCH_KAFKA', 'BENCH_DURATION_S', 'BENCH_BATCHES', 'BENCH_CONNECTIONS', 'BENCH_REMOTE_WRITE', 'BENCH_OTLP', 'BENCH_TARGETS'].filter((k) => process.env[k] !== undefined).map((k) => `${k}=${process.env[k]}`).join(' ')} npm run bench\``.replace('` ', '`'),
     '',
     table(results),
+    '',
+    spoolTable(results, outage),
     '',
   ].join('\n');
   appendFileSync(path.join(ROOT, 'bench/RESULTS.md'), section + '\n');
