@@ -30,6 +30,7 @@ describe('ingest to Kafka', () => {
       const { body } = metricBatch(100, 'single');
       const reply = await post(`${daemon.ingestUrl}/metrics`, body);
       assert.equal(reply.status, 200);
+      assert.equal(reply.headers.get('durable'), 'kafka', 'the answer says where the records are durable');
       assert.deepEqual(reply.body, { accepted: 100 });
       const requestId = reply.headers.get('x-request-id');
       assert.ok(requestId);

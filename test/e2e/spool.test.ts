@@ -271,6 +271,30 @@ describe('delivery.mode spool', () => {
     }
   });
 
+  it('spool.drainOnShutdown: SIGTERM replays everything to Kafka before it exits', async () => {
+    const dir = spoolDir();
+    const reader = await TopicReader.open(kafka.bootstrap, 'spoolterm');
+    const daemon = await startDaemon('spoolterm', dir, { METRICSTREAM_SPOOL_DRAIN_ON_SHUTDOWN: 'true' });
+    const acknowledged = new Map<string, number>();
+    try {
+      // Kafka slow, so that much is still undelivered when the signal comes.
+      for (const id of BROKERS) await kafka.command(`rtt ${id} 300`);
+      for (let r = 0; r < 10; r++) {
+        const reply = await post(`${daemon.ingestUrl}/metrics`, metricBatch(20, `drain${r}`).body);
+        assert.equal(reply.status, 200);
+        acknowledged.set(reply.headers.get('x-request-id')!, 20);
+      }
+      assert.equal((await daemon.stop()).code, 0);
+      assert.ok(daemon.logs.some((l) => l.msg === 'spool: everything delivered to Kafka'));
+      const { expected, missing } = await auditWhenRead(reader, acknowledged, 30_000);
+      assert.equal(expected, 200);
+      assert.equal(missing, 0);
+    } finally {
+      for (const id of BROKERS) await kafka.command(`rtt ${id} 0`);
+      await reader.close();
+    }
+  });
+
   it('SIGTERM with Kafka away exits 0 at once; the next start delivers what was spooled', async () => {
     const dir = spoolDir();
     const reader = await TopicReader.open(kafka.bootstrap, 'spoolterm');
