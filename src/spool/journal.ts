@@ -81,6 +81,7 @@ export class SpoolJournal {
   /** Bytes laid out in batches not yet written. */
   #pendingBytes = 0;
   #lastError: SpoolError | null = null;
+  #full = false;
   readonly #appendedListeners: Array<() => void> = [];
   #closing: (() => void) | null = null;
   readonly stats: SpoolStats = { syncs: 0, syncedMessages: 0, failedSyncs: 0 };
@@ -151,8 +152,10 @@ export class SpoolJournal {
     return this.#diskBytes + this.#pendingBytes;
   }
 
+  /** Room for `bytes` more; false from a spool_full refusal until delivered
+   * segments are deleted, so that admission and /readyz agree with it. */
   hasRoom(bytes = 0): boolean {
-    return this.usedBytes + bytes <= this.#options.maxBytes;
+    return !this.#full && this.usedBytes + bytes <= this.#options.maxBytes;
   }
 
   /** The last write's failure, until a write succeeds. */
@@ -178,7 +181,8 @@ export class SpoolJournal {
     const id = headers[0]?.['metricstream-id'] ?? '';
     const count = countOf(id);
     const size = frameSize(topic.length, key === null ? 0 : key.length, id.length, value.length);
-    if (!this.hasRoom(size)) {
+    if (this.usedBytes + size > this.#options.maxBytes) {
+      this.#full = true;
       throw new SpoolError('spool_full', `the spool holds ${this.usedBytes} bytes; spool.maxBytes is ${this.#options.maxBytes}`);
     }
     if (this.#pendingBytes > 0 && this.#pendingBytes + size > this.#options.maxUnsyncedBytes) {
@@ -291,6 +295,7 @@ export class SpoolJournal {
   }
 
   #checkpointed(deleted: readonly number[]): void {
+    if (deleted.length > 0) this.#full = false;
     for (const id of deleted) {
       const index = this.#segments.findIndex((s) => s.id === id);
       if (index === -1) continue;

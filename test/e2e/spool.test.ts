@@ -271,6 +271,31 @@ describe('delivery.mode spool', () => {
     }
   });
 
+  it('spool.maxBytes reached: 503 spool_full with Retry-After at admission, /readyz says spool_full, room again once Kafka takes the records', async () => {
+    const daemon = await startDaemon('spoolfull', spoolDir(), { METRICSTREAM_SPOOL_MAX_BYTES: String(1024 * 1024), METRICSTREAM_SPOOL_MAX_UNSYNCED_BYTES: String(1024 * 1024), METRICSTREAM_SPOOL_SEGMENT_BYTES: String(64 * 1024) });
+    try {
+      for (const id of BROKERS) await kafka.command(`down ${id}`);
+      let refused: { status: number; body: Record<string, unknown>; retryAfter: string | null } | undefined;
+      for (let r = 0; r < 500 && refused === undefined; r++) {
+        const reply = await post(`${daemon.ingestUrl}/metrics`, metricBatch(50, `bound${r}`).body);
+        if (reply.status !== 200) refused = { status: reply.status, body: reply.body, retryAfter: reply.headers.get('retry-after') };
+      }
+      assert.equal(refused?.status, 503);
+      assert.equal(refused?.body['error'], 'spool_full', JSON.stringify(refused?.body));
+      assert.ok(refused?.retryAfter);
+      const ready = await fetch(`${daemon.adminUrl}/readyz`);
+      assert.equal(ready.status, 503);
+      assert.deepEqual(((await ready.json()) as { reasons: string[] }).reasons, ['spool_full']);
+      assert.ok(await metric(daemon, 'metricstream_spool_bytes') <= 1024 * 1024);
+      for (const id of BROKERS) await kafka.command(`up ${id}`);
+      await until('/readyz ready again', async () => (await fetch(`${daemon.adminUrl}/readyz`)).status === 200, 60_000);
+      assert.equal((await post(`${daemon.ingestUrl}/metrics`, metricBatch(50, 'bound-after').body)).status, 200);
+    } finally {
+      for (const id of BROKERS) await kafka.command(`up ${id}`);
+      assert.equal((await daemon.stop()).code, 0);
+    }
+  });
+
   it('spool.drainOnShutdown: SIGTERM replays everything to Kafka before it exits', async () => {
     const dir = spoolDir();
     const reader = await TopicReader.open(kafka.bootstrap, 'spoolterm');

@@ -78,7 +78,7 @@ describe('spool journal', () => {
     await journal.close(5_000);
   });
 
-  it('refuses with spool_full past maxBytes and takes messages again once space is freed', async () => {
+  it('refuses with spool_full past maxBytes, and says it has no room until delivered segments are deleted', async () => {
     const opts = options({ maxBytes: 4096 });
     const { journal, outcomes } = await openJournal(opts);
     let refused: unknown;
@@ -94,6 +94,7 @@ describe('spool journal', () => {
     assert.ok(refused instanceof SpoolError && refused.code === 'spool_full', String(refused));
     assert.ok(taken > 10 && taken < 1000);
     assert.ok(journal.usedBytes <= 4096);
+    assert.equal(journal.hasRoom(), false, 'no room reported after a refusal');
     await waitFor(() => outcomes.length === taken, 'the taken messages durable');
     await journal.close(5_000);
   });
