@@ -45,9 +45,9 @@ export class Answers {
   accept(exchange: Exchange, format: AnswerFormat, accepted: number, partial: PartialRejection | undefined): void {
     if (format.otlp !== undefined) {
       const encoded = otlpSuccessBody(format.otlp.signal, partial, format.otlp.encoding);
-      exchange.write(200, encoded.body, encoded.contentType, this.#durable);
-    } else if (format.successStatus === 204) exchange.write(204, null, '', this.#durable);
-    else exchange.write(200, `{"accepted":${accepted}}`, 'application/json', this.#durable);
+      exchange.write(200, encoded.body, encoded.contentType, undefined, this.#durable);
+    } else if (format.successStatus === 204) exchange.write(204, null, '', undefined, this.#durable);
+    else exchange.write(200, `{"accepted":${accepted}}`, 'application/json', undefined, this.#durable);
   }
 
   /** Answers with a catalogue error, and logs it (rate-limited per code):

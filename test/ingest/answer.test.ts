@@ -24,17 +24,21 @@ function exchange(): { res: FakeResponse; ex: Exchange; statuses: number[] } {
 
 describe('ingest: answers', () => {
   it('200 {"accepted":N} with x-request-id; 204 without a body for remote_write', () => {
-    const answers = new Answers(3, captureLog().log);
+    const answers = new Answers(3, 'kafka', captureLog().log);
     const a = exchange();
     answers.answer(a.ex, JSON_ANSWERS, { ok: true, accepted: 12 });
     assert.deepEqual([a.res.status, a.res.body, a.res.header('content-type'), a.res.header('x-request-id')], ['200 OK', '{"accepted":12}', 'application/json', 'rid-1']);
     const b = exchange();
     answers.answer(b.ex, { successStatus: 204 }, { ok: true, accepted: 5 });
     assert.deepEqual([b.res.status, b.res.body, b.res.header('content-type')], ['204 No Content', null, undefined]);
+    assert.deepEqual([a.res.header('durable'), b.res.header('durable')], ['kafka', 'kafka']);
+    const spooled = exchange();
+    new Answers(3, 'spool', captureLog().log).answer(spooled.ex, JSON_ANSWERS, { ok: true, accepted: 1 });
+    assert.equal(spooled.res.header('durable'), 'spool');
   });
 
   it('a refusal takes its status from the catalogue; Retry-After only when retriable', () => {
-    const answers = new Answers(3, captureLog().log);
+    const answers = new Answers(3, 'kafka', captureLog().log);
     const busy = exchange();
     answers.refuse(busy.ex, JSON_ANSWERS, { code: 'overloaded', message: 'decode queue full' });
     assert.equal(busy.res.status, '503 Service Unavailable');
@@ -54,14 +58,14 @@ describe('ingest: answers', () => {
   });
 
   it('extra headers (Allow, WWW-Authenticate) follow', () => {
-    const answers = new Answers(1, captureLog().log);
+    const answers = new Answers(1, 'kafka', captureLog().log);
     const a = exchange();
     answers.refuse(a.ex, JSON_ANSWERS, { code: 'method_not_allowed', message: 'use POST' }, { allow: 'POST' });
     assert.equal(a.res.header('allow'), 'POST');
   });
 
   it('OTLP routes: errors as google.rpc.Status in the request\'s encoding, success as Export*ServiceResponse with partial success', () => {
-    const answers = new Answers(1, captureLog().log);
+    const answers = new Answers(1, 'kafka', captureLog().log);
     const proto: AnswerFormat = { successStatus: 200, otlp: { signal: Signal.Logs, encoding: 'proto' } };
     const a = exchange();
     answers.refuse(a.ex, proto, { code: 'invalid_protobuf', message: 'truncated' });
@@ -74,7 +78,7 @@ describe('ingest: answers', () => {
   });
 
   it('answers once; counts an answer to a client that went away, writing nothing', () => {
-    const answers = new Answers(1, captureLog().log);
+    const answers = new Answers(1, 'kafka', captureLog().log);
     const a = exchange();
     answers.answer(a.ex, JSON_ANSWERS, { ok: true, accepted: 1 });
     answers.refuse(a.ex, JSON_ANSWERS, { code: 'draining', message: 'late' });
@@ -87,7 +91,7 @@ describe('ingest: answers', () => {
   });
 
   it('closes the connection after the answer when asked (an unread body, draining)', () => {
-    const answers = new Answers(1, captureLog().log);
+    const answers = new Answers(1, 'kafka', captureLog().log);
     const a = exchange();
     a.ex.closeAfter = true;
     answers.refuse(a.ex, JSON_ANSWERS, { code: 'length_required', message: 'x' });
@@ -96,7 +100,7 @@ describe('ingest: answers', () => {
 
   it('every refusal is logged at warn with code, status, route, client and request id, once per code per interval', () => {
     const { log, lines } = captureLog();
-    const answers = new Answers(1, log);
+    const answers = new Answers(1, 'kafka', log);
     for (let i = 0; i < 3; i++) answers.refuse(exchange().ex, JSON_ANSWERS, { code: 'invalid_json', message: 'line 2 is not valid JSON' });
     answers.refuse(exchange().ex, JSON_ANSWERS, { code: 'unauthorized', message: 'send Authorization' });
     assert.equal(lines.length, 2);
