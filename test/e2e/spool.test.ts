@@ -12,9 +12,9 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { frameSize, sealFrames, writeFrame } from '../../src/spool/frame';
 import { segmentFile } from '../../src/spool/segments';
-import { recordId, TopicReader, type ConsumedRecord } from '../support/consumer';
+import { recordId, TopicReader } from '../support/consumer';
 import { Daemon, metricBatch, post } from '../support/daemon';
-import { auditWhenRead, runLoad } from '../support/load';
+import { auditWhenRead, outOfOrder, runLoad } from '../support/load';
 import { MockKafka } from '../support/mock-kafka';
 
 const DELIVERY_TIMEOUT_MS = 3_000;
@@ -48,24 +48,6 @@ async function metric(daemon: Daemon, name: string): Promise<number> {
   return Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
 }
 
-/** Every series' first deliveries are in the order its requests were sent
- * (repeats from replay may follow; the first copy of each record counts). */
-function outOfOrder(records: readonly ConsumedRecord[]): number {
-  const firstSeen = new Set<string>();
-  const lastSeq = new Map<string, number>();
-  let wrong = 0;
-  for (const r of [...records].sort((a, b) => a.partition - b.partition || a.offset - b.offset)) {
-    const { requestId, index } = recordId(r);
-    const id = `${requestId}#${index}`;
-    if (firstSeen.has(id)) continue;
-    firstSeen.add(id);
-    const seq = (JSON.parse(r.value) as { value: number }).value;
-    const key = `${r.partition}/${r.key}`;
-    if ((lastSeq.get(key) ?? -1) > seq) wrong++;
-    lastSeq.set(key, seq);
-  }
-  return wrong;
-}
 
 describe('delivery.mode spool', () => {
   let kafka: MockKafka;

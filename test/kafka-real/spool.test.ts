@@ -8,10 +8,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { recordId, TopicReader, type ConsumedRecord } from '../support/consumer';
+import { TopicReader } from '../support/consumer';
 import { Daemon } from '../support/daemon';
 import { KafkaCluster } from '../support/kafka/cluster';
-import { auditWhenRead } from '../support/load';
+import { auditWhenRead, outOfOrder } from '../support/load';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -19,22 +19,6 @@ function report(name: string, data: Record<string, unknown>): void {
   process.stdout.write(`# ${name}: ${JSON.stringify(data)}\n`);
 }
 
-/** First copies of each record, per partition and key, carry rising values. */
-function outOfOrder(records: readonly ConsumedRecord[]): number {
-  const seen = new Set<string>();
-  const last = new Map<string, number>();
-  let wrong = 0;
-  for (const r of [...records].sort((a, b) => a.partition - b.partition || a.offset - b.offset)) {
-    const { requestId, index } = recordId(r);
-    if (seen.has(`${requestId}#${index}`)) continue;
-    seen.add(`${requestId}#${index}`);
-    const value = (JSON.parse(r.value) as { value: number }).value;
-    const key = `${r.partition}/${r.key}`;
-    if ((last.get(key) ?? -1) > value) wrong++;
-    last.set(key, value);
-  }
-  return wrong;
-}
 
 describe('delivery.mode spool on real Kafka', () => {
   let kafka: KafkaCluster;

@@ -81,3 +81,25 @@ export async function auditWhenRead(reader: TopicReader, acknowledged: Map<strin
   // A last quiet moment, so that duplicates arriving right behind are counted.
   return audit(acknowledged, await reader.settle(500, 5_000));
 }
+
+/** Records whose first copy in Kafka (by partition and offset) carries a
+ * lower `value` than an earlier first copy of the same key in the same
+ * partition: 0 when every series kept the order its requests were sent in
+ * (repeats after a replay may follow; the first copy of each record counts).
+ * The tests that use it send a rising `value` per series. */
+export function outOfOrder(records: readonly ConsumedRecord[]): number {
+  const firstSeen = new Set<string>();
+  const lastValue = new Map<string, number>();
+  let wrong = 0;
+  for (const r of [...records].sort((a, b) => a.partition - b.partition || a.offset - b.offset)) {
+    const { requestId, index } = recordId(r);
+    const id = `${requestId}#${index}`;
+    if (firstSeen.has(id)) continue;
+    firstSeen.add(id);
+    const value = (JSON.parse(r.value) as { value: number }).value;
+    const key = `${r.partition}/${r.key}`;
+    if ((lastValue.get(key) ?? -1) > value) wrong++;
+    lastValue.set(key, value);
+  }
+  return wrong;
+}
