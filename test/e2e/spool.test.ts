@@ -14,7 +14,7 @@ import { frameSize, sealFrames, writeFrame } from '../../src/spool/frame';
 import { segmentFile } from '../../src/spool/segments';
 import { recordId, TopicReader } from '../support/consumer';
 import { Daemon, metricBatch, post } from '../support/daemon';
-import { auditWhenRead, outOfOrder, runLoad } from '../support/load';
+import { auditWhenRead, outOfOrder, runLoad, startSeriesLoad } from '../support/load';
 import { MockKafka } from '../support/mock-kafka';
 
 const DELIVERY_TIMEOUT_MS = 3_000;
@@ -81,23 +81,9 @@ describe('delivery.mode spool', () => {
   it('all brokers down for 30 s under load: every request 200 (durable: spool), then every record in Kafka, in order per series', async () => {
     const daemon = await startDaemon('spoolout', spoolDir());
     const reader = await TopicReader.open(kafka.bootstrap, 'spoolout');
-    const acknowledged = new Map<string, number>();
-    const statuses = new Map<string, number>();
-    const durable = new Set<string>();
-    let stop = false;
+    const load = startSeriesLoad(`${daemon.ingestUrl}/metrics`, 'spool_order');
+    const { acknowledged, statuses, durable } = load;
     try {
-      // 4 clients, each sending the same 20 series with a rising value.
-      const load = Promise.all(Array.from({ length: 4 }, async (_, client) => {
-        for (let seq = 0; !stop; seq++) {
-          const metrics = Array.from({ length: 20 }, (_, i) => ({ name: 'spool_order', value: seq, labels: { client: `c${client}`, series: `s${i}` } }));
-          const res = await fetch(`${daemon.ingestUrl}/metrics`, { method: 'POST', body: JSON.stringify(metrics), headers: { 'content-type': 'application/json' } });
-          const body = (await res.json()) as { accepted?: number };
-          statuses.set(String(res.status), (statuses.get(String(res.status)) ?? 0) + 1);
-          durable.add(res.headers.get('durable') ?? '');
-          if (res.status === 200) acknowledged.set(res.headers.get('x-request-id')!, body.accepted!);
-          await sleep(10);
-        }
-      }));
       await sleep(1_000);
       for (const id of BROKERS) await kafka.command(`down ${id}`);
       await sleep(30_000);
@@ -107,8 +93,7 @@ describe('delivery.mode spool', () => {
       const ready = (await fetch(`${daemon.adminUrl}/readyz`)).status;
       for (const id of BROKERS) await kafka.command(`up ${id}`);
       await sleep(2_000);
-      stop = true;
-      await load;
+      await load.stop();
       const { expected, missing, duplicates } = await auditWhenRead(reader, acknowledged, 120_000);
       const wrongOrder = outOfOrder(reader.records);
       report('spool: brokers down 30 s', { statuses: Object.fromEntries(statuses), duringOutage, spooledMessages, oldestSeconds, expected, missing, duplicates, wrongOrder });
@@ -121,7 +106,7 @@ describe('delivery.mode spool', () => {
       assert.equal(wrongOrder, 0);
       assert.ok(daemon.logs.some((l) => /spool: absorbing/.test(l.msg)), 'a log line says the spool is absorbing');
     } finally {
-      stop = true;
+      await load.stop();
       await reader.close();
       assert.equal((await daemon.stop()).code, 0);
     }

@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { TopicReader } from '../support/consumer';
 import { Daemon } from '../support/daemon';
 import { KafkaCluster } from '../support/kafka/cluster';
-import { auditWhenRead, outOfOrder } from '../support/load';
+import { auditWhenRead, outOfOrder, startSeriesLoad } from '../support/load';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -38,25 +38,13 @@ describe('delivery.mode spool on real Kafka', () => {
     const env = { METRICSTREAM_BROKERS: kafka.bootstrap, METRICSTREAM_KAFKA_TOPICS_METRICS: 'spoolreal', METRICSTREAM_DELIVERY_MODE: 'spool', METRICSTREAM_SPOOL_DIR: dir };
     let daemon = await Daemon.start(env);
     const reader = await TopicReader.open(kafka.bootstrap, 'spoolreal');
-    const acknowledged = new Map<string, number>();
-    const statuses = new Map<string, number>();
-    let stop = false;
+    const load = startSeriesLoad(`${daemon.ingestUrl}/metrics`, 'spool_real');
+    const { acknowledged, statuses } = load;
     try {
-      const load = Promise.all(Array.from({ length: 4 }, async (_, client) => {
-        for (let seq = 0; !stop; seq++) {
-          const metrics = Array.from({ length: 20 }, (_, i) => ({ name: 'spool_real', value: seq, labels: { client: `c${client}`, series: `s${i}` } }));
-          const res = await fetch(`${daemon.ingestUrl}/metrics`, { method: 'POST', body: JSON.stringify(metrics), headers: { 'content-type': 'application/json' } });
-          const body = (await res.json()) as { accepted?: number };
-          statuses.set(String(res.status), (statuses.get(String(res.status)) ?? 0) + 1);
-          if (res.status === 200) acknowledged.set(res.headers.get('x-request-id')!, body.accepted!);
-          await sleep(10);
-        }
-      }));
       await sleep(1_000);
       await kafka.kill(1);
       await sleep(30_000);
-      stop = true;
-      await load;
+      await load.stop();
       const spooled = Number(/^metricstream_spool_messages (\S+)$/m.exec(await fetch(`${daemon.adminUrl}/metrics`).then((r) => r.text()))?.[1]);
       kafka.restart(1);
       await kafka.waitForBroker(1);
@@ -73,7 +61,7 @@ describe('delivery.mode spool on real Kafka', () => {
       assert.equal(missing, 0);
       assert.equal(wrongOrder, 0);
     } finally {
-      stop = true;
+      await load.stop();
       await reader.close();
       assert.equal((await daemon.stop()).code, 0);
     }

@@ -103,3 +103,34 @@ export function outOfOrder(records: readonly ConsumedRecord[]): number {
   }
   return wrong;
 }
+
+export interface SeriesLoad {
+  /** request id → records acknowledged with 200 */
+  readonly acknowledged: Map<string, number>;
+  readonly statuses: Map<string, number>;
+  /** Values of the `durable` answer header seen. */
+  readonly durable: Set<string>;
+  /** Stops the clients; resolves when the last request was answered. */
+  stop(): Promise<void>;
+}
+
+/** `clients` clients, each sending the same `series` metric series again and
+ * again with a rising value (for outOfOrder), until stop(). */
+export function startSeriesLoad(url: string, name: string, clients = 4, series = 20): SeriesLoad {
+  const acknowledged = new Map<string, number>();
+  const statuses = new Map<string, number>();
+  const durable = new Set<string>();
+  let stopped = false;
+  const done = Promise.all(Array.from({ length: clients }, async (_, client) => {
+    for (let value = 0; !stopped; value++) {
+      const metrics = Array.from({ length: series }, (_, i) => ({ name, value, labels: { client: `c${client}`, series: `s${i}` } }));
+      const res = await fetch(url, { method: 'POST', body: JSON.stringify(metrics), headers: { 'content-type': 'application/json' } });
+      const body = (await res.json()) as { accepted?: number };
+      statuses.set(String(res.status), (statuses.get(String(res.status)) ?? 0) + 1);
+      durable.add(res.headers.get('durable') ?? '');
+      if (res.status === 200) acknowledged.set(res.headers.get('x-request-id')!, body.accepted!);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }));
+  return { acknowledged, statuses, durable, stop: async () => { stopped = true; await done; } };
+}
