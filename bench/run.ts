@@ -1,7 +1,10 @@
 // npm run bench: the daemon and the baseline bridge (bench/baseline/) under the
 // same wrk load against the same mock Kafka cluster (3 brokers), one scenario
 // at a time, each target started fresh so its peak RSS is its own. Records are
-// counted in Kafka (high watermarks), not from 2xx answers.
+// counted in Kafka (high watermarks), not from 2xx answers. Per scenario it
+// reports main-thread and all-thread CPU µs per record (per request at
+// 1-record batches; /proc/<pid>/task/<pid>/stat and /proc/<pid>/stat) and the
+// projected one-process ceiling, 1e6 / main-thread µs per record.
 //
 // Environment: BENCH_DURATION_S (default 10), BENCH_BATCHES (default "1,100,1000";
 // "" skips the native scenarios), BENCH_CONNECTIONS (default "16,64,256"),
@@ -149,6 +152,10 @@ interface Result {
   requestsPerS: number; non2xx: number; socketErrors: number;
   recordsPerS: number; mbPerS: number; p50Ms: number; p99Ms: number; p999Ms: number;
   cpuCores: number; peakRssMb: number;
+  /** CPU µs per record delivered (per request at 1-record batches): the main
+   * thread's (/proc/<pid>/task/<pid>/stat) and all threads' (/proc/<pid>/stat),
+   * from the start of the measured run until its deliveries have settled. */
+  mainUsPerRecord: number; allUsPerRecord: number;
   /** CPU cores the real broker took during the measured run. */
   brokerCpuCores?: number;
   /** A second run paced to half the first run's request rate. */
@@ -233,9 +240,17 @@ function startTarget(target: string, bootstrap: string, topic: string, dir: stri
   }, /"ingest":"[^"]*:(\d+)","admin":"[^"]*:(\d+)"/);
 }
 
-function cpuTicks(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+/** utime + stime (fields 14 and 15) of a process (all its threads), or with
+ * `tid` of one thread; the main thread's tid is the pid. */
+function cpuTicks(pid: number, tid?: number): number {
+  const file = tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`;
+  const fields = readFileSync(file, 'utf8').split(') ')[1]!.split(' ');
   return Number(fields[11]) + Number(fields[12]);
+}
+
+/** What one main thread bounds a process to when cores are plentiful. */
+function ceiling(mainUsPerRecord: number): number {
+  return mainUsPerRecord > 0 ? 1e6 / mainUsPerRecord : NaN;
 }
 
 function peakRssMb(pid: number): number {
@@ -303,6 +318,7 @@ async function measure(client: Producer, dir: string, target: string, s: Scenari
   const spoolMode = target === 'metricstream-spool';
   const syncs0 = spoolMode ? await syncCounters(adminPort) : undefined;
   const ticks0 = cpuTicks(child.pid!);
+  const mainTicks0 = cpuTicks(child.pid!, child.pid!);
   const brokerTicks0 = brokerPid === undefined ? 0 : cpuTicks(brokerPid);
   const t0 = Date.now();
   const w = runWrk(script, s.connections, DURATION_S, port);
@@ -312,6 +328,11 @@ async function measure(client: Producer, dir: string, target: string, s: Scenari
   const spool = syncs0 === undefined ? undefined : groupCommit(syncs0, await syncCounters(adminPort), w.requests - w.non2xx, w.duration_us / 1e6);
   await new Promise((r) => setTimeout(r, 2_000));
   const delivered = (batchMode ? await deliveredCounter(adminPort) : await recordsInTopic(client, topic)) - before;
+  // Per record: until the run's deliveries have settled (the 2 s above), so
+  // the last delivery reports are paid for too.
+  const usPerRecord = (ticks: number): number => (ticks * 1e6) / CLK_TCK / Math.max(delivered, 1);
+  const mainUsPerRecord = usPerRecord(cpuTicks(child.pid!, child.pid!) - mainTicks0);
+  const allUsPerRecord = usPerRecord(cpuTicks(child.pid!) - ticks0);
   const rss = peakRssMb(child.pid!);
   const wrkSeconds = w.duration_us / 1e6;
   const requestsPerS = (w.requests - w.non2xx) / wrkSeconds;
@@ -324,6 +345,7 @@ async function measure(client: Producer, dir: string, target: string, s: Scenari
     requestsPerS, non2xx: w.non2xx, socketErrors: w.socket_errors,
     recordsPerS: delivered / wrkSeconds, mbPerS: (delivered * (payload.body.length / s.batch)) / wrkSeconds / 1e6,
     p50Ms: w.p50 / 1000, p99Ms: w.p99 / 1000, p999Ms: w.p999 / 1000, cpuCores: cpu, peakRssMb: rss,
+    mainUsPerRecord, allUsPerRecord,
     ...(brokerCpu === undefined ? {} : { brokerCpuCores: brokerCpu }),
   };
 }
@@ -389,13 +411,15 @@ function fmt(n: number, digits = 0): string {
 
 function table(results: Result[]): string {
   const broker = results.some((r) => r.brokerCpuCores !== undefined);
-  const rows = [`| target | batch | conns | 2xx req/s | non-2xx | records/s into Kafka | MB/s | p50 ms | p99 ms | p99.9 ms | CPU cores |${broker ? ' broker CPU cores |' : ''} peak RSS MB | × baseline records/s (req/s) | at ~½ load: req/s, p50, p99 ms |`,
-    `|---|---|---|---|---|---|---|---|---|---|---|${broker ? '---|' : ''}---|---|---|`];
+  const rows = [`| target | batch | conns | 2xx req/s | non-2xx | records/s into Kafka | MB/s | p50 ms | p99 ms | p99.9 ms | CPU cores |${broker ? ' broker CPU cores |' : ''} main-thread CPU µs/record | all-thread CPU µs/record | one-process ceiling records/s (1e6 / main µs) | peak RSS MB | × baseline records/s (req/s) | × baseline: main µs, all µs, ceiling | at ~½ load: req/s, p50, p99 ms |`,
+    `|---|---|---|---|---|---|---|---|---|---|---|${broker ? '---|' : ''}---|---|---|---|---|---|---|`];
   for (const r of results) {
     const base = results.find((b) => b.target === 'baseline' && b.batch === r.batch && b.connections === r.connections);
     const ratio = base && r.target !== 'baseline' && base.recordsPerS > 0
       ? `${fmt(r.recordsPerS / base.recordsPerS, 2)}× (req/s ${fmt(r.requestsPerS / Math.max(base.requestsPerS, 1), 2)}×)` : '';
-    rows.push(`| ${r.target} | ${r.batch} | ${r.connections} | ${fmt(r.requestsPerS)} | ${r.non2xx + r.socketErrors} | ${fmt(r.recordsPerS)} | ${fmt(r.mbPerS, 1)} | ${fmt(r.p50Ms, 1)} | ${fmt(r.p99Ms, 1)} | ${fmt(r.p999Ms, 1)} | ${fmt(r.cpuCores, 2)} |${broker ? ` ${fmt(r.brokerCpuCores ?? NaN, 2)} |` : ''} ${fmt(r.peakRssMb)} | ${ratio} | ${r.half ? `${fmt(r.half.requestsPerS)}, ${fmt(r.half.p50Ms, 1)}, ${fmt(r.half.p99Ms, 1)}` : ''} |`);
+    const cpuRatio = base && r.target !== 'baseline'
+      ? `${fmt(r.mainUsPerRecord / base.mainUsPerRecord, 2)}×, ${fmt(r.allUsPerRecord / base.allUsPerRecord, 2)}×, ${fmt(ceiling(r.mainUsPerRecord) / ceiling(base.mainUsPerRecord), 2)}×` : '';
+    rows.push(`| ${r.target} | ${r.batch} | ${r.connections} | ${fmt(r.requestsPerS)} | ${r.non2xx + r.socketErrors} | ${fmt(r.recordsPerS)} | ${fmt(r.mbPerS, 1)} | ${fmt(r.p50Ms, 1)} | ${fmt(r.p99Ms, 1)} | ${fmt(r.p999Ms, 1)} | ${fmt(r.cpuCores, 2)} |${broker ? ` ${fmt(r.brokerCpuCores ?? NaN, 2)} |` : ''} ${fmt(r.mainUsPerRecord, 1)} | ${fmt(r.allUsPerRecord, 1)} | ${fmt(ceiling(r.mainUsPerRecord))} | ${fmt(r.peakRssMb)} | ${ratio} | ${cpuRatio} | ${r.half ? `${fmt(r.half.requestsPerS)}, ${fmt(r.half.p50Ms, 1)}, ${fmt(r.half.p99Ms, 1)}` : ''} |`);
   }
   return rows.join('\n');
 }
@@ -415,7 +439,7 @@ async function main(): Promise<void> {
         for (const target of TARGETS) {
           const r = await runScenario(kafka, client, dir, target, { batch, connections }, n++);
           results.push(r);
-          process.stdout.write(`${target} batch=${batch} c=${connections}: ${fmt(r.recordsPerS)} records/s, ${fmt(r.requestsPerS)} req/s, p99 ${fmt(r.p99Ms, 1)} ms, ${fmt(r.cpuCores, 2)} cores${r.brokerCpuCores === undefined ? '' : ` (broker ${fmt(r.brokerCpuCores, 2)})`}, ${fmt(r.peakRssMb)} MB\n`);
+          process.stdout.write(`${target} batch=${batch} c=${connections}: ${fmt(r.recordsPerS)} records/s, ${fmt(r.requestsPerS)} req/s, p99 ${fmt(r.p99Ms, 1)} ms, ${fmt(r.cpuCores, 2)} cores${r.brokerCpuCores === undefined ? '' : ` (broker ${fmt(r.brokerCpuCores, 2)})`}, main ${fmt(r.mainUsPerRecord, 1)} µs/record (ceiling ${fmt(ceiling(r.mainUsPerRecord))}/s), all ${fmt(r.allUsPerRecord, 1)} µs/record, ${fmt(r.peakRssMb)} MB\n`);
         }
       }
     }
