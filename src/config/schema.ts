@@ -31,6 +31,11 @@ const tls = z.strictObject({
 const ingest = z.strictObject({
   host: z.string().min(1).default('0.0.0.0'),
   port: port.default(8090),
+  /** Share the ingest port with other metricstream processes (SO_REUSEPORT;
+   * the kernel spreads connections across them). Every instance on the port
+   * must set it, each with its own admin.port; false = the listen is
+   * exclusive and a busy port stops start-up (issue 12). */
+  reusePort: z.boolean().default(false),
   auth: auth.default(auth.parse({})),
   tls: tls.default(tls.parse({})),
   /** Bodies over this are refused with 413, from Content-Length before reading. */
