@@ -79,6 +79,12 @@ const pool = z.strictObject({
   /** V8 old-generation cap per worker: a body that parses beyond it kills that
    * worker alone (its request gets 500, the pool starts a new worker). */
   workerMaxHeapMb: z.number().int().min(16).default(128),
+  /** Bodies of at most this many bytes, uncompressed, on the native /metrics
+   * and /logs routes are decoded on the main thread instead of in a worker:
+   * the hand-off (task message, worker wake-up, result message) costs the
+   * main thread more than decoding a few records (issue 12). 0 = every body
+   * goes to the pool. */
+  inlineMaxBytes: z.number().int().min(0).max(64 * 1024).default(1024),
 });
 
 const producerProperty = z.union([z.string(), z.number(), z.boolean()]);
