@@ -1,14 +1,21 @@
 // npm run bench: the daemon and the baseline bridge (bench/baseline/) under the
 // same wrk load against the same mock Kafka cluster (3 brokers), one scenario
 // at a time, each target started fresh so its peak RSS is its own. Records are
-// counted in Kafka (high watermarks), not from 2xx answers.
+// counted in Kafka (high watermarks), not from 2xx answers. Per scenario it
+// reports main-thread and all-thread CPU µs per record (per request at
+// 1-record batches; /proc/<pid>/task/<pid>/stat and /proc/<pid>/stat) and the
+// projected one-process ceiling, 1e6 / main-thread µs per record.
 //
 // Environment: BENCH_DURATION_S (default 10), BENCH_BATCHES (default "1,100,1000";
 // "" skips the native scenarios), BENCH_CONNECTIONS (default "16,64,256"),
 // BENCH_REMOTE_WRITE (samples per remote_write request, default 500; "" or 0
 // skips it), BENCH_OTLP (data points per OTLP/HTTP protobuf request to
 // /v1/metrics, default 100; "" or 0 skips it), BENCH_TARGETS (default
-// "metricstream,metricstream-batch,metricstream-spool,baseline"). metricstream-batch runs
+// "metricstream,metricstream-batch,metricstream-spool,baseline"; metricstream-x2, not
+// run by default, is two per-record daemons sharing the ingest port with
+// ingest.reusePort, one worker each: its CPU and RSS are the pair's sums, its
+// main-thread µs per record is both main threads' CPU over the records).
+// metricstream-batch runs
 // kafka.messageMode=ndjson-batch; its Kafka messages hold many records, so its
 // records are the daemon's metricstream_records_delivered_total (records in
 // messages Kafka acknowledged), with the message count from the watermarks.
@@ -22,6 +29,7 @@
 // spool filling) followed by the replay once they are back.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -149,6 +157,12 @@ interface Result {
   requestsPerS: number; non2xx: number; socketErrors: number;
   recordsPerS: number; mbPerS: number; p50Ms: number; p99Ms: number; p999Ms: number;
   cpuCores: number; peakRssMb: number;
+  /** CPU µs per record delivered (per request at 1-record batches): the main
+   * thread's (/proc/<pid>/task/<pid>/stat) and all threads' (/proc/<pid>/stat),
+   * from the start of the measured run until its deliveries have settled. */
+  mainUsPerRecord: number; allUsPerRecord: number;
+  /** Processes of the target (metricstream-x2: 2); the ceiling scales with them. */
+  processes: number;
   /** CPU cores the real broker took during the measured run. */
   brokerCpuCores?: number;
   /** A second run paced to half the first run's request rate. */
@@ -202,7 +216,8 @@ end
   return file;
 }
 
-interface Target { child: ChildProcess; port: number; adminPort: number }
+/** `others`: further processes sharing the ingest port (metricstream-x2). */
+interface Target { child: ChildProcess; port: number; adminPort: number; others?: ChildProcess[] }
 
 function startProcess(args: string[], env: Record<string, string>, readyPattern: RegExp): Promise<Target> {
   const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
@@ -219,7 +234,31 @@ function startProcess(args: string[], env: Record<string, string>, readyPattern:
   });
 }
 
+/** A port free when asked (the kernel's pick, released at once). */
+function freePort(): Promise<number> {
+  const server = createServer();
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => {
+    const { port } = server.address() as AddressInfo;
+    server.close(() => resolve(port));
+  }));
+}
+
+/** metricstream-x2: two per-record daemons sharing one ingest port
+ * (ingest.reusePort), one worker each (README Sizing: P × (W + 1) ≈ cores). */
+async function startPair(bootstrap: string, topic: string): Promise<Target> {
+  const port = String(await freePort());
+  const env = {
+    METRICSTREAM_BROKERS: bootstrap, METRICSTREAM_KAFKA_TOPICS_METRICS: topic, METRICSTREAM_PORT: port, METRICSTREAM_ADMIN_PORT: '0',
+    METRICSTREAM_INGEST_HOST: '127.0.0.1', METRICSTREAM_INGEST_REUSE_PORT: 'true', METRICSTREAM_WORKERS: '1',
+  };
+  const ready = /"ingest":"[^"]*:(\d+)","admin":"[^"]*:(\d+)"/;
+  const first = await startProcess([path.join(ROOT, 'dist/main.js')], env, ready);
+  const second = await startProcess([path.join(ROOT, 'dist/main.js')], env, ready);
+  return { ...first, others: [second.child] };
+}
+
 function startTarget(target: string, bootstrap: string, topic: string, dir: string): Promise<Target> {
+  if (target === 'metricstream-x2') return startPair(bootstrap, topic);
   if (target === 'baseline') {
     return startProcess([path.join(ROOT, 'dist/bench/baseline/bridge.js'), bootstrap, topic, '0'], {}, /"port":(\d+)/);
   }
@@ -233,9 +272,18 @@ function startTarget(target: string, bootstrap: string, topic: string, dir: stri
   }, /"ingest":"[^"]*:(\d+)","admin":"[^"]*:(\d+)"/);
 }
 
-function cpuTicks(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+/** utime + stime (fields 14 and 15) of a process (all its threads), or with
+ * `tid` of one thread; the main thread's tid is the pid. */
+function cpuTicks(pid: number, tid?: number): number {
+  const file = tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`;
+  const fields = readFileSync(file, 'utf8').split(') ')[1]!.split(' ');
   return Number(fields[11]) + Number(fields[12]);
+}
+
+/** What the main threads bound a target to when cores are plentiful: one
+ * main thread does 1e6 / µs records/s; `processes` of them, that many times. */
+function ceiling(mainUsPerRecord: number, processes = 1): number {
+  return mainUsPerRecord > 0 ? processes * 1e6 / mainUsPerRecord : NaN;
 }
 
 function peakRssMb(pid: number): number {
@@ -253,13 +301,14 @@ async function runScenario(kafka: BenchKafka, client: Producer, dir: string, tar
   const topic = `bench-${n}-${target}-${s.batch}-${s.connections}`;
   await kafka.createTopic(topic);
   const started = await startTarget(target, kafka.bootstrap, topic, dir);
-  const { child } = started;
   try {
     return await measure(client, dir, target, s, topic, started, kafka.brokerPid());
   } finally {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
+    for (const child of [started.child, ...(started.others ?? [])]) {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        await new Promise((r) => child.once('exit', r));
+      }
     }
   }
 }
@@ -292,7 +341,11 @@ function payloadOf(s: Scenario): Payload {
   }
 }
 
-async function measure(client: Producer, dir: string, target: string, s: Scenario, topic: string, { child, port, adminPort }: Target, brokerPid: number | undefined): Promise<Result> {
+async function measure(client: Producer, dir: string, target: string, s: Scenario, topic: string, { child, port, adminPort, others = [] }: Target, brokerPid: number | undefined): Promise<Result> {
+  // Every process of the target: CPU and peak RSS are their sums.
+  const pids = [child.pid!, ...others.map((o) => o.pid!)];
+  const allTicks = (): number => pids.reduce((sum, pid) => sum + cpuTicks(pid), 0);
+  const mainTicks = (): number => pids.reduce((sum, pid) => sum + cpuTicks(pid, pid), 0);
   const batchMode = target === 'metricstream-batch';
   const payload = payloadOf(s);
   const script = wrkScript(dir, payload);
@@ -302,17 +355,23 @@ async function measure(client: Producer, dir: string, target: string, s: Scenari
   const before = batchMode ? await deliveredCounter(adminPort) : await recordsInTopic(client, topic);
   const spoolMode = target === 'metricstream-spool';
   const syncs0 = spoolMode ? await syncCounters(adminPort) : undefined;
-  const ticks0 = cpuTicks(child.pid!);
+  const ticks0 = allTicks();
+  const mainTicks0 = mainTicks();
   const brokerTicks0 = brokerPid === undefined ? 0 : cpuTicks(brokerPid);
   const t0 = Date.now();
   const w = runWrk(script, s.connections, DURATION_S, port);
   const seconds = (Date.now() - t0) / 1000;
-  const cpu = (cpuTicks(child.pid!) - ticks0) / CLK_TCK / seconds;
+  const cpu = (allTicks() - ticks0) / CLK_TCK / seconds;
   const brokerCpu = brokerPid === undefined ? undefined : (cpuTicks(brokerPid) - brokerTicks0) / CLK_TCK / seconds;
   const spool = syncs0 === undefined ? undefined : groupCommit(syncs0, await syncCounters(adminPort), w.requests - w.non2xx, w.duration_us / 1e6);
   await new Promise((r) => setTimeout(r, 2_000));
   const delivered = (batchMode ? await deliveredCounter(adminPort) : await recordsInTopic(client, topic)) - before;
-  const rss = peakRssMb(child.pid!);
+  // Per record: until the run's deliveries have settled (the 2 s above), so
+  // the last delivery reports are paid for too.
+  const usPerRecord = (ticks: number): number => (ticks * 1e6) / CLK_TCK / Math.max(delivered, 1);
+  const mainUsPerRecord = usPerRecord(mainTicks() - mainTicks0);
+  const allUsPerRecord = usPerRecord(allTicks() - ticks0);
+  const rss = pids.reduce((sum, pid) => sum + peakRssMb(pid), 0);
   const wrkSeconds = w.duration_us / 1e6;
   const requestsPerS = (w.requests - w.non2xx) / wrkSeconds;
   // Half load: each connection waits connections / (rate / 2) between requests.
@@ -324,6 +383,7 @@ async function measure(client: Producer, dir: string, target: string, s: Scenari
     requestsPerS, non2xx: w.non2xx, socketErrors: w.socket_errors,
     recordsPerS: delivered / wrkSeconds, mbPerS: (delivered * (payload.body.length / s.batch)) / wrkSeconds / 1e6,
     p50Ms: w.p50 / 1000, p99Ms: w.p99 / 1000, p999Ms: w.p999 / 1000, cpuCores: cpu, peakRssMb: rss,
+    mainUsPerRecord, allUsPerRecord, processes: pids.length,
     ...(brokerCpu === undefined ? {} : { brokerCpuCores: brokerCpu }),
   };
 }
@@ -389,13 +449,15 @@ function fmt(n: number, digits = 0): string {
 
 function table(results: Result[]): string {
   const broker = results.some((r) => r.brokerCpuCores !== undefined);
-  const rows = [`| target | batch | conns | 2xx req/s | non-2xx | records/s into Kafka | MB/s | p50 ms | p99 ms | p99.9 ms | CPU cores |${broker ? ' broker CPU cores |' : ''} peak RSS MB | × baseline records/s (req/s) | at ~½ load: req/s, p50, p99 ms |`,
-    `|---|---|---|---|---|---|---|---|---|---|---|${broker ? '---|' : ''}---|---|---|`];
+  const rows = [`| target | batch | conns | 2xx req/s | non-2xx | records/s into Kafka | MB/s | p50 ms | p99 ms | p99.9 ms | CPU cores |${broker ? ' broker CPU cores |' : ''} main-thread CPU µs/record | all-thread CPU µs/record | main-thread ceiling records/s (processes × 1e6 / main µs) | peak RSS MB | × baseline records/s (req/s) | × baseline: main µs, all µs, ceiling | at ~½ load: req/s, p50, p99 ms |`,
+    `|---|---|---|---|---|---|---|---|---|---|---|${broker ? '---|' : ''}---|---|---|---|---|---|---|`];
   for (const r of results) {
     const base = results.find((b) => b.target === 'baseline' && b.batch === r.batch && b.connections === r.connections);
     const ratio = base && r.target !== 'baseline' && base.recordsPerS > 0
       ? `${fmt(r.recordsPerS / base.recordsPerS, 2)}× (req/s ${fmt(r.requestsPerS / Math.max(base.requestsPerS, 1), 2)}×)` : '';
-    rows.push(`| ${r.target} | ${r.batch} | ${r.connections} | ${fmt(r.requestsPerS)} | ${r.non2xx + r.socketErrors} | ${fmt(r.recordsPerS)} | ${fmt(r.mbPerS, 1)} | ${fmt(r.p50Ms, 1)} | ${fmt(r.p99Ms, 1)} | ${fmt(r.p999Ms, 1)} | ${fmt(r.cpuCores, 2)} |${broker ? ` ${fmt(r.brokerCpuCores ?? NaN, 2)} |` : ''} ${fmt(r.peakRssMb)} | ${ratio} | ${r.half ? `${fmt(r.half.requestsPerS)}, ${fmt(r.half.p50Ms, 1)}, ${fmt(r.half.p99Ms, 1)}` : ''} |`);
+    const cpuRatio = base && r.target !== 'baseline'
+      ? `${fmt(r.mainUsPerRecord / base.mainUsPerRecord, 2)}×, ${fmt(r.allUsPerRecord / base.allUsPerRecord, 2)}×, ${fmt(ceiling(r.mainUsPerRecord, r.processes) / ceiling(base.mainUsPerRecord), 2)}×` : '';
+    rows.push(`| ${r.target} | ${r.batch} | ${r.connections} | ${fmt(r.requestsPerS)} | ${r.non2xx + r.socketErrors} | ${fmt(r.recordsPerS)} | ${fmt(r.mbPerS, 1)} | ${fmt(r.p50Ms, 1)} | ${fmt(r.p99Ms, 1)} | ${fmt(r.p999Ms, 1)} | ${fmt(r.cpuCores, 2)} |${broker ? ` ${fmt(r.brokerCpuCores ?? NaN, 2)} |` : ''} ${fmt(r.mainUsPerRecord, 1)} | ${fmt(r.allUsPerRecord, 1)} | ${fmt(ceiling(r.mainUsPerRecord, r.processes))} | ${fmt(r.peakRssMb)} | ${ratio} | ${cpuRatio} | ${r.half ? `${fmt(r.half.requestsPerS)}, ${fmt(r.half.p50Ms, 1)}, ${fmt(r.half.p99Ms, 1)}` : ''} |`);
   }
   return rows.join('\n');
 }
@@ -415,7 +477,7 @@ async function main(): Promise<void> {
         for (const target of TARGETS) {
           const r = await runScenario(kafka, client, dir, target, { batch, connections }, n++);
           results.push(r);
-          process.stdout.write(`${target} batch=${batch} c=${connections}: ${fmt(r.recordsPerS)} records/s, ${fmt(r.requestsPerS)} req/s, p99 ${fmt(r.p99Ms, 1)} ms, ${fmt(r.cpuCores, 2)} cores${r.brokerCpuCores === undefined ? '' : ` (broker ${fmt(r.brokerCpuCores, 2)})`}, ${fmt(r.peakRssMb)} MB\n`);
+          process.stdout.write(`${target} batch=${batch} c=${connections}: ${fmt(r.recordsPerS)} records/s, ${fmt(r.requestsPerS)} req/s, p99 ${fmt(r.p99Ms, 1)} ms, ${fmt(r.cpuCores, 2)} cores${r.brokerCpuCores === undefined ? '' : ` (broker ${fmt(r.brokerCpuCores, 2)})`}, main ${fmt(r.mainUsPerRecord, 1)} µs/record (ceiling ${fmt(ceiling(r.mainUsPerRecord, r.processes))}/s), all ${fmt(r.allUsPerRecord, 1)} µs/record, ${fmt(r.peakRssMb)} MB\n`);
         }
       }
     }

@@ -9,6 +9,7 @@ import type { Config } from './config/schema';
 import { AdminServer } from './ingest/admin';
 import { Answers } from './ingest/answer';
 import { IngestServer } from './ingest/server';
+import { ListenError } from './ingest/listen';
 import { loadNativeUws } from './ingest/uws';
 import { drain, onShutdownSignal } from './lifecycle/shutdown';
 import { notifySystemd } from './lifecycle/systemd';
@@ -89,7 +90,8 @@ export function runMain(argv: string[]): void {
   const log = createLogger(config.log.level);
   for (const message of deprecations) log.warn(message);
   start(config, log).catch((err: unknown) => {
-    log.fatal({ err }, 'start-up failed');
+    if (err instanceof ListenError) log.fatal({ address: err.address, reusePort: err.shared }, `start-up failed: ${err.message}`);
+    else log.fatal({ err }, 'start-up failed');
     process.exit(1);
   });
 }

@@ -7,12 +7,12 @@
 //    written: protobufjs skips the fields this schema leaves out.
 //  - metadata-only requests are accepted with 0 records.
 import protobuf from 'protobufjs';
-import { uncompressSync } from 'snappy';
 import type { Config } from '../src/config/schema';
 import { Signal } from '../src/routes';
 import { DecodeError } from './decode-error';
 import { metricRecord, type MetricType } from './native-metrics';
 import { seriesKey } from './series-key';
+import { SnappyError, uncompressInto } from './snappy';
 import type { RecordSink } from './sink';
 
 // The messages of prompb/remote.proto and prompb/types.proto (Prometheus 2.x)
@@ -65,10 +65,13 @@ function decompress(body: Buffer, maxBytes: number): Buffer {
   if (declared > maxBytes) {
     throw new DecodeError('decompressed_too_large', `body decompresses to ${declared} bytes; the limit is ${maxBytes}`);
   }
+  let headerBytes = 1;
+  while ((body[headerBytes - 1]! & 0x80) !== 0) headerBytes++;
   try {
-    return uncompressSync(body, { asBuffer: true }) as Buffer;
+    return uncompressInto(body, headerBytes, declared);
   } catch (err) {
-    throw new DecodeError('bad_compression', `body is not valid snappy: ${(err as Error).message}`);
+    if (!(err instanceof SnappyError)) throw err;
+    throw new DecodeError('bad_compression', `body is not valid snappy: ${err.message}`);
   }
 }
 

@@ -19,11 +19,28 @@ interface Pending {
 }
 
 const [brokers = '', topic = 'metrics', port = '0'] = process.argv.slice(2);
-// The same delivery settings as the daemon's defaults (src/produce/producer.ts).
-// Topic-level properties go in the topic configuration (see splitProperties there).
+// The same producer settings as the daemon's defaults (producerProperties in
+// src/produce/producer.ts, with kafka.deliveryTimeoutMs 20 s and
+// kafka.maxInFlightMessages 200,000), so the comparison is of the paths, not
+// of librdkafka's tuning. Topic-level properties go in the topic
+// configuration (see splitProperties there). What differs on purpose:
+// - no statistics.interval.ms (the daemon's 5 s statistics feed its
+//   /metrics; the bridge has none) and client.id 'baseline';
+// - no cap of its own on records in flight (the daemon's 503 overloaded):
+//   librdkafka's queue bounds below are the bridge's only bound.
 const producer = new Producer(
-  { 'bootstrap.servers': brokers, 'enable.idempotence': true, 'linger.ms': 5, dr_cb: true },
-  { acks: -1, 'compression.codec': 'lz4', partitioner: 'murmur2_random' },
+  {
+    'client.id': 'baseline',
+    'bootstrap.servers': brokers,
+    'enable.idempotence': true,
+    'linger.ms': 1,
+    'queue.buffering.max.kbytes': 65_536,
+    'queue.buffering.max.messages': 400_000,
+    'socket.keepalive.enable': true,
+    'reconnect.backoff.max.ms': 1_000,
+    dr_cb: true,
+  },
+  { acks: -1, 'compression.codec': 'lz4', partitioner: 'murmur2_random', 'message.timeout.ms': 20_000 },
 );
 
 producer.on('delivery-report', (err, report) => {
@@ -37,7 +54,7 @@ producer.on('delivery-report', (err, report) => {
 
 producer.connect({}, (err) => {
   if (err) throw err;
-  setInterval(() => producer.poll(), 2);
+  setInterval(() => producer.poll(), 1); // as the daemon (POLL_INTERVAL_MS, src/main.ts)
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));

@@ -31,6 +31,11 @@ const tls = z.strictObject({
 const ingest = z.strictObject({
   host: z.string().min(1).default('0.0.0.0'),
   port: port.default(8090),
+  /** Share the ingest port with other metricstream processes (SO_REUSEPORT;
+   * the kernel spreads connections across them). Every instance on the port
+   * must set it, each with its own admin.port; false = the listen is
+   * exclusive and a busy port stops start-up (issue 12). */
+  reusePort: z.boolean().default(false),
   auth: auth.default(auth.parse({})),
   tls: tls.default(tls.parse({})),
   /** Bodies over this are refused with 413, from Content-Length before reading. */
@@ -74,6 +79,12 @@ const pool = z.strictObject({
   /** V8 old-generation cap per worker: a body that parses beyond it kills that
    * worker alone (its request gets 500, the pool starts a new worker). */
   workerMaxHeapMb: z.number().int().min(16).default(128),
+  /** Bodies of at most this many bytes, uncompressed, on the native /metrics
+   * and /logs routes are decoded on the main thread instead of in a worker:
+   * the hand-off (task message, worker wake-up, result message) costs the
+   * main thread more than decoding a few records (issue 12). 0 = every body
+   * goes to the pool. */
+  inlineMaxBytes: z.number().int().min(0).max(64 * 1024).default(1024),
 });
 
 const producerProperty = z.union([z.string(), z.number(), z.boolean()]);

@@ -47,8 +47,8 @@ export class IngestServer {
   }
 
   listen(): Promise<number> {
-    const { host, port } = this.#deps.config.ingest;
-    return listenOn(this.#app, host, port).then((socket) => {
+    const { host, port, reusePort } = this.#deps.config.ingest;
+    return listenOn(this.#app, host, port, reusePort).then((socket) => {
       this.#listenSocket = socket;
       return this.#uws.us_socket_local_port(socket as unknown as UWS.us_socket);
     });

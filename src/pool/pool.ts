@@ -5,6 +5,8 @@ import { Piscina } from 'piscina';
 import type { Config } from '../config/schema';
 import type { RingSet } from '../ring/layout';
 import { LeaseTable } from '../ring/leases';
+import { Route } from '../routes';
+import { createDecoder } from '../../workers/decoder';
 import type { DecodeResult, DecodeTask, WorkerData } from './protocol';
 
 export class WorkerFailedError extends Error {
@@ -17,13 +19,22 @@ export class WorkerFailedError extends Error {
 
 const WORKER_FILE = path.resolve(__dirname, '../../workers/ingest-worker.js');
 
+/** Routes whose small bodies may be decoded inline: JSON only (no protobuf
+ * or snappy work on the main thread), and only when not compressed (a small
+ * gzip body can still inflate to ingest.maxDecompressedBytes). */
+const INLINE_ROUTES: ReadonlySet<Route> = new Set([Route.Metrics, Route.Logs]);
+
 export class DecodePool {
   readonly #pool: Piscina;
   readonly #ringSet: RingSet;
   readonly #leases: LeaseTable;
   readonly #maxQueue: number;
+  readonly #inlineMaxBytes: number;
+  readonly #inline: (task: DecodeTask) => DecodeResult;
   #nextRing = 0;
   #busyMs = 0;
+  /** Requests decoded on the main thread (pool.inlineMaxBytes). */
+  inlineDecoded = 0;
 
   constructor(config: Config, ringSet: RingSet, partitionCounts: SharedArrayBuffer) {
     const workerData: WorkerData = {
@@ -40,6 +51,9 @@ export class DecodePool {
     this.#ringSet = ringSet;
     this.#leases = new LeaseTable(ringSet.leases);
     this.#maxQueue = config.pool.maxQueue;
+    this.#inlineMaxBytes = config.pool.inlineMaxBytes;
+    // The same decoder the workers run, over the same rings and lease table.
+    this.#inline = createDecoder(workerData);
     this.#pool = new Piscina({
       filename: WORKER_FILE,
       minThreads: config.pool.threads,
@@ -69,6 +83,10 @@ export class DecodePool {
 
   /** Decodes a body; a full queue is an immediate 503 result, never a wait. */
   async decode(task: Omit<DecodeTask, 'preferredRing'>): Promise<DecodeResult> {
+    if (task.body.byteLength <= this.#inlineMaxBytes && INLINE_ROUTES.has(task.route)
+      && (task.contentEncoding === '' || task.contentEncoding === 'identity')) {
+      return this.#decodeInline(task);
+    }
     if (!this.hasRoom()) {
       return { ok: false, code: 'overloaded', message: `decode queue full (${this.#maxQueue} waiting)`, busyMs: 0 };
     }
@@ -80,6 +98,21 @@ export class DecodePool {
       return result;
     } catch (err) {
       // The worker threw or died: it can no longer write, so its lease is ours to free.
+      this.#leases.releaseAllHeldBy(task.seq);
+      throw new WorkerFailedError(err);
+    }
+  }
+
+  /** A small body, decoded here: the main thread leases a ring like a worker
+   * and releases it before returning, so the pump reads it as any other. An
+   * exception is a WorkerFailedError, as from a worker. */
+  #decodeInline(task: Omit<DecodeTask, 'preferredRing'>): DecodeResult {
+    const full: DecodeTask = { ...task, preferredRing: this.#nextRing };
+    this.#nextRing = (this.#nextRing + 1) % this.#ringSet.rings.length;
+    this.inlineDecoded++;
+    try {
+      return this.#inline(full);
+    } catch (err) {
       this.#leases.releaseAllHeldBy(task.seq);
       throw new WorkerFailedError(err);
     }

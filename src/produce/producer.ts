@@ -1,6 +1,11 @@
 // The one librdkafka producer. Only the main thread ever touches it (SPEC §2:
 // node-rdkafka aborts inside worker threads), and only through this module.
 import { Producer, type LibrdKafkaError, type Metadata, type NumberNullUndefined } from 'node-rdkafka';
+
+// node-rdkafka's error class (what its own delivery callback wraps errors in;
+// not exported by its typings).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const KafkaErrors = require('node-rdkafka/lib/error') as { create(error: unknown): LibrdKafkaError };
 import type { Config } from '../config/schema';
 
 export type ProducerProperties = Record<string, string | number | boolean>;
@@ -9,7 +14,9 @@ export type RecordHeaders = Array<Record<string, string>>;
 
 /** Where the ring pump puts each Kafka message: librdkafka (KafkaProducer),
  * or the spool journal in delivery.mode spool. Throws when it cannot take
- * the message; reports each taken one later through its delivery callback. */
+ * the message; reports each taken one later through its delivery callback.
+ * value, key and headers are valid only during the call (the pump reuses its
+ * header objects and the ring's bytes): copy what is kept. */
 export interface MessageProducer {
   produce(topic: string, partition: number | null, value: Buffer, key: Buffer | null, headers: RecordHeaders, opaque: unknown): void;
 }
@@ -66,6 +73,26 @@ export function splitProperties(properties: ProducerProperties): { global: Produ
   return { global, topic };
 }
 
+/**
+ * Hands delivery reports straight to `handler`, in place of node-rdkafka's
+ * own delivery callback, which wraps the error and re-emits each report as a
+ * 'delivery-report' event (an EventEmitter dispatch per record on the main
+ * thread). node-rdkafka 3.6.1 registers `_cb_configs.event.delivery_cb` with
+ * the native client at connect(); its `dr_msg_cb` flag (false: no payload
+ * copy) is kept. Returns false, leaving the event in use, when the internals
+ * are not where 3.6.1 has them.
+ */
+function deliverDirectly(producer: Producer, handler: (error: LibrdKafkaError | null, report: { opaque?: unknown; topic: string }) => void): boolean {
+  type Callback = ((error: unknown, report: { opaque?: unknown; topic: string }) => void) & { dr_msg_cb?: boolean };
+  const configs = (producer as unknown as { _cb_configs?: { event?: { delivery_cb?: Callback } } })._cb_configs;
+  const current = configs?.event?.delivery_cb;
+  if (configs?.event === undefined || typeof current !== 'function' || current.dr_msg_cb !== false) return false;
+  const direct = (error: unknown, report: { opaque?: unknown; topic: string }): void =>
+    handler(error ? KafkaErrors.create(error) : null, report);
+  configs.event.delivery_cb = Object.assign(direct, { dr_msg_cb: false });
+  return true;
+}
+
 /** See KafkaProducer.connect. */
 const CONNECT_ATTEMPT_MS = 2_000;
 
@@ -76,8 +103,11 @@ export class KafkaProducer {
 
   constructor(properties: ProducerProperties, onDelivery: DeliveryHandler) {
     const { global, topic } = splitProperties(properties);
+    // dr_cb, not dr_msg_cb: node-rdkafka then does not copy each payload back
+    // into a JS Buffer for the report (src/callbacks.cc, DeliveryReport).
     this.#producer = new Producer({ ...global, dr_cb: true }, topic);
-    this.#producer.on('delivery-report', (error, report) => onDelivery(error, report.opaque, report.topic));
+    const report = (error: LibrdKafkaError | null, r: { opaque?: unknown; topic: string }): void => onDelivery(error, r.opaque, r.topic);
+    if (!deliverDirectly(this.#producer, report)) this.#producer.on('delivery-report', report);
   }
 
   onError(handler: (error: LibrdKafkaError) => void): void {

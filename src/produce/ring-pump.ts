@@ -24,6 +24,8 @@ export class RingPump {
   readonly #producer: MessageProducer;
   readonly #topics: readonly string[];
   readonly #logRefusal: (context: object, message: string) => void;
+  readonly #header: Record<string, string> = { 'metricstream-id': '' };
+  readonly #headers: RecordHeaders = [this.#header];
   #scheduled = false;
   #next = 0;
   /** Records read from rings whose request had already been answered. */
@@ -101,11 +103,14 @@ export class RingPump {
     // ~0.7 µs each per produce() (measured here), a third of produce's cost.
     const batch = reader.partition !== PARTITION_BY_KEY;
     const id = batch ? `${entry.idPrefix}${reader.index}+${reader.count}` : entry.idPrefix + reader.index;
-    const headers: RecordHeaders = [{ 'metricstream-id': id }];
+    // One header array, reused: produce() copies header names and values
+    // before it returns (node-rdkafka into librdkafka, the journal into its
+    // frame), so two allocations per record are saved.
+    this.#header['metricstream-id'] = id;
     const partition = batch ? reader.partition : null;
     const opaque = batch ? new BatchMessage(entry, reader.count) : entry;
     try {
-      this.#producer.produce(this.#topics[reader.signal]!, partition, reader.value, reader.key, headers, opaque);
+      this.#producer.produce(this.#topics[reader.signal]!, partition, reader.value, reader.key, this.#headers, opaque);
       entry.produced++;
     } catch (err) {
       const code = classifyProduceError(err);

@@ -212,7 +212,8 @@ describe('delivery.mode spool', () => {
       assert.equal(refusal?.['error'], 'spool_unavailable', JSON.stringify(refusal));
       assert.match(String(refusal?.['message']), /ENOSPC/);
       assert.ok(retryAfter);
-      assert.ok(daemon.logs.some((l) => l.msg.startsWith('spool: write failed')), 'a log line says the write failed');
+      // The log line and the answer leave the daemon on different paths: wait for it, bounded.
+      await until('a log line saying the write failed', () => daemon!.logs.some((l) => l.msg.startsWith('spool: write failed')), 10_000);
       // Space comes back when Kafka takes the spooled records and their segments are deleted.
       for (const id of BROKERS) await kafka.command(`up ${id}`);
       await until('a request to succeed again', async () => {

@@ -1,7 +1,8 @@
 // The decode pool (src/pool/pool.ts) with real workers: a body is decoded
 // into a leased ring, a refusal comes back as a result, a full queue is an
 // immediate 503, and a failing task becomes WorkerFailedError with its
-// leases free.
+// leases free. Small bodies decoded on the main thread (pool.inlineMaxBytes)
+// give the same results.
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { loadConfig } from '../../src/config/load';
@@ -12,7 +13,8 @@ import { createRingSet } from '../../src/ring/layout';
 import { LeaseTable } from '../../src/ring/leases';
 import { RingReader } from '../../src/ring/reader';
 
-const config = loadConfig({ env: { METRICSTREAM_WORKERS: '1' } });
+// Every body to the workers here; the inline path has its own tests below.
+const config = loadConfig({ env: { METRICSTREAM_WORKERS: '1', METRICSTREAM_POOL_INLINE_MAX_BYTES: '0' } });
 const ringSet = createRingSet(config.pool.threads + 2, 64 * 1024);
 const pool = new DecodePool(config, ringSet, new PartitionTable().shared);
 after(() => pool.destroy());
@@ -57,7 +59,7 @@ describe('pool', () => {
   });
 
   it('with no room in the queue, an immediate 503 overloaded', async () => {
-    const full = new DecodePool(loadConfig({ env: { METRICSTREAM_WORKERS: '1', METRICSTREAM_POOL_MAX_QUEUE: '0' } }), ringSet, new PartitionTable().shared);
+    const full = new DecodePool(loadConfig({ env: { METRICSTREAM_WORKERS: '1', METRICSTREAM_POOL_MAX_QUEUE: '0', METRICSTREAM_POOL_INLINE_MAX_BYTES: '0' } }), ringSet, new PartitionTable().shared);
     try {
       assert.equal(full.hasRoom(), false);
       const result = await full.decode(task(10, '[]'));
@@ -65,5 +67,41 @@ describe('pool', () => {
     } finally {
       await full.destroy();
     }
+  });
+
+  describe('small bodies, decoded on the main thread', () => {
+    const inline = new DecodePool(loadConfig({ env: { METRICSTREAM_WORKERS: '1', METRICSTREAM_POOL_MAX_QUEUE: '0', METRICSTREAM_POOL_INLINE_MAX_BYTES: '64' } }), ringSet, new PartitionTable().shared);
+    after(() => inline.destroy());
+
+    it('a body within pool.inlineMaxBytes is decoded into a ring without a worker (even with no room in the queue)', async () => {
+      const result = await inline.decode(task(11, '[{"name":"a","value":1},{"name":"b","value":2}]'));
+      assert.ok(result.ok, JSON.stringify(result));
+      assert.deepEqual([result.records, result.messages, inline.inlineDecoded], [2, 2, 1]);
+      const reader = new RingReader(ringSet.rings[result.ring]!);
+      const seen: string[] = [];
+      while (reader.next()) {
+        assert.equal(reader.seq, 11);
+        seen.push(reader.key!.toString());
+        reader.consume();
+      }
+      reader.release();
+      assert.deepEqual(seen, ['a', 'b']);
+      const leases = new LeaseTable(ringSet.leases);
+      for (let i = 0; i < leases.size; i++) assert.equal(leases.holder(i), 0);
+    });
+
+    it('a refusal is the workers\' result; larger, compressed or protobuf bodies go to the pool', async () => {
+      const refused = await inline.decode(task(12, '[{"name":"a","value":"x"}]'));
+      assert.deepEqual([refused.ok, !refused.ok && refused.code, !refused.ok && refused.record], [false, 'invalid_record', 0]);
+      const before = inline.inlineDecoded;
+      // No room in this pool's queue: what goes to the pool is refused at once.
+      const large = await inline.decode(task(14, '[' + Array.from({ length: 10 }, () => '{"name":"a","value":1}').join(',') + ']'));
+      assert.deepEqual([large.ok, !large.ok && large.code], [false, 'overloaded']);
+      const gzip = await inline.decode({ ...task(15, '[]'), contentEncoding: 'gzip' });
+      assert.deepEqual([gzip.ok, !gzip.ok && gzip.code], [false, 'overloaded']);
+      const otlp = await inline.decode({ ...task(16, ''), route: Route.OtlpMetrics, contentType: 'application/x-protobuf' });
+      assert.deepEqual([otlp.ok, !otlp.ok && otlp.code], [false, 'overloaded']);
+      assert.equal(inline.inlineDecoded, before);
+    });
   });
 });

@@ -22,7 +22,8 @@ class FakeProducer {
   failWith: number | undefined;
   produce(topic: string, partition: number | null, value: Buffer, key: Buffer | null, headers: RecordHeaders, opaque: unknown): void {
     if (this.failWith !== undefined) throw Object.assign(new Error('Local: Queue full'), { code: this.failWith });
-    this.produced.push({ topic, partition, value: value.toString(), key: key === null ? null : key.toString(), headers, opaque });
+    // Copies, as librdkafka and the spool journal do: the pump reuses its header objects.
+    this.produced.push({ topic, partition, value: value.toString(), key: key === null ? null : key.toString(), headers: headers.map((h) => ({ ...h })), opaque });
   }
 }
 
