@@ -159,7 +159,7 @@ async function start(config: Config, log: Logger): Promise<void> {
   let probe: MetadataProbe;
   try {
     metadata = await Promise.race([producer.connect(CONNECT_TIMEOUT_MS), refusal]);
-    probe = new MetadataProbe(properties, metadata.brokers.map((b) => `${b.host}:${b.port}`).join(','));
+    probe = new MetadataProbe(properties, bootstrapOf(metadata));
     probe.onError(onKafkaError);
     await Promise.race([probe.connect(CONNECT_TIMEOUT_MS), refusal]);
   } catch (err) {
@@ -170,7 +170,7 @@ async function start(config: Config, log: Logger): Promise<void> {
     process.exit(1);
   }
   refusedAtStart = undefined;
-  const bootstrap = metadata.brokers.map((b) => `${b.host}:${b.port}`).join(',');
+  const bootstrap = bootstrapOf(metadata);
   if (config.kafka.brokers === '') {
     log.warn({ bootstrap }, `no Kafka brokers configured (kafka.brokers / METRICSTREAM_BROKERS): using an embedded in-memory Kafka, data is NOT persistent; read it with: kcat -b ${bootstrap} -t ${config.kafka.topics.metrics} -C`);
   }
@@ -313,6 +313,11 @@ async function closeSpool(journal: SpoolJournal, replay: SpoolReplay, deadline: 
 function memoryCeilingMiB(config: Config): number {
   const queueKbytes = Number(producerProperties(config)['queue.buffering.max.kbytes']);
   return Math.round(memoryBudget(config, queueKbytes).total / 2 ** 20);
+}
+
+/** The brokers the cluster metadata names, as bootstrap.servers. */
+function bootstrapOf(metadata: Metadata): string {
+  return metadata.brokers.map((b) => `${b.host}:${b.port}`).join(',');
 }
 
 /** What the start-up and refusal log lines say about the Kafka connection (no secrets). */

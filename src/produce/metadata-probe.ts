@@ -8,7 +8,7 @@
 // kafka_unavailable, and it stayed so until the backlog's records waited out
 // message.timeout.ms. Its own connections carry nothing else.
 import { Producer, type LibrdKafkaError, type Metadata } from 'node-rdkafka';
-import { splitProperties, type ProducerProperties } from './producer';
+import { disconnectWithin, pollEvery, splitProperties, type ProducerProperties } from './producer';
 
 /** Producer properties that only concern producing; the probe keeps the
  * connection and security ones (bootstrap, sasl.*, ssl.*, socket.*, ...). */
@@ -36,13 +36,7 @@ export class MetadataProbe {
   }
 
   connect(timeoutMs: number): Promise<Metadata> {
-    this.#pollTimer = setInterval(() => {
-      try {
-        this.#handle.poll();
-      } catch {
-        // not connected yet
-      }
-    }, POLL_INTERVAL_MS);
+    this.#pollTimer = pollEvery(this.#handle, POLL_INTERVAL_MS);
     this.#pollTimer.unref();
     return new Promise((resolve, reject) => {
       this.#handle.connect({ timeout: timeoutMs }, (err, metadata) => (err ? reject(err) : resolve(metadata)));
@@ -61,17 +55,6 @@ export class MetadataProbe {
 
   disconnect(timeoutMs: number): Promise<void> {
     clearInterval(this.#pollTimer);
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, timeoutMs);
-      try {
-        this.#handle.disconnect(0, () => {
-          clearTimeout(timer);
-          resolve();
-        });
-      } catch {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
+    return disconnectWithin(this.#handle, timeoutMs);
   }
 }

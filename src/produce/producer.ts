@@ -149,29 +149,13 @@ export class KafkaProducer {
    * polled. May start before connect() resolves (node-rdkafka refuses to poll
    * until its handle exists). */
   startPolling(intervalMs: number): void {
-    this.#pollTimer = setInterval(() => {
-      try {
-        this.#producer.poll();
-      } catch {
-        // not connected yet, or disconnected
-      }
-    }, intervalMs);
+    this.#pollTimer = pollEvery(this.#producer, intervalMs);
   }
 
   /** Copies value and key into librdkafka's queue; throws on QUEUE_FULL etc.
    * partition null = the configured partitioner decides from the key. */
   produce(topic: string, partition: number | null, value: Buffer, key: Buffer | null, headers: RecordHeaders, opaque: unknown): void {
     this.#producer.produce(topic, partition, value, key, null, opaque, headers);
-  }
-
-  /** Cluster metadata; with `topic`, only that topic's (which may auto-create it). */
-  metadata(timeoutMs: number, topic?: string): Promise<Metadata> {
-    return new Promise((resolve, reject) => {
-      this.#producer.getMetadata(topic === undefined ? { timeout: timeoutMs } : { timeout: timeoutMs, topic }, (err, metadata) => {
-        if (err) reject(err);
-        else resolve(metadata);
-      });
-    });
   }
 
   /** Waits until librdkafka's queue is empty or timeoutMs passes. */
@@ -181,26 +165,40 @@ export class KafkaProducer {
     });
   }
 
-  poll(): void {
-    this.#producer.poll();
-  }
-
   disconnect(timeoutMs: number): Promise<void> {
-    if (this.#pollTimer) clearInterval(this.#pollTimer);
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, timeoutMs);
-      try {
-        this.#producer.disconnect(0, () => {
-          clearTimeout(timer);
-          resolve();
-        });
-      } catch {
-        // never connected (node-rdkafka throws "Producer not connected")
+    clearInterval(this.#pollTimer);
+    return disconnectWithin(this.#producer, timeoutMs);
+  }
+}
+
+/** Polls a librdkafka handle on an interval (delivery reports and error
+ * events reach JS only then); a poll before connect() or after disconnect()
+ * throws in node-rdkafka and is skipped. */
+export function pollEvery(handle: Producer, intervalMs: number): NodeJS.Timeout {
+  return setInterval(() => {
+    try {
+      handle.poll();
+    } catch {
+      // not connected yet, or disconnected
+    }
+  }, intervalMs);
+}
+
+/** Disconnects a librdkafka handle, giving up waiting after `timeoutMs`. */
+export function disconnectWithin(handle: Producer, timeoutMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, timeoutMs);
+    try {
+      handle.disconnect(0, () => {
         clearTimeout(timer);
         resolve();
-      }
-    });
-  }
+      });
+    } catch {
+      // never connected (node-rdkafka throws "Producer not connected")
+      clearTimeout(timer);
+      resolve();
+    }
+  });
 }
 
 export type { LibrdKafkaError, Metadata, NumberNullUndefined };
