@@ -10,7 +10,7 @@
 //   8  u32 crc32 of the payload (zlib's CRC-32)
 //  12  payload:
 //        0  f64 appendedAtMs  wall clock when the request was accepted
-//        8  i32 partition     PARTITION_BY_KEY = librdkafka's partitioner decides
+//        8  i32 partition     the ring's PARTITION_BY_KEY = librdkafka's partitioner decides
 //       12  u32 count         data records in the message
 //       16  u16 topicBytes
 //       18  u16 keyBytes      0 = no key
@@ -20,11 +20,11 @@
 //       28  topic, key, id, value
 //      then padding to 4
 import { crc32 } from 'node:zlib';
+import { align4 } from '../ring/layout';
 
 export const MAGIC = 0x4c50534d; // "MSPL" read as little-endian bytes
 export const FRAME_HEADER_BYTES = 12;
 export const PAYLOAD_HEADER_BYTES = 28;
-export const PARTITION_BY_KEY = -1;
 /** Bigger than any record the daemon accepts; a length past it is damage. */
 export const MAX_PAYLOAD_BYTES = 256 * 1024 * 1024;
 
@@ -36,10 +36,6 @@ export interface SpooledMessage {
   readonly id: string;
   readonly count: number;
   readonly appendedAtMs: number;
-}
-
-export function align4(n: number): number {
-  return (n + 3) & ~3;
 }
 
 /** Bytes one message occupies in a segment. */

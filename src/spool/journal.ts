@@ -8,7 +8,8 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { RecordHeaders } from '../produce/producer';
-import { frameSize, PARTITION_BY_KEY, writeFrame } from './frame';
+import { PARTITION_BY_KEY } from '../ring/layout';
+import { frameSize, writeFrame } from './frame';
 import type { FromWriter, SpoolWriterData, ToWriter } from './protocol';
 import type { Checkpoint, Repair, SegmentInfo } from './segments';
 

@@ -11,8 +11,10 @@
 import type { FileHandle } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
 import type { Logger } from 'pino';
+import { classifyProduceError } from '../produce/errors';
 import type { RecordHeaders } from '../produce/producer';
-import { checkFrame, PARTITION_BY_KEY, readFrame } from './frame';
+import { PARTITION_BY_KEY } from '../ring/layout';
+import { checkFrame, readFrame } from './frame';
 import type { SegmentState, SpoolJournal } from './journal';
 import { findIntactFrame, segmentFile, type Checkpoint } from './segments';
 
@@ -39,8 +41,6 @@ export interface ReplayOptions {
 /** What replay reads of a segment at once (its share of the memory ceiling). */
 export const READ_CHUNK_BYTES = 1024 * 1024;
 const RETRY_MS = 50;
-/** librdkafka's RD_KAFKA_RESP_ERR__QUEUE_FULL: back-pressure, not failure. */
-const QUEUE_FULL = -184;
 
 export interface ReplayCounters {
   messages: number;
@@ -299,7 +299,8 @@ export class SpoolReplay {
       this.#producer.produce(message.topic, message.partition === PARTITION_BY_KEY ? null : message.partition,
         message.value, message.key, [{ 'metricstream-id': message.id }], ticket);
     } catch (err) {
-      if ((err as { code?: number }).code === QUEUE_FULL) return RETRY_MS;
+      // librdkafka's queue is full: back-pressure, not failure.
+      if (classifyProduceError(err) === 'producer_queue_full') return RETRY_MS;
       // Any other refusal (a topic gone, a message over the broker's limit) is
       // treated as a failed delivery: the reader starts again from the checkpoint.
       this.#inFlight.push(ticket);
