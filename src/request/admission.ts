@@ -73,9 +73,10 @@ export class Admission {
     if (this.#state.draining) return { code: 'draining', message: 'shutting down; retry on another instance' };
     const spool = this.#spool;
     if (spool !== null) {
-      return spool.hasRoom() ? null : { code: 'spool_full', message: `the spool holds ${spool.usedBytes} bytes; spool.maxBytes is ${spool.maxBytes}` };
-    }
-    if (!this.#state.kafkaReachable) return { code: 'kafka_unavailable', message: 'Kafka cannot be reached' };
+      // Spool mode takes requests while Kafka is away, as long as there is room.
+      if (!spool.hasRoom()) return { code: 'spool_full', message: `the spool holds ${spool.usedBytes} bytes; spool.maxBytes is ${spool.maxBytes}` };
+    } else if (!this.#state.kafkaReachable) return { code: 'kafka_unavailable', message: 'Kafka cannot be reached' };
+    // A topic Kafka does not have is refused in both modes: replay could never deliver it.
     const missing = this.#state.missingTopic(signal);
     if (missing !== undefined) return { code: 'unknown_topic', message: `Kafka topic ${missing} does not exist; it must be created (auto-creation is off)` };
     return null;

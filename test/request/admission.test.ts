@@ -35,6 +35,19 @@ describe('request: admission', () => {
     assert.deepEqual(admission({ state: { kafkaReachable: false, kafkaProblem: 'kafka_authentication_failed' } }).notReadyReasons(), ['kafka_authentication_failed']);
   });
 
+  it('spool mode: Kafka unreachable is no refusal while the spool has room; a full spool and a missing topic are', () => {
+    const state: DaemonState = { draining: false, kafkaReachable: false, missingTopic: (signal) => (signal === Signal.Logs ? 'app-logs' : undefined) };
+    let room = true;
+    const spool = { hasRoom: () => room, usedBytes: 10, maxBytes: 10 };
+    const a = new Admission({ maxConcurrentRequests: 2, maxBufferedBodyBytes: 1000, maxInFlightMessages: 10 }, state, { inFlightMessages: 0 }, { hasRoom: () => true }, spool);
+    assert.equal(a.unavailable(Signal.Metrics), null);
+    assert.deepEqual(a.notReadyReasons(), []);
+    assert.equal(a.unavailable(Signal.Logs)?.code, 'unknown_topic');
+    room = false;
+    assert.equal(a.unavailable(Signal.Metrics)?.code, 'spool_full');
+    assert.deepEqual(a.notReadyReasons(), ['spool_full']);
+  });
+
   it('each cap refuses with 503 overloaded, saying which', () => {
     const a = admission();
     a.entered(100);
