@@ -9,6 +9,8 @@ import type { MetadataProbe } from './metadata-probe';
 import { PartitionTable } from './partition-table';
 
 const METADATA_TIMEOUT_MS = 5_000;
+/** How long a topic created by a metadata request takes to show (the embedded cluster: within a few ms). */
+const AUTO_CREATE_WAIT_MS = 250;
 
 export class PartitionCounts {
   readonly table = new PartitionTable();
@@ -33,20 +35,30 @@ export class PartitionCounts {
     return this.#missing.has(signal) ? this.#topics[SIGNAL_NAMES[signal]!] : undefined;
   }
 
+  /** The topic's partition count, 0 when Kafka says it has no such topic, undefined when metadata failed. */
+  async #partitionsOf(name: string): Promise<number | undefined> {
+    try {
+      const metadata = await this.#probe.metadata(METADATA_TIMEOUT_MS, name);
+      return metadata.topics.find((t) => t.name === name)?.partitions.length ?? 0;
+    } catch (err) {
+      if (kafkaErrorCode(err) === ERR.UNKNOWN_TOPIC_OR_PART || kafkaErrorCode(err) === ERR.UNKNOWN_TOPIC) return 0;
+      this.#log.warn({ err, topic: name }, 'cannot read topic metadata');
+      return undefined;
+    }
+  }
+
   async refresh(): Promise<void> {
     for (let signal = 0 as Signal; signal < SIGNAL_NAMES.length; signal++) {
       const name = this.#topics[SIGNAL_NAMES[signal]!];
-      let partitions: number;
-      try {
-        const metadata = await this.#probe.metadata(METADATA_TIMEOUT_MS, name);
-        partitions = metadata.topics.find((t) => t.name === name)?.partitions.length ?? 0;
-      } catch (err) {
-        if (kafkaErrorCode(err) !== ERR.UNKNOWN_TOPIC_OR_PART && kafkaErrorCode(err) !== ERR.UNKNOWN_TOPIC) {
-          this.#log.warn({ err, topic: name }, 'cannot read topic metadata');
-          continue;
-        }
-        partitions = 0;
+      let partitions = await this.#partitionsOf(name);
+      // Where topics are created on first use (the embedded cluster, brokers
+      // with auto.create.topics.enable) the metadata request itself creates
+      // the topic, after answering "none": ask once more before calling it missing.
+      if (partitions === 0 && !this.#missing.has(signal)) {
+        await new Promise((resolve) => setTimeout(resolve, AUTO_CREATE_WAIT_MS));
+        partitions = await this.#partitionsOf(name);
       }
+      if (partitions === undefined) continue;
       if (partitions === 0 && !this.#missing.has(signal)) {
         this.#missing.add(signal);
         this.#log.error({ topic: name }, `Kafka topic ${name} does not exist (or this client may not describe it); requests for it are refused with 503 unknown_topic until it is created`);
