@@ -22,6 +22,9 @@
 // BENCH_KAFKA=real runs against a real Apache Kafka broker instead of the mock
 // cluster (one KRaft node from test/support/kafka/, replication factor 1) and
 // adds the CPU the broker's JVM took during the measured run.
+// BENCH_NODE_ARGS: extra node options for every target, split at spaces (e.g.
+// "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile them; node refuses
+// --cpu-prof in NODE_OPTIONS).
 // metricstream-spool runs delivery.mode=spool (answers after fdatasync in a
 // spool under the system's temporary directory, replayed to Kafka); besides
 // the common figures it reports fsyncs/s and requests per fsync, and, at
@@ -219,8 +222,10 @@ end
 /** `others`: further processes sharing the ingest port (metricstream-x2). */
 interface Target { child: ChildProcess; port: number; adminPort: number; others?: ChildProcess[] }
 
+const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+
 function startProcess(args: string[], env: Record<string, string>, readyPattern: RegExp): Promise<Target> {
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...NODE_ARGS, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${args[0]} not ready in 30 s`)), 30_000);
     child.once('exit', (code) => reject(new Error(`${args[0]} exited ${code}`)));

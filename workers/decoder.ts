@@ -32,6 +32,8 @@ export function createDecoder(data: WorkerData): (task: DecodeTask) => DecodeRes
   const partitions = new PartitionTable(data.partitionCounts);
   const partitionCount = (signal: Signal): number => partitions.get(signal);
   const leases = new LeaseTable(data.ringSet.leases);
+  /** One writer per ring, reused by every task that leases it. */
+  const writers: Array<RingWriter | undefined> = [];
 
   class RingSink implements MessageSink {
     constructor(private readonly writer: RingWriter) {}
@@ -96,7 +98,8 @@ export function createDecoder(data: WorkerData): (task: DecodeTask) => DecodeRes
     const ring = leases.lease(task.seq, task.preferredRing);
     if (ring === null) return { ok: false, code: 'ring_busy', message: 'no free ring' };
     try {
-      const writer = new RingWriter(data.ringSet.rings[ring]!, task.seq);
+      const writer = writers[ring] ??= new RingWriter(data.ringSet.rings[ring]!, task.seq);
+      writer.restart(task.seq);
       const ringSink = new RingSink(writer);
       if (data.messageMode === 'ndjson-batch') {
         const sink = new NdjsonBatchSink(ringSink, partitionCount);

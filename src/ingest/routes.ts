@@ -40,6 +40,7 @@ function otlpRoute(route: Route): RouteSpec {
 
 /** Returns null when the Content-Type is acceptable for the route, else why not. */
 export function contentTypeProblem(spec: RouteSpec, header: string): string | null {
+  if (spec.mediaTypes.has(header)) return null; // the usual case: exactly "application/json" etc.
   const [mediaType = '', ...params] = header.toLowerCase().split(';');
   if (!spec.mediaTypes.has(mediaType.trim())) {
     return `Content-Type ${mediaType.trim() || '(none)'} is not supported here; send ${[...spec.mediaTypes].filter((t) => t !== '').slice(0, 2).join(' or ')}`;

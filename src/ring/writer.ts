@@ -5,12 +5,14 @@ import {
   Field, GAP_BYTES, HEADER_BYTES, PARTITION_BY_KEY, READ, RECORD_HEADER_BYTES, WRAP_MARKER, WRITE, capacityOf, recordSize,
 } from './layout';
 
-/** Appends one request's records; nothing is visible to the reader until commit(). */
+/** Appends one request's records; nothing is visible to the reader until
+ * commit(). Reusable: restart() begins the next request on the same ring
+ * (the views over the ring are made once, not per request). */
 export class RingWriter {
   readonly #header: Int32Array;
   readonly #data: Buffer;
   readonly #capacity: number;
-  readonly #seq: number;
+  #seq: number;
   /** Size of the record that last failed to fit. */
   lastRecordBytes = 0;
   #write: number;
@@ -24,6 +26,16 @@ export class RingWriter {
     this.#seq = seq;
     this.#write = Atomics.load(this.#header, WRITE);
     this.#read = Atomics.load(this.#header, READ);
+  }
+
+  /** Begins request `seq` at the ring's current positions; whatever was
+   * appended and not committed is forgotten. Call only under the ring's lease. */
+  restart(seq: number): void {
+    this.#seq = seq;
+    this.#write = Atomics.load(this.#header, WRITE);
+    this.#read = Atomics.load(this.#header, READ);
+    this.#appended = 0;
+    this.lastRecordBytes = 0;
   }
 
   /** True when `bytes` more could never fit, even in an empty ring (→ 413, not 503). */

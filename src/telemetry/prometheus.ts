@@ -62,6 +62,8 @@ export class Telemetry {
   readonly registry = new Registry();
   readonly #requests: Counter<'route' | 'status'>;
   readonly #duration: Histogram<'route'>;
+  /** Routes and statuses are fixed sets, so this map stays small. */
+  readonly #requestChildren = new Map<string, { count: Counter.Internal; duration: Histogram.Internal<'route'> }>();
   readonly #delivery: Histogram;
   readonly #spoolSync: Histogram | undefined;
   readonly #spoolBatch: Histogram | undefined;
@@ -143,8 +145,16 @@ export class Telemetry {
     this.#delivery.observe(seconds);
   }
 
+  /** Once per request: the label children are looked up once per (route,
+   * status) rather than prom-client hashing the label object on every call. */
   request(route: string, status: number, seconds: number): void {
-    this.#requests.inc({ route, status: String(status) });
-    this.#duration.observe({ route }, seconds);
+    const key = `${route} ${status}`;
+    let child = this.#requestChildren.get(key);
+    if (child === undefined) {
+      child = { count: this.#requests.labels(route, String(status)), duration: this.#duration.labels(route) };
+      this.#requestChildren.set(key, child);
+    }
+    child.count.inc();
+    child.duration.observe(seconds);
   }
 }
