@@ -108,10 +108,16 @@ async function start(config: Config, log: Logger): Promise<void> {
   });
   const properties = producerProperties(config);
   let replay: SpoolReplay | undefined;
+  const logUnmatched = rateLimited(log, 'error', 10_000);
   const producer = new KafkaProducer(properties, (error, opaque, topic) => {
-    if (opaque instanceof ReplayTicket) replay!.onDelivery(opaque, error);
-    else settleDelivery(ledger, opaque, error === null ? null : describeDeliveryError(error, topic));
+    if (opaque instanceof ReplayTicket) {
+      replay!.onDelivery(opaque, error);
+    } else if (typeof opaque !== 'number' || !settleDelivery(ledger, opaque, error === null ? null : describeDeliveryError(error, topic))) {
+      logUnmatched({ opaque: String(opaque), err: error?.message }, 'delivery report for no open request (a bug: please report it)');
+    }
   });
+  if (producer.deliveredIds) log.info('node-rdkafka with metricstream\'s delivered-ids patch: successful deliveries are reported by id');
+  else log.warn('node-rdkafka without metricstream\'s patch (scripts/patch-node-rdkafka.js, run by npm install): each delivery report costs the main thread ~8 µs more');
   let kafkaStats: KafkaStatsSnapshot | undefined;
   producer.onStats((json) => {
     try {
@@ -276,9 +282,11 @@ async function openSpool(config: Config, ledger: Ledger, appended: (appendedAtMs
     segmentBytes: config.spool.segmentBytes,
     groupCommitMs: config.spool.groupCommitMs,
     recoveryTimeoutMs: SPOOL_RECOVERY_TIMEOUT_MS,
-  }, (error, opaque) => {
+  }, (error, ticket) => {
     if (error === null) appended(Date.now());
-    settleDelivery(ledger, opaque, error === null ? null : { code: error.code, message: error.message });
+    if (!settleDelivery(ledger, ticket, error === null ? null : { code: error.code, message: error.message })) {
+      log.error({ ticket }, 'spool sync for no open request (a bug: please report it)');
+    }
   }, log);
   opened.journal.onSync = (seconds, messages) => telemetry()?.spoolSync(seconds, messages);
   const { recovered } = opened;

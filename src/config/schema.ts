@@ -59,7 +59,8 @@ const admin = z.strictObject({
 });
 
 const limits = z.strictObject({
-  maxRecordsPerRequest: positiveInt.default(100_000),
+  /** At most 2,097,151: a Kafka message's ticket holds its record count in 21 bits (src/settle/ledger.ts). */
+  maxRecordsPerRequest: positiveInt.max(2_097_151).default(100_000),
   maxNameLength: positiveInt.default(256),
   maxLabelsPerRecord: positiveInt.default(64),
   maxLabelNameLength: positiveInt.default(128),

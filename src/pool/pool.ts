@@ -62,6 +62,9 @@ export class DecodePool {
       maxQueue: config.pool.maxQueue + 1,
       concurrentTasksPerWorker: 1,
       idleTimeout: Infinity,
+      // Piscina's per-task run and wait-time histograms are not read (the
+      // pool's busy time comes back in each result); skip their cost.
+      recordTiming: false,
       resourceLimits: { maxOldGenerationSizeMb: config.pool.workerMaxHeapMb },
       workerData,
     });

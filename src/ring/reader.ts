@@ -1,13 +1,25 @@
-// Main-thread side of a ring (see layout.ts). A cursor, so reading a record
-// allocates nothing but the two Buffer views handed to produce().
+// Main-thread side of a ring (see layout.ts). A cursor: reading a record
+// allocates nothing; its key and value are byte ranges of `data`, handed to
+// librdkafka in place (RecordBytes).
 import { Buffer } from 'node:buffer';
 import type { Signal } from '../routes';
 import { Field, HEADER_BYTES, READ, RECORD_HEADER_BYTES, WRAP_MARKER, WRITE, capacityOf } from './layout';
 import type { LeaseTable } from './leases';
 
-export class RingReader {
+/** A record's value and key as byte ranges of one buffer. */
+export interface RecordBytes {
+  readonly data: Buffer;
+  readonly valueAt: number;
+  readonly valueBytes: number;
+  readonly keyAt: number;
+  /** -1: the record has no key. */
+  readonly keyBytes: number;
+}
+
+export class RingReader implements RecordBytes {
   readonly #header: Int32Array;
-  readonly #data: Buffer;
+  /** The ring's data area. */
+  readonly data: Buffer;
   readonly #capacity: number;
   #read: number;
   #next = -1;
@@ -16,8 +28,10 @@ export class RingReader {
   seq = 0;
   index = 0;
   signal: Signal = 0;
-  key: Buffer | null = null;
-  value: Buffer = Buffer.alloc(0);
+  valueAt = 0;
+  valueBytes = 0;
+  keyAt = 0;
+  keyBytes = -1;
   /** Explicit partition, or PARTITION_BY_KEY. */
   partition = -1;
   /** Data records in this message. */
@@ -27,7 +41,7 @@ export class RingReader {
   constructor(ring: SharedArrayBuffer) {
     this.#header = new Int32Array(ring, 0, HEADER_BYTES / 4);
     this.#capacity = capacityOf(ring);
-    this.#data = Buffer.from(ring, HEADER_BYTES, this.#capacity);
+    this.data = Buffer.from(ring, HEADER_BYTES, this.#capacity);
     this.#read = Atomics.load(this.#header, READ);
   }
 
@@ -41,11 +55,21 @@ export class RingReader {
     return this.#capacity;
   }
 
+  /** The current record's key, as a view (valid until it is consumed). */
+  get key(): Buffer | null {
+    return this.keyBytes < 0 ? null : this.data.subarray(this.keyAt, this.keyAt + this.keyBytes);
+  }
+
+  /** The current record's value, as a view (valid until it is consumed). */
+  get value(): Buffer {
+    return this.data.subarray(this.valueAt, this.valueAt + this.valueBytes);
+  }
+
   /** Loads the record at the read position; false when the ring is empty. */
   next(): boolean {
     const write = Atomics.load(this.#header, WRITE);
     if (this.#read === write) return false;
-    const data = this.#data;
+    const data = this.data;
     let at = this.#read;
     if (data.readUInt32LE(at) === WRAP_MARKER) {
       at = 0;
@@ -61,8 +85,10 @@ export class RingReader {
     this.partition = data.readInt32LE(at + Field.Partition);
     this.count = data.readUInt32LE(at + Field.Count);
     const keyAt = at + RECORD_HEADER_BYTES;
-    this.key = keyBytes === 0 ? null : data.subarray(keyAt, keyAt + keyBytes);
-    this.value = data.subarray(keyAt + keyBytes, keyAt + keyBytes + valueBytes);
+    this.keyAt = keyAt;
+    this.keyBytes = keyBytes === 0 ? -1 : keyBytes;
+    this.valueAt = keyAt + keyBytes;
+    this.valueBytes = valueBytes;
     this.bytes = size;
     this.#next = at + size === this.#capacity ? 0 : at + size;
     return true;

@@ -74,21 +74,34 @@ export class RequestEntry {
   }
 }
 
-/** The opaque of a batch message (per-record messages carry their RequestEntry). */
-export class BatchMessage {
-  constructor(readonly entry: RequestEntry, readonly records: number) {}
-}
-
 /** A failed delivery report, its code classified by src/produce/errors.ts. */
 export interface DeliveryFailure {
   readonly code: ErrorCode;
   readonly message: string;
 }
 
-/** Routes a delivery report's opaque to the ledger. */
-export function settleDelivery(ledger: Ledger, opaque: unknown, failure: DeliveryFailure | null): void {
-  if (opaque instanceof BatchMessage) ledger.delivered(opaque.entry, failure, opaque.records);
-  else ledger.delivered(opaque as RequestEntry, failure, 1);
+/** Request seqs are below this (MAX_SEQ + 1). Records per message stay
+ * below 2^21 (limits.maxRecordsPerRequest), so a ticket stays below 2^52:
+ * librdkafka's opaque carries it shifted by one bit (DeliveredIdsClient). */
+const TICKET_SEQ_SPAN = 2 ** 31;
+
+/** A message's ticket: its request's seq and the data records it holds, in
+ * one integer that comes back with the message's delivery report (or spool
+ * sync). Numbers, not objects: librdkafka carries them without a persistent
+ * handle each (src/produce/producer.ts, DeliveredIdsClient). */
+export function ticketOf(entry: RequestEntry, records: number): number {
+  return records * TICKET_SEQ_SPAN + entry.seq;
+}
+
+/** Routes a delivery report's ticket to the ledger. False when no open
+ * request has its seq (never expected: an entry stays until each of its
+ * admitted messages is settled). */
+export function settleDelivery(ledger: Ledger, ticket: number, failure: DeliveryFailure | null): boolean {
+  const seq = ticket % TICKET_SEQ_SPAN;
+  const entry = ledger.get(seq);
+  if (entry === undefined || !entry.admitted) return false;
+  ledger.delivered(entry, failure, (ticket - seq) / TICKET_SEQ_SPAN);
+  return true;
 }
 
 export interface LedgerOptions {

@@ -7,7 +7,8 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import type { RecordHeaders } from '../produce/producer';
+import { viewOf, type MessageProducer } from '../produce/producer';
+import type { RecordBytes } from '../ring/reader';
 import { PARTITION_BY_KEY } from '../ring/layout';
 import { frameSize, writeFrame } from './frame';
 import type { FromWriter, SpoolWriterData, ToWriter } from './protocol';
@@ -40,7 +41,7 @@ export interface SpoolOptions {
   readonly recoveryTimeoutMs: number;
 }
 
-export type DurableHandler = (error: SpoolError | null, opaque: unknown) => void;
+export type DurableHandler = (error: SpoolError | null, ticket: number) => void;
 
 /** What the replay reader may read of a segment. */
 export interface SegmentState {
@@ -57,7 +58,8 @@ interface Batch {
   readonly id: number;
   readonly buffer: Buffer;
   bytes: number;
-  readonly opaques: unknown[];
+  /** The tickets of its messages, in order. */
+  readonly tickets: number[];
 }
 
 export interface SpoolStats {
@@ -66,7 +68,7 @@ export interface SpoolStats {
   failedSyncs: number;
 }
 
-export class SpoolJournal {
+export class SpoolJournal implements MessageProducer {
   readonly #worker: Worker;
   readonly #options: SpoolOptions;
   readonly #onDurable: DurableHandler;
@@ -174,13 +176,13 @@ export class SpoolJournal {
     this.#appendedListeners.push(listener);
   }
 
-  /** Same shape as KafkaProducer.produce: throws SpoolError when the message
-   * cannot be taken; otherwise the durable handler gets (null, opaque) once
-   * it is synced, or (error, opaque) when the write failed. */
-  produce(topic: string, partition: number | null, value: Buffer, key: Buffer | null, headers: RecordHeaders, opaque: unknown): void {
+  /** As KafkaProducer.send: throws SpoolError when the message cannot be
+   * taken; otherwise the durable handler gets (null, ticket) once it is
+   * synced, or (error, ticket) when the write failed. */
+  send(topic: string, partition: number | null, record: RecordBytes, id: string, records: number, ticket: number): void {
+    const value = record.data.subarray(record.valueAt, record.valueAt + record.valueBytes);
+    const key = viewOf(record.data, record.keyAt, record.keyBytes);
     if (this.#closing !== null) throw new SpoolError('spool_unavailable', 'the spool is closing');
-    const id = headers[0]?.['metricstream-id'] ?? '';
-    const count = countOf(id);
     const size = frameSize(topic.length, key === null ? 0 : key.length, id.length, value.length);
     if (this.usedBytes + size > this.#options.maxBytes) {
       this.#full = true;
@@ -190,8 +192,8 @@ export class SpoolJournal {
       throw new SpoolError('spool_full', `${this.#pendingBytes} bytes are waiting for the disk; spool.maxUnsyncedBytes is ${this.#options.maxUnsyncedBytes}`);
     }
     const batch = this.#batchWithRoom(size);
-    batch.bytes += writeFrame(batch.buffer, batch.bytes, topic, partition ?? PARTITION_BY_KEY, key, id, value, count, Date.now());
-    batch.opaques.push(opaque);
+    batch.bytes += writeFrame(batch.buffer, batch.bytes, topic, partition ?? PARTITION_BY_KEY, key, id, value, records, Date.now());
+    batch.tickets.push(ticket);
     this.#pendingBytes += size;
     this.#scheduleFlush();
   }
@@ -202,7 +204,7 @@ export class SpoolJournal {
     if (filling !== null) this.#queued.push(filling);
     // Its own ArrayBuffer (not Node's shared pool), so it can be transferred.
     const buffer = Buffer.from(new ArrayBuffer(Math.max(BATCH_BYTES, size)));
-    this.#filling = { id: this.#nextBatch++, buffer, bytes: 0, opaques: [] };
+    this.#filling = { id: this.#nextBatch++, buffer, bytes: 0, tickets: [] };
     return this.#filling;
   }
 
@@ -250,13 +252,13 @@ export class SpoolJournal {
     this.#diskBytes += batch.bytes;
     this.#extendSegment(message.segment, message.end);
     this.stats.syncs++;
-    this.stats.syncedMessages += batch.opaques.length;
-    this.onSync?.(message.syncSeconds, batch.opaques.length);
+    this.stats.syncedMessages += batch.tickets.length;
+    this.onSync?.(message.syncSeconds, batch.tickets.length);
     if (this.#lastError !== null) {
       this.#log.info({ dir: this.#options.dir }, 'spool: writes succeed again');
       this.#lastError = null;
     }
-    for (const opaque of batch.opaques) this.#onDurable(null, opaque);
+    for (const ticket of batch.tickets) this.#onDurable(null, ticket);
     for (const listener of this.#appendedListeners) listener();
     this.#scheduleFlush();
   }
@@ -268,7 +270,7 @@ export class SpoolJournal {
     const error = new SpoolError('spool_unavailable', `spool write failed: ${message.code} (${message.message})`);
     if (this.#lastError === null) this.#log.error({ dir: this.#options.dir, code: message.code, err: message.message }, 'spool: write failed; requests are answered 503 until a write succeeds');
     this.#lastError = error;
-    for (const opaque of batch.opaques) this.#onDurable(error, opaque);
+    for (const ticket of batch.tickets) this.#onDurable(error, ticket);
     this.#scheduleFlush();
   }
 
@@ -336,10 +338,3 @@ export interface Recovered {
   readonly repairs: readonly Repair[];
 }
 
-/** Data records in a message, from its id: "<request>/<index>+<count>" for a
- * batch message, "<request>/<index>" for one record. */
-function countOf(id: string): number {
-  const plus = id.lastIndexOf('+');
-  const slash = id.lastIndexOf('/');
-  return plus > slash ? Number(id.slice(plus + 1)) || 1 : 1;
-}

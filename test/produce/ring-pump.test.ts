@@ -1,29 +1,32 @@
 // The ring pump (src/produce/ring-pump.ts) with a fake producer: woken by the
 // ledger when a worker's result is in, it produces each record of an admitted
-// request with its metricstream-id header, waits for a request still being
-// decoded, skips the records of an answered one, and turns a produce()
-// exception into the request's answer through the classifier.
+// request with its metricstream-id header and ticket, waits for a request
+// still being decoded, skips the records of an answered one, and turns a
+// send() exception into the request's answer through the classifier.
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { setImmediate as turn } from 'node:timers/promises';
 import { CODES } from 'node-rdkafka';
-import type { KafkaProducer, RecordHeaders } from '../../src/produce/producer';
+import type { MessageProducer } from '../../src/produce/producer';
 import { RingPump } from '../../src/produce/ring-pump';
 import { Signal } from '../../src/routes';
 import { createRingSet } from '../../src/ring/layout';
+import type { RecordBytes } from '../../src/ring/reader';
 import { RingWriter } from '../../src/ring/writer';
-import { BatchMessage, Ledger, settleDelivery, type Answer } from '../../src/settle/ledger';
+import { Ledger, settleDelivery, ticketOf, type Answer } from '../../src/settle/ledger';
 import { captureLog } from '../support/log-capture';
 
-interface Produced { topic: string; partition: number | null; value: string; key: string | null; headers: RecordHeaders; opaque: unknown }
+interface Produced { topic: string; partition: number | null; value: string; key: string | null; id: string; records: number; ticket: number }
 
-class FakeProducer {
+class FakeProducer implements MessageProducer {
   readonly produced: Produced[] = [];
   failWith: number | undefined;
-  produce(topic: string, partition: number | null, value: Buffer, key: Buffer | null, headers: RecordHeaders, opaque: unknown): void {
+  send(topic: string, partition: number | null, record: RecordBytes, id: string, records: number, ticket: number): void {
     if (this.failWith !== undefined) throw Object.assign(new Error('Local: Queue full'), { code: this.failWith });
-    // Copies, as librdkafka and the spool journal do: the pump reuses its header objects.
-    this.produced.push({ topic, partition, value: value.toString(), key: key === null ? null : key.toString(), headers: headers.map((h) => ({ ...h })), opaque });
+    // Copies, as librdkafka and the spool journal do: the bytes are the ring's.
+    const { data, valueAt, valueBytes, keyAt, keyBytes } = record;
+    const key = keyBytes < 0 ? null : data.toString('utf8', keyAt, keyAt + keyBytes);
+    this.produced.push({ topic, partition, value: data.toString('utf8', valueAt, valueAt + valueBytes), key, id, records, ticket });
   }
 }
 
@@ -38,7 +41,7 @@ function setup(): { ledger: Ledger; producer: FakeProducer; pump: RingPump; ring
   const ledger = new Ledger({ maxInFlightMessages: 100, requestTimeoutMs: 60_000 });
   ledgers.push(ledger);
   const producer = new FakeProducer();
-  const pump = new RingPump(ringSet, ledger, producer as unknown as KafkaProducer, TOPICS, captureLog().log);
+  const pump = new RingPump(ringSet, ledger, producer, TOPICS, captureLog().log);
   return { ledger, producer, pump, ring: ringSet.rings[0]! };
 }
 
@@ -58,15 +61,17 @@ describe('produce: ring pump', () => {
     assert.equal(producer.produced.length, 0, 'not woken before the result is in');
     ledger.decoded(entry, { messages: 2, records: 2 });
     await turn();
-    assert.deepEqual(producer.produced.map((p) => [p.topic, p.partition, p.key, p.value, p.headers]), [
-      ['m-topic', null, 'cpu{}', '{"v":1}', [{ 'metricstream-id': 'req-1/0' }]],
-      ['l-topic', null, null, '{"msg":"x"}', [{ 'metricstream-id': 'req-1/1' }]],
+    assert.deepEqual(producer.produced.map((p) => [p.topic, p.partition, p.key, p.value, p.id, p.records, p.ticket]), [
+      ['m-topic', null, 'cpu{}', '{"v":1}', 'req-1/0', 1, ticketOf(entry, 1)],
+      ['l-topic', null, null, '{"msg":"x"}', 'req-1/1', 1, ticketOf(entry, 1)],
     ]);
-    for (const p of producer.produced) settleDelivery(ledger, p.opaque, null);
+    settleDelivery(ledger, producer.produced[0]!.ticket, null);
+    assert.deepEqual(answers, [], 'one of two messages delivered');
+    settleDelivery(ledger, producer.produced[1]!.ticket, null);
     assert.deepEqual(answers, [{ ok: true, accepted: 2 }]);
   });
 
-  it('a batch message carries its partition, a BatchMessage opaque and "<id>/<first>+<count>"', async () => {
+  it('a batch message carries its partition, its record count in its ticket and "<id>/<first>+<count>"', async () => {
     const { ledger, producer, ring } = setup();
     const answers: Answer[] = [];
     const entry = ledger.open('b', (a) => answers.push(a));
@@ -75,9 +80,10 @@ describe('produce: ring pump', () => {
     await turn();
     const [p] = producer.produced;
     assert.equal(p?.partition, 5);
-    assert.deepEqual(p?.headers, [{ 'metricstream-id': 'b/0+3' }]);
-    assert.ok(p?.opaque instanceof BatchMessage);
-    settleDelivery(ledger, p.opaque, null);
+    assert.equal(p?.id, 'b/0+3');
+    assert.equal(p.records, 3);
+    assert.equal(p.ticket, ticketOf(entry, 3));
+    assert.equal(settleDelivery(ledger, p.ticket, null), true);
     assert.deepEqual(answers, [{ ok: true, accepted: 3 }]);
   });
 

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { ERRORS, statusOf } from '../../src/errors';
-import { BatchMessage, Ledger, settleDelivery, type Answer, type RequestEntry } from '../../src/settle/ledger';
+import { Ledger, settleDelivery, ticketOf, type Answer, type RequestEntry } from '../../src/settle/ledger';
 
 const ledgers: Ledger[] = [];
 
@@ -74,20 +74,32 @@ describe('ledger: success', () => {
     const { entry, answers } = open(l);
     assert.equal(l.decoded(entry, { messages: 2, records: 150 }), true);
     assert.equal(l.inFlightMessages, 2);
-    settleDelivery(l, new BatchMessage(entry, 100), null);
+    assert.equal(settleDelivery(l, ticketOf(entry, 100), null), true);
     assert.deepEqual(answers, []);
-    settleDelivery(l, new BatchMessage(entry, 50), null);
+    assert.equal(settleDelivery(l, ticketOf(entry, 50), null), true);
     assert.deepEqual(answers, [{ ok: true, accepted: 150 }]);
     assert.deepEqual(l.counters, { accepted: 150, delivered: 150, failed: 0 });
   });
 
-  it('settleDelivery routes a per-record opaque (the entry itself)', () => {
+  it('settleDelivery routes a per-record ticket to its request, and refuses a ticket of no open request', () => {
     const l = ledger();
     const { entry, answers } = open(l);
     l.decoded(entry, { messages: 2, records: 2 });
-    settleDelivery(l, entry, null);
-    settleDelivery(l, entry, null);
+    assert.equal(settleDelivery(l, ticketOf(entry, 1), null), true);
+    assert.equal(settleDelivery(l, ticketOf(entry, 1), null), true);
     assert.deepEqual(answers, [{ ok: true, accepted: 2 }]);
+    assert.equal(settleDelivery(l, ticketOf(entry, 1), null), false, 'the request was answered and forgotten');
+    assert.deepEqual(l.counters, { accepted: 2, delivered: 2, failed: 0 });
+  });
+
+  it('a ticket carries up to 2,097,151 records (the most limits.maxRecordsPerRequest allows)', () => {
+    const l = ledger(10_000_000);
+    const { entry, answers } = open(l);
+    l.decoded(entry, { messages: 1, records: 2_097_151 });
+    const ticket = ticketOf(entry, 2_097_151);
+    assert.ok(ticket < 2 ** 52, 'fits librdkafka\'s opaque, shifted one bit');
+    assert.equal(settleDelivery(l, ticket, null), true);
+    assert.deepEqual(answers, [{ ok: true, accepted: 2_097_151 }]);
   });
 
   it('reports the delivery latency of a delivered request once', () => {

@@ -14,6 +14,7 @@ import pino from 'pino';
 import { SpoolError, SpoolJournal, type SpoolOptions } from '../../src/spool/journal';
 import { ReplayTicket, SpoolReplay } from '../../src/spool/replay';
 import { listSegments, readCheckpoint } from '../../src/spool/segments';
+import { recordBytes } from '../support/record-bytes';
 
 const log = pino({ level: 'silent' });
 const dirs: string[] = [];
@@ -45,7 +46,7 @@ async function openJournal(opts: SpoolOptions): Promise<{ journal: SpoolJournal;
 
 function append(journal: SpoolJournal, n: number, from = 0): void {
   for (let i = from; i < from + n; i++) {
-    journal.produce('metrics', null, Buffer.from(`{"n":${i}}`), Buffer.from(`series-${i % 7}`), [{ 'metricstream-id': `req/${i}` }], i);
+    journal.send('metrics', null, recordBytes(`{"n":${i}}`, `series-${i % 7}`), `req/${i}`, 1, i);
   }
 }
 
