@@ -62,7 +62,10 @@ export class DecodePool {
       maxQueue: config.pool.maxQueue + 1,
       concurrentTasksPerWorker: 1,
       idleTimeout: Infinity,
-      resourceLimits: { maxOldGenerationSizeMb: config.pool.workerMaxHeapMb },
+      resourceLimits: {
+        maxOldGenerationSizeMb: config.pool.workerMaxHeapMb,
+        ...(config.pool.workerMaxYoungGenMb > 0 ? { maxYoungGenerationSizeMb: config.pool.workerMaxYoungGenMb } : {}),
+      },
       workerData,
     });
   }
