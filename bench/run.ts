@@ -8,7 +8,8 @@
 //
 // Environment: BENCH_DURATION_S (default 10), BENCH_BATCHES (default "1,100,1000";
 // "" skips the native scenarios), BENCH_CONNECTIONS (default "16,64,256"),
-// BENCH_REMOTE_WRITE (samples per remote_write request, default 500; "" or 0
+// BENCH_REMOTE_WRITE (samples per remote_write request, default 500, run at
+// every BENCH_CONNECTIONS for metricstream and metricstream-batch; "" or 0
 // skips it), BENCH_OTLP (data points per OTLP/HTTP protobuf request to
 // /v1/metrics, default 100; "" or 0 skips it), BENCH_TARGETS (default
 // "metricstream,metricstream-batch,metricstream-spool,baseline"; metricstream-x2, not
@@ -486,11 +487,15 @@ async function main(): Promise<void> {
         }
       }
     }
-    if (REMOTE_WRITE_SAMPLES > 0 && TARGETS.includes('metricstream')) {
-      // The baseline speaks only the native format: no ratio for this one.
-      const r = await runScenario(kafka, client, dir, 'metricstream', { batch: REMOTE_WRITE_SAMPLES, connections: 64, format: 'remote_write' }, n++);
-      results.push({ ...r, target: 'metricstream remote_write' });
-      process.stdout.write(`remote_write ${REMOTE_WRITE_SAMPLES} samples c=64: ${fmt(r.recordsPerS)} records/s, ${fmt(r.requestsPerS)} req/s, p99 ${fmt(r.p99Ms, 1)} ms, ${fmt(r.cpuCores, 2)} cores, ${fmt(r.peakRssMb)} MB\n`);
+    // remote_write at every connection count, per-record and ndjson-batch (as
+    // far as BENCH_TARGETS asks for them). The baseline speaks only the native
+    // format: no ratio for these.
+    for (const connections of REMOTE_WRITE_SAMPLES > 0 ? CONNECTIONS : []) {
+      for (const target of TARGETS.filter((t) => t === 'metricstream' || t === 'metricstream-batch')) {
+        const r = await runScenario(kafka, client, dir, target, { batch: REMOTE_WRITE_SAMPLES, connections, format: 'remote_write' }, n++);
+        results.push({ ...r, target: `${target} remote_write` });
+        process.stdout.write(`${target} remote_write ${REMOTE_WRITE_SAMPLES} samples c=${connections}: ${fmt(r.recordsPerS)} records/s, ${fmt(r.requestsPerS)} req/s, p99 ${fmt(r.p99Ms, 1)} ms, ${fmt(r.cpuCores, 2)} cores, ${fmt(r.peakRssMb)} MB\n`);
+      }
     }
     if (TARGETS.includes('metricstream-spool')) {
       outage = await runSpoolOutage(kafka, dir, { batch: 100, connections: 64 }, n++);

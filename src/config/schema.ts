@@ -80,6 +80,14 @@ const pool = z.strictObject({
   /** V8 old-generation cap per worker: a body that parses beyond it kills that
    * worker alone (its request gets 500, the pool starts a new worker). */
   workerMaxHeapMb: z.number().int().min(16).default(128),
+  /** V8 young-generation cap per worker (resourceLimits.maxYoungGenerationSizeMb);
+   * 0 = V8's own size (32 MB of new space on 64-bit). A decode allocates many
+   * short-lived objects (a remote_write body is a protobufjs object per series,
+   * label and sample) and V8 grows each worker's new space to its maximum: 16
+   * halves it (16 MB less RSS per worker) for ~2× the scavenge time; 8 promotes
+   * a request's objects to the old generation and costs several µs per record
+   * (issue 12, README Sizing). */
+  workerMaxYoungGenMb: z.number().int().min(0).max(1024).default(16),
   /** Bodies of at most this many bytes, uncompressed, on the native /metrics
    * and /logs routes are decoded on the main thread instead of in a worker:
    * the hand-off (task message, worker wake-up, result message) costs the

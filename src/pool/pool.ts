@@ -65,7 +65,10 @@ export class DecodePool {
       // Piscina's per-task run and wait-time histograms are not read (the
       // pool's busy time comes back in each result); skip their cost.
       recordTiming: false,
-      resourceLimits: { maxOldGenerationSizeMb: config.pool.workerMaxHeapMb },
+      resourceLimits: {
+        maxOldGenerationSizeMb: config.pool.workerMaxHeapMb,
+        ...(config.pool.workerMaxYoungGenMb > 0 ? { maxYoungGenerationSizeMb: config.pool.workerMaxYoungGenMb } : {}),
+      },
       workerData,
     });
   }
