@@ -180,9 +180,9 @@ export class SpoolJournal implements MessageProducer {
    * taken; otherwise the durable handler gets (null, ticket) once it is
    * synced, or (error, ticket) when the write failed. */
   send(topic: string, partition: number | null, record: RecordBytes, id: string, records: number, ticket: number): void {
+    if (this.#closing !== null) throw new SpoolError('spool_unavailable', 'the spool is closing');
     const value = record.data.subarray(record.valueAt, record.valueAt + record.valueBytes);
     const key = viewOf(record.data, record.keyAt, record.keyBytes);
-    if (this.#closing !== null) throw new SpoolError('spool_unavailable', 'the spool is closing');
     const size = frameSize(topic.length, key === null ? 0 : key.length, id.length, value.length);
     if (this.usedBytes + size > this.#options.maxBytes) {
       this.#full = true;
@@ -337,4 +337,3 @@ export interface Recovered {
   readonly oldestAppendedAtMs: number;
   readonly repairs: readonly Repair[];
 }
-
