@@ -28,20 +28,30 @@ const task = (seq: number, text: string, route = Route.Metrics) => ({
   seq, route, body: body(text), contentType: 'application/json', contentEncoding: '', receivedAtMs: 1_000, client: '127.0.0.1',
 });
 
+/** Keys of the records request `seq` left in `ring`, consuming them. */
+function keysInRing(ring: number, seq: number): string[] {
+  const reader = new RingReader(ringSet.rings[ring]!);
+  const keys: string[] = [];
+  while (reader.next()) {
+    assert.equal(reader.seq, seq);
+    keys.push(reader.key!.toString());
+    reader.consume();
+  }
+  reader.release();
+  return keys;
+}
+
+function assertNoLeaseHeld(): void {
+  const leases = new LeaseTable(ringSet.leases);
+  for (let i = 0; i < leases.size; i++) assert.equal(leases.holder(i), 0);
+}
+
 describe('pool', () => {
   it('decodes a body into a ring and reports records and messages', async () => {
     const result = await pool.decode(task(7, '[{"name":"a","value":1},{"name":"b","value":2}]'));
     assert.ok(result.ok, JSON.stringify(result));
     assert.deepEqual([result.records, result.messages], [2, 2]);
-    const reader = new RingReader(ringSet.rings[result.ring]!);
-    const seen: string[] = [];
-    while (reader.next()) {
-      assert.equal(reader.seq, 7);
-      seen.push(reader.key!.toString());
-      reader.consume();
-    }
-    reader.release();
-    assert.deepEqual(seen, ['a', 'b']);
+    assert.deepEqual(keysInRing(result.ring, 7), ['a', 'b']);
     assert.ok(pool.busySeconds > 0);
   });
 
@@ -54,8 +64,7 @@ describe('pool', () => {
 
   it('a task the worker cannot run is a WorkerFailedError, and no lease is left held', async () => {
     await assert.rejects(pool.decode(task(9, '[]', 'no_such_route' as Route)), WorkerFailedError);
-    const leases = new LeaseTable(ringSet.leases);
-    for (let i = 0; i < leases.size; i++) assert.equal(leases.holder(i), 0);
+    assertNoLeaseHeld();
   });
 
   it('with no room in the queue, an immediate 503 overloaded', async () => {
@@ -77,17 +86,8 @@ describe('pool', () => {
       const result = await inline.decode(task(11, '[{"name":"a","value":1},{"name":"b","value":2}]'));
       assert.ok(result.ok, JSON.stringify(result));
       assert.deepEqual([result.records, result.messages, inline.inlineDecoded], [2, 2, 1]);
-      const reader = new RingReader(ringSet.rings[result.ring]!);
-      const seen: string[] = [];
-      while (reader.next()) {
-        assert.equal(reader.seq, 11);
-        seen.push(reader.key!.toString());
-        reader.consume();
-      }
-      reader.release();
-      assert.deepEqual(seen, ['a', 'b']);
-      const leases = new LeaseTable(ringSet.leases);
-      for (let i = 0; i < leases.size; i++) assert.equal(leases.holder(i), 0);
+      assert.deepEqual(keysInRing(result.ring, 11), ['a', 'b']);
+      assertNoLeaseHeld();
     });
 
     it('a refusal is the workers\' result; larger, compressed or protobuf bodies go to the pool', async () => {
