@@ -96,8 +96,7 @@ export class DecodePool {
     if (!this.hasRoom()) {
       return { ok: false, code: 'overloaded', message: `decode queue full (${this.#maxQueue} waiting)`, busyMs: 0 };
     }
-    const full: DecodeTask = { ...task, preferredRing: this.#nextRing };
-    this.#nextRing = (this.#nextRing + 1) % this.#ringSet.rings.length;
+    const full = this.#withPreferredRing(task);
     try {
       const result = (await this.#pool.run(full, { transferList: [task.body] })) as DecodeResult;
       this.#busyMs += result.busyMs;
@@ -109,12 +108,18 @@ export class DecodePool {
     }
   }
 
+  /** The task with the ring it should try first: each in turn, spreading requests over the rings. */
+  #withPreferredRing(task: Omit<DecodeTask, 'preferredRing'>): DecodeTask {
+    const preferredRing = this.#nextRing;
+    this.#nextRing = (preferredRing + 1) % this.#ringSet.rings.length;
+    return { ...task, preferredRing };
+  }
+
   /** A small body, decoded here: the main thread leases a ring like a worker
    * and releases it before returning, so the pump reads it as any other. An
    * exception is a WorkerFailedError, as from a worker. */
   #decodeInline(task: Omit<DecodeTask, 'preferredRing'>): DecodeResult {
-    const full: DecodeTask = { ...task, preferredRing: this.#nextRing };
-    this.#nextRing = (this.#nextRing + 1) % this.#ringSet.rings.length;
+    const full = this.#withPreferredRing(task);
     this.inlineDecoded++;
     try {
       return this.#inline(full);

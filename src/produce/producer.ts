@@ -7,7 +7,7 @@ import { Producer, type LibrdKafkaError, type Metadata, type NumberNullUndefined
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const KafkaErrors = require('node-rdkafka/lib/error') as { create(error: unknown): LibrdKafkaError };
 import type { Config } from '../config/schema';
-import type { RecordBytes } from '../ring/reader';
+import { keyView, valueView, type RecordBytes } from '../ring/reader';
 
 export type ProducerProperties = Record<string, string | number | boolean>;
 /** `opaque`: the ticket given to send(), or the object given to produce().
@@ -48,11 +48,6 @@ function deliveredIdsClient(producer: Producer): DeliveredIdsClient | null {
   const client = (producer as unknown as { _client?: Partial<DeliveredIdsClient> })._client;
   if (typeof client?.produceWithId !== 'function' || typeof client.takeDelivered !== 'function') return null;
   return client as DeliveredIdsClient;
-}
-
-/** bytes [at, at + length) of data; null when length < 0. */
-export function viewOf(data: Buffer, at: number, length: number): Buffer | null {
-  return length < 0 ? null : data.subarray(at, at + length);
 }
 
 /** Ids taken from the native client per call. */
@@ -210,8 +205,7 @@ export class KafkaProducer implements MessageProducer {
     const fast = this.#fast;
     if (fast === null) {
       this.#header[ID_HEADER] = id;
-      this.produce(topic, partition, record.data.subarray(record.valueAt, record.valueAt + record.valueBytes),
-        viewOf(record.data, record.keyAt, record.keyBytes), this.#headers, ticket);
+      this.produce(topic, partition, valueView(record), keyView(record), this.#headers, ticket);
       return;
     }
     // The value and key are read from the ring in place: no Buffer view each.

@@ -16,6 +16,16 @@ export interface RecordBytes {
   readonly keyBytes: number;
 }
 
+/** A record's key as a view of its buffer; null when it has none. */
+export function keyView(record: RecordBytes): Buffer | null {
+  return record.keyBytes < 0 ? null : record.data.subarray(record.keyAt, record.keyAt + record.keyBytes);
+}
+
+/** A record's value as a view of its buffer. */
+export function valueView(record: RecordBytes): Buffer {
+  return record.data.subarray(record.valueAt, record.valueAt + record.valueBytes);
+}
+
 export class RingReader implements RecordBytes {
   readonly #header: Int32Array;
   /** The ring's data area. */
@@ -57,12 +67,12 @@ export class RingReader implements RecordBytes {
 
   /** The current record's key, as a view (valid until it is consumed). */
   get key(): Buffer | null {
-    return this.keyBytes < 0 ? null : this.data.subarray(this.keyAt, this.keyAt + this.keyBytes);
+    return keyView(this);
   }
 
   /** The current record's value, as a view (valid until it is consumed). */
   get value(): Buffer {
-    return this.data.subarray(this.valueAt, this.valueAt + this.valueBytes);
+    return valueView(this);
   }
 
   /** Loads the record at the read position; false when the ring is empty. */

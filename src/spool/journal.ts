@@ -7,8 +7,8 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import { viewOf, type MessageProducer } from '../produce/producer';
-import type { RecordBytes } from '../ring/reader';
+import type { MessageProducer } from '../produce/producer';
+import { keyView, valueView, type RecordBytes } from '../ring/reader';
 import { PARTITION_BY_KEY } from '../ring/layout';
 import { frameSize, writeFrame } from './frame';
 import type { FromWriter, SpoolWriterData, ToWriter } from './protocol';
@@ -181,8 +181,8 @@ export class SpoolJournal implements MessageProducer {
    * synced, or (error, ticket) when the write failed. */
   send(topic: string, partition: number | null, record: RecordBytes, id: string, records: number, ticket: number): void {
     if (this.#closing !== null) throw new SpoolError('spool_unavailable', 'the spool is closing');
-    const value = record.data.subarray(record.valueAt, record.valueAt + record.valueBytes);
-    const key = viewOf(record.data, record.keyAt, record.keyBytes);
+    const value = valueView(record);
+    const key = keyView(record);
     const size = frameSize(topic.length, key === null ? 0 : key.length, id.length, value.length);
     if (this.usedBytes + size > this.#options.maxBytes) {
       this.#full = true;

@@ -12,7 +12,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { classifyProduceError } from '../produce/errors';
-import type { RecordHeaders } from '../produce/producer';
+import { ID_HEADER, type RecordHeaders } from '../produce/producer';
 import { PARTITION_BY_KEY } from '../ring/layout';
 import { checkFrame, readFrame } from './frame';
 import type { SegmentState, SpoolJournal } from './journal';
@@ -297,7 +297,7 @@ export class SpoolReplay {
     const ticket = new ReplayTicket(segmentId, end, message.appendedAtMs, message.count);
     try {
       this.#producer.produce(message.topic, message.partition === PARTITION_BY_KEY ? null : message.partition,
-        message.value, message.key, [{ 'metricstream-id': message.id }], ticket);
+        message.value, message.key, [{ [ID_HEADER]: message.id }], ticket);
     } catch (err) {
       // librdkafka's queue is full: back-pressure, not failure.
       if (classifyProduceError(err) === 'producer_queue_full') return RETRY_MS;
