@@ -41,8 +41,9 @@ import { Producer } from 'node-rdkafka';
 import { compressSync } from 'snappy';
 import { MockKafka } from '../test/support/mock-kafka';
 import { KafkaCluster } from '../test/support/kafka/cluster';
-import { EXPORT_REQUEST, Signal } from '../src/otlp/proto';
-import { WriteRequest } from '../workers/remote-write';
+import { EXPORT_REQUEST } from '../src/protocols/otlp/proto';
+import { Signal } from '../src/signals';
+import { WriteRequest } from '../src/protocols/remote-write/decode';
 
 const ROOT = path.resolve(__dirname, '../..');
 const DURATION_S = Number(process.env['BENCH_DURATION_S'] ?? 10);

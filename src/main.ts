@@ -24,7 +24,7 @@ import { parseKafkaStats, type KafkaStatsSnapshot } from './produce/stats';
 import { Admission, type NotReadyReason } from './request/admission';
 import { Forwarder } from './request/forward';
 import { createRingSet } from './ring/layout';
-import type { Signal } from './routes';
+import type { Signal } from './signals';
 import { Ledger, settleDelivery } from './settle/ledger';
 import { checkSpoolDirectory, SpoolDirectoryError, type SpoolDirectoryReport } from './spool/directory';
 import { SpoolJournal } from './spool/journal';

@@ -1,6 +1,7 @@
 // The admin listener (loopback by default): liveness, readiness, own metrics.
 import type { Telemetry } from '../telemetry/prometheus';
-import { JSON_ANSWERS, type Answers } from './answer';
+import { JSON_ANSWERS } from '../protocols/native/answers';
+import type { Answers } from './answer';
 import { Exchange } from './exchange';
 import { listenOn } from './listen';
 import type { TemplatedApp, us_listen_socket } from './uws';

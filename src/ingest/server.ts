@@ -6,17 +6,18 @@
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../config/schema';
 import type { Refusal } from '../errors';
-import { ROUTES } from '../routes';
-import { otlpEncodingOf } from '../otlp/proto';
+import { JSON_ANSWERS } from '../protocols/native/answers';
+import type { AnswerShape } from '../protocols/protocol';
+import { ROUTE_BY_PATH, type RouteSpec } from '../protocols/routes';
 import type { Admission } from '../request/admission';
 import type { Forwarder, RequestHead } from '../request/forward';
 import type { Telemetry } from '../telemetry/prometheus';
-import { JSON_ANSWERS, type AnswerFormat, type Answers } from './answer';
+import type { Answers } from './answer';
 import { BearerAuth } from './auth';
 import { Exchange, type Headers } from './exchange';
 import { listenOn } from './listen';
 import { readBody } from './read-body';
-import { INGEST_ROUTES, contentTypeProblem, encodingProblem, type RouteSpec } from './routes';
+import { contentTypeProblem, encodingProblem } from './content-headers';
 import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from './uws';
 import type * as UWS from 'uWebSockets.js';
 
@@ -68,32 +69,31 @@ export class IngestServer {
     // Every refusal here leaves the body unread, so the connection closes after the answer.
     exchange.closeAfter = true;
     const path = req.getUrl();
-    const spec = INGEST_ROUTES.get(path);
+    const spec = ROUTE_BY_PATH.get(path);
     if (spec === undefined) {
       exchange.route = path;
-      return answers.refuse(exchange, JSON_ANSWERS, { code: 'not_found', message: `no route ${path}; POST /metrics, /logs, /api/v1/write, /v1/metrics, /v1/logs or /v1/traces` });
+      return answers.refuse(exchange, JSON_ANSWERS, { code: 'not_found', message: `no route ${path}; POST ${ROUTE_PATHS}` });
     }
     exchange.route = spec.route;
     const contentType = req.getHeader('content-type');
-    const format: AnswerFormat = spec.otlpSignal === undefined ? spec
-      : { successStatus: 200, otlp: { signal: spec.otlpSignal, encoding: otlpEncodingOf(contentType) } };
+    const shape = spec.answers(contentType);
     const startedAt = process.hrtime.bigint();
     exchange.onAnswered = (status) => telemetry.request(spec.route, status, Number(process.hrtime.bigint() - startedAt) / 1e9);
     const contentEncoding = req.getHeader('content-encoding').trim().toLowerCase();
-    const declared = this.#admit(req, exchange, spec, format, contentType, contentEncoding);
+    const declared = this.#admit(req, exchange, spec, shape, contentType, contentEncoding);
     if (declared === undefined) return;
     exchange.closeAfter = false;
-    this.#receive(exchange, spec, format, declared, contentType, contentEncoding);
+    this.#receive(exchange, spec, shape, declared, contentType, contentEncoding);
   }
 
   /** Checks what the request line and headers say, before any body byte is
    * read; answers a refusal itself and returns undefined, else the declared
    * Content-Length (null: chunked). Must run inside the uWS handler (req is
    * invalid after it returns). */
-  #admit(req: HttpRequest, exchange: Exchange, spec: RouteSpec, format: AnswerFormat, contentType: string, contentEncoding: string): number | null | undefined {
+  #admit(req: HttpRequest, exchange: Exchange, spec: RouteSpec, shape: AnswerShape, contentType: string, contentEncoding: string): number | null | undefined {
     const { config, admission, answers } = this.#deps;
     const refuse = (refusal: Refusal, headers?: Headers): undefined => {
-      answers.refuse(exchange, format, refusal, headers);
+      answers.refuse(exchange, shape, refusal, headers);
       return undefined;
     };
     if (req.getMethod() !== 'post') {
@@ -106,7 +106,7 @@ export class IngestServer {
     if (typeProblem !== null) return refuse({ code: 'unsupported_content_type', message: typeProblem });
     const encodingIssue = encodingProblem(spec, contentEncoding);
     if (encodingIssue !== null) return refuse({ code: 'unsupported_content_encoding', message: encodingIssue });
-    const unavailable = admission.unavailable(ROUTES[spec.route].signal);
+    const unavailable = admission.unavailable(spec.signal);
     if (unavailable !== null) return refuse(unavailable);
     const lengthHeader = req.getHeader('content-length');
     let declared: number | null = null;
@@ -117,9 +117,8 @@ export class IngestServer {
         return refuse({ code: 'body_too_large', message: `Content-Length ${declared} exceeds the limit of ${config.ingest.maxBodyBytes} bytes` });
       }
       if (declared === 0) {
-        // An empty protobuf message is a valid OTLP export request with nothing in it.
-        if (format.otlp?.encoding !== 'proto') return refuse({ code: 'empty_body', message: 'request body is empty' });
-        answers.accept(exchange, format, 0, undefined);
+        if (!shape.acceptsEmptyBody) return refuse({ code: 'empty_body', message: 'request body is empty' });
+        answers.accept(exchange, shape, 0, undefined);
         return undefined;
       }
     } else if (!req.getHeader('transfer-encoding').toLowerCase().includes('chunked')) {
@@ -131,7 +130,7 @@ export class IngestServer {
   }
 
   /** Reads the body and hands the request to the forward path. */
-  #receive(exchange: Exchange, spec: RouteSpec, format: AnswerFormat, declared: number | null, contentType: string, contentEncoding: string): void {
+  #receive(exchange: Exchange, spec: RouteSpec, shape: AnswerShape, declared: number | null, contentType: string, contentEncoding: string): void {
     const { config, admission, forwarder, answers } = this.#deps;
     const reserve = declared ?? config.ingest.maxBodyBytes;
     admission.entered(reserve);
@@ -145,7 +144,7 @@ export class IngestServer {
     const head: RequestHead = {
       requestId: exchange.requestId, route: spec.route, contentType, contentEncoding,
       client: exchange.client, receivedAtMs: Date.now(),
-      respond: (answer) => answers.answer(exchange, format, answer),
+      respond: (answer) => answers.answer(exchange, shape, answer),
     };
     forwarder.receiving(head);
     readBody(exchange, declared, config.ingest, (outcome) => {
@@ -157,6 +156,7 @@ export class IngestServer {
 }
 
 const ALLOW_POST = { allow: 'POST' };
+const ROUTE_PATHS = [...ROUTE_BY_PATH.keys()].join(', ');
 const UNAUTHORIZED_HEADERS = { 'www-authenticate': 'Bearer realm="metricstream"' };
 
 /** A client's own X-Request-Id is kept, so the records of a retried request

@@ -5,9 +5,9 @@ import { Piscina } from 'piscina';
 import type { Config } from '../config/schema';
 import type { RingSet } from '../ring/layout';
 import { LeaseTable } from '../ring/leases';
-import { Route } from '../routes';
-import { createDecoder } from '../../workers/decoder';
-import type { DecodeResult, DecodeTask, WorkerData } from './protocol';
+import { ROUTES } from '../protocols/routes';
+import { createDecoder } from './decoder';
+import type { DecodeResult, DecodeTask, WorkerData } from './task';
 
 export class WorkerFailedError extends Error {
   readonly code = 'ERR_WORKER_FAILED';
@@ -19,10 +19,6 @@ export class WorkerFailedError extends Error {
 
 const WORKER_FILE = path.resolve(__dirname, '../../workers/ingest-worker.js');
 
-/** Routes whose small bodies may be decoded inline: JSON only (no protobuf
- * or snappy work on the main thread), and only when not compressed (a small
- * gzip body can still inflate to ingest.maxDecompressedBytes). */
-const INLINE_ROUTES: ReadonlySet<Route> = new Set([Route.Metrics, Route.Logs]);
 
 export class DecodePool {
   readonly #pool: Piscina;
@@ -89,7 +85,9 @@ export class DecodePool {
 
   /** Decodes a body; a full queue is an immediate 503 result, never a wait. */
   async decode(task: Omit<DecodeTask, 'preferredRing'>): Promise<DecodeResult> {
-    if (task.body.byteLength <= this.#inlineMaxBytes && INLINE_ROUTES.has(task.route)
+    // Only uncompressed bodies of the routes that allow it: a small gzip body
+    // can still inflate to ingest.maxDecompressedBytes.
+    if (task.body.byteLength <= this.#inlineMaxBytes && ROUTES[task.route].inline
       && (task.contentEncoding === '' || task.contentEncoding === 'identity')) {
       return this.#decodeInline(task);
     }

@@ -3,7 +3,7 @@
 // does not have (auto-creation off: requests for them are refused at once,
 // issue 10). Refreshed from metadata on the probe's own connections.
 import type { Logger } from 'pino';
-import { SIGNAL_NAMES, type Signal, type TopicNames } from '../routes';
+import { SIGNAL_NAMES, type Signal, type TopicNames } from '../signals';
 import { ERR, kafkaErrorCode } from './errors';
 import type { MetadataProbe } from './metadata-probe';
 import { PartitionTable } from './partition-table';

@@ -2,7 +2,7 @@
 // thread from Kafka metadata (partition-counts.ts), read by the workers, which
 // compute partitions themselves in ndjson-batch mode (workers/batching.ts).
 // One Int32 per Signal (src/routes.ts); 0 = not known yet.
-import { SIGNAL_COUNT, type Signal } from '../routes';
+import { SIGNAL_COUNT, type Signal } from '../signals';
 
 export class PartitionTable {
   readonly #counts: Int32Array;

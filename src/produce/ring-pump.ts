@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import { statusOf } from '../errors';
 import { rateLimited } from '../telemetry/log';
-import { topicsBySignal, type TopicNames } from '../routes';
+import { topicsBySignal, type TopicNames } from '../signals';
 import { PARTITION_BY_KEY, type RingSet } from '../ring/layout';
 import { LeaseTable } from '../ring/leases';
 import { RingReader } from '../ring/reader';

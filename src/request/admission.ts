@@ -5,7 +5,7 @@
 // Also counts the requests admitted and not yet answered, which the drain
 // waits for.
 import type { Refusal } from '../errors';
-import type { Signal } from '../routes';
+import type { Signal } from '../signals';
 
 export interface AdmissionLimits {
   readonly maxConcurrentRequests: number;

@@ -13,7 +13,7 @@
 import type { Logger } from 'pino';
 import type { ErrorCode, Refusal } from '../errors';
 import type { DecodePool } from '../pool/pool';
-import type { Route } from '../routes';
+import type { Route } from '../protocols/routes';
 import type { Ledger, Responder } from '../settle/ledger';
 import { rateLimited } from '../telemetry/log';
 

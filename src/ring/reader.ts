@@ -2,7 +2,7 @@
 // allocates nothing; its key and value are byte ranges of `data`, handed to
 // librdkafka in place (RecordBytes).
 import { Buffer } from 'node:buffer';
-import type { Signal } from '../routes';
+import type { Signal } from '../signals';
 import { Field, HEADER_BYTES, READ, RECORD_HEADER_BYTES, WRAP_MARKER, WRITE, capacityOf } from './layout';
 import type { LeaseTable } from './leases';
 

@@ -1,6 +1,6 @@
 // Worker side of a ring (see layout.ts for the layout and ordering rules).
 import { Buffer } from 'node:buffer';
-import type { Signal } from '../routes';
+import type { Signal } from '../signals';
 import {
   Field, GAP_BYTES, HEADER_BYTES, PARTITION_BY_KEY, READ, RECORD_HEADER_BYTES, WRAP_MARKER, WRITE, capacityOf, recordSize,
 } from './layout';

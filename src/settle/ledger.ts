@@ -14,7 +14,7 @@
 // the pump learns that a request's records may be read through
 // onDecodeEnded(), so neither side imports the other's module.
 import type { ErrorCode, Refusal } from '../errors';
-import type { PartialRejection } from '../pool/protocol';
+import type { PartialRejection } from '../protocols/protocol';
 
 export const enum State {
   Decoding = 0,

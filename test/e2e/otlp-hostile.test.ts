@@ -22,8 +22,8 @@ import { TopicReader, type ConsumedRecord } from '../support/consumer';
 import { Daemon } from '../support/daemon';
 import { MockKafka } from '../support/mock-kafka';
 import { rawRequest } from '../support/raw-http';
-import { EXPORT_REQUEST, EXPORT_RESPONSE, REJECTED_FIELD, RPC_STATUS } from '../../src/otlp/proto';
-import { SIGNAL_NAMES, Signal } from '../../src/routes';
+import { EXPORT_REQUEST, EXPORT_RESPONSE, REJECTED_FIELD, RPC_STATUS } from '../../src/protocols/otlp/proto';
+import { SIGNAL_NAMES, Signal } from '../../src/signals';
 
 const SIGNALS: readonly Signal[] = [Signal.Metrics, Signal.Logs, Signal.Traces];
 const PATH: Readonly<Record<Signal, string>> = { [Signal.Metrics]: '/v1/metrics', [Signal.Logs]: '/v1/logs', [Signal.Traces]: '/v1/traces' };

@@ -28,8 +28,8 @@ import {
   type InstrumentType, type PushMetricExporter, type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { EXPORT_REQUEST } from '../../src/otlp/proto';
-import { SIGNAL_NAMES, Signal } from '../../src/routes';
+import { EXPORT_REQUEST } from '../../src/protocols/otlp/proto';
+import { SIGNAL_NAMES, Signal } from '../../src/signals';
 import { TopicReader, type ConsumedRecord } from '../support/consumer';
 import { Daemon } from '../support/daemon';
 import { MockKafka } from '../support/mock-kafka';

@@ -13,7 +13,7 @@ import { compressSync } from 'snappy';
 import { TopicReader, type ConsumedRecord } from '../support/consumer';
 import { Daemon, post } from '../support/daemon';
 import { MockKafka } from '../support/mock-kafka';
-import { WriteRequest } from '../../workers/remote-write';
+import { WriteRequest } from '../../src/protocols/remote-write/decode';
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

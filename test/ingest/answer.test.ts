@@ -4,10 +4,13 @@
 // line with code, route, client and request id.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Answers, JSON_ANSWERS, type AnswerFormat } from '../../src/ingest/answer';
+import { Answers } from '../../src/ingest/answer';
 import { Exchange } from '../../src/ingest/exchange';
-import { RPC_STATUS } from '../../src/otlp/proto';
-import { Signal } from '../../src/routes';
+import { JSON_ANSWERS } from '../../src/protocols/native/answers';
+import { otlpAnswers } from '../../src/protocols/otlp/answers';
+import { RPC_STATUS } from '../../src/protocols/otlp/proto';
+import { REMOTE_WRITE_ANSWERS } from '../../src/protocols/remote-write/answers';
+import { Signal } from '../../src/signals';
 import { captureLog } from '../support/log-capture';
 import { FakeResponse } from '../support/fake-uws';
 
@@ -29,7 +32,7 @@ describe('ingest: answers', () => {
     answers.answer(a.ex, JSON_ANSWERS, { ok: true, accepted: 12 });
     assert.deepEqual([a.res.status, a.res.body, a.res.header('content-type'), a.res.header('x-request-id')], ['200 OK', '{"accepted":12}', 'application/json', 'rid-1']);
     const b = exchange();
-    answers.answer(b.ex, { successStatus: 204 }, { ok: true, accepted: 5 });
+    answers.answer(b.ex, REMOTE_WRITE_ANSWERS, { ok: true, accepted: 5 });
     assert.deepEqual([b.res.status, b.res.body, b.res.header('content-type')], ['204 No Content', null, undefined]);
     assert.deepEqual([a.res.header('durable'), b.res.header('durable')], ['kafka', 'kafka']);
     const spooled = exchange();
@@ -66,12 +69,12 @@ describe('ingest: answers', () => {
 
   it('OTLP routes: errors as google.rpc.Status in the request\'s encoding, success as Export*ServiceResponse with partial success', () => {
     const answers = new Answers(1, 'kafka', captureLog().log);
-    const proto: AnswerFormat = { successStatus: 200, otlp: { signal: Signal.Logs, encoding: 'proto' } };
+    const proto = otlpAnswers(Signal.Logs)('application/x-protobuf');
     const a = exchange();
     answers.refuse(a.ex, proto, { code: 'invalid_protobuf', message: 'truncated' });
     assert.equal(a.res.header('content-type'), 'application/x-protobuf');
     assert.deepEqual(RPC_STATUS.toObject(RPC_STATUS.decode(Buffer.from(a.res.body!, 'latin1'))), { code: 3, message: 'invalid_protobuf: truncated' });
-    const json: AnswerFormat = { successStatus: 200, otlp: { signal: Signal.Traces, encoding: 'json' } };
+    const json = otlpAnswers(Signal.Traces)('application/json');
     const b = exchange();
     answers.answer(b.ex, json, { ok: true, accepted: 1, partial: { rejected: 2, message: 'bad ids' } });
     assert.deepEqual(JSON.parse(b.res.body!), { partialSuccess: { rejectedSpans: '2', errorMessage: 'bad ids' } });

@@ -4,9 +4,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { compressSync } from 'snappy';
-import { WriteRequest } from '../../workers/remote-write';
-import { partitionOf } from '../../workers/murmur2';
-import { seriesKey } from '../../workers/series-key';
+import { WriteRequest } from '../../src/protocols/remote-write/decode';
+import { partitionOf } from '../../src/decode/murmur2';
+import { seriesKey } from '../../src/decode/series-key';
 import { TopicReader, type ConsumedRecord } from '../support/consumer';
 import { Daemon, metricBatch, post } from '../support/daemon';
 import { KafkaCluster } from '../support/kafka/cluster';

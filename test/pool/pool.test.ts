@@ -8,7 +8,7 @@ import { after, describe, it } from 'node:test';
 import { loadConfig } from '../../src/config/load';
 import { DecodePool, WorkerFailedError } from '../../src/pool/pool';
 import { PartitionTable } from '../../src/produce/partition-table';
-import { Route } from '../../src/routes';
+import { Route } from '../../src/protocols/routes';
 import { createRingSet } from '../../src/ring/layout';
 import { LeaseTable } from '../../src/ring/leases';
 import { RingReader } from '../../src/ring/reader';

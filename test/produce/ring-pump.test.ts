@@ -9,7 +9,7 @@ import { setImmediate as turn } from 'node:timers/promises';
 import { CODES } from 'node-rdkafka';
 import type { MessageProducer } from '../../src/produce/producer';
 import { RingPump } from '../../src/produce/ring-pump';
-import { Signal } from '../../src/routes';
+import { Signal } from '../../src/signals';
 import { createRingSet } from '../../src/ring/layout';
 import type { RecordBytes } from '../../src/ring/reader';
 import { RingWriter } from '../../src/ring/writer';

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Admission, type DaemonState } from '../../src/request/admission';
-import { Signal } from '../../src/routes';
+import { Signal } from '../../src/signals';
 
 function admission(over: { state?: Partial<DaemonState>; inFlight?: number; poolRoom?: boolean } = {}): Admission {
   const state: DaemonState = { draining: false, kafkaReachable: true, missingTopic: () => undefined, ...over.state };

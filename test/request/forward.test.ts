@@ -5,9 +5,9 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import type { DecodePool } from '../../src/pool/pool';
-import type { DecodeResult, DecodeTask } from '../../src/pool/protocol';
+import type { DecodeResult, DecodeTask } from '../../src/pool/task';
 import { Forwarder, type RequestHead } from '../../src/request/forward';
-import { Route } from '../../src/routes';
+import { Route } from '../../src/protocols/routes';
 import { Ledger, type Answer } from '../../src/settle/ledger';
 import { captureLog } from '../support/log-capture';
 

@@ -3,7 +3,7 @@
 // worker, and the pump's rewind, which needs the ring to itself.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Signal } from '../../src/routes';
+import { Signal } from '../../src/signals';
 import { createRingSet } from '../../src/ring/layout';
 import { LeaseTable, REWIND_LEASE } from '../../src/ring/leases';
 import { RingReader } from '../../src/ring/reader';

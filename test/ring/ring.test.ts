@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { Buffer } from 'node:buffer';
 import { describe, it } from 'node:test';
-import { Signal } from '../../src/routes';
+import { Signal } from '../../src/signals';
 import {
   HEADER_BYTES, PARTITION_BY_KEY, READ, WRITE, capacityOf, createRingSet, recordSize,
 } from '../../src/ring/layout';

@@ -1,6 +1,6 @@
 // The DecodeError a decoder throws, for tests of what workers refuse.
 import assert from 'node:assert/strict';
-import { DecodeError } from '../../workers/decode-error';
+import { DecodeError } from '../../src/decode/decode-error';
 
 /** The DecodeError `fn` throws; fails the test if it throws nothing or something else. */
 export function refusal(fn: () => unknown): DecodeError {

@@ -1,0 +1,54 @@
+// Messages that cross postMessage between the main thread and pool workers:
+// the settings a worker starts with, one task per request, one result.
+import type { Config } from '../config/schema';
+import type { ErrorCode } from '../errors';
+import type { DecoderSettings, PartialRejection } from '../protocols/protocol';
+import type { Route } from '../protocols/routes';
+import type { RingSet } from '../ring/layout';
+
+/** What a worker is started with, fixed at pool start. */
+export interface WorkerData extends DecoderSettings {
+  readonly ringSet: RingSet;
+  readonly messageMode: Config['kafka']['messageMode'];
+  /** The partition table's buffer (src/produce/partition-table.ts), kept fresh by the main thread. */
+  readonly partitionCounts: SharedArrayBuffer;
+}
+
+export interface DecodeTask {
+  /** Ledger id; positive int32, written into each ring record. */
+  readonly seq: number;
+  readonly route: Route;
+  /** The request body, transferred (not copied) to the worker. */
+  readonly body: ArrayBuffer;
+  readonly contentType: string;
+  readonly contentEncoding: string;
+  /** Milliseconds since the epoch when the request arrived (default timestamp). */
+  readonly receivedAtMs: number;
+  /** Client address, the default key of log records. */
+  readonly client: string;
+  /** Ring the worker should try first (spreads leases over rings). */
+  readonly preferredRing: number;
+}
+
+export interface DecodeAccepted {
+  readonly ok: true;
+  /** Data records decoded (what the client is told it sent). */
+  readonly records: number;
+  /** Kafka messages written to the ring (records, or batches). */
+  readonly messages: number;
+  readonly ring: number;
+  readonly partial?: PartialRejection;
+}
+
+/** A request the decoder refused; the code gives the HTTP status (src/errors.ts). */
+export interface DecodeRejected {
+  readonly ok: false;
+  readonly code: ErrorCode;
+  readonly message: string;
+  /** Which record was at fault, when one was. */
+  readonly record?: number;
+}
+
+/** Every result carries the worker's busy time for the task, so pool
+ * utilization reaches the main thread without messages of its own. */
+export type DecodeResult = (DecodeAccepted | DecodeRejected) & { readonly busyMs: number };

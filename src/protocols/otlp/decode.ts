@@ -1,0 +1,81 @@
+// OTLP/HTTP export requests (/v1/metrics, /v1/logs, /v1/traces) in a pool
+// worker: decompress, decode (protobuf or JSON), then either normalize into
+// records or forward the request as one message (otlp_proto / otlp_json).
+import { decompress } from '../../decode/decompress';
+import { DecodeError } from '../../decode/decode-error';
+import type { MessageSink, RecordSink } from '../../decode/sink';
+import { PARTITION_BY_KEY } from '../../ring/layout';
+import { SIGNAL_NAMES, Signal } from '../../signals';
+import type { Decoded, Decoder, DecoderSettings, ProtocolRequest } from '../protocol';
+import { otlpEncodingOf } from './proto';
+import { decodeOtlpLogs, logGroups, type LogsRequest } from './logs';
+import { decodeOtlpMetrics, metricPointCount, type MetricsRequest } from './metrics';
+import type { Outcome } from './outcome';
+import { decodeRequest, encodeRequest, type RequestMessage } from './request';
+import { itemCount as groupItemCount } from './scopes';
+import { decodeOtlpTraces, spanGroups, type TracesRequest } from './traces';
+import type { WireLimits } from './wire-check';
+
+export interface OtlpRequest extends ProtocolRequest {
+  readonly signal: Signal;
+}
+
+/** Message nesting the wire check allows: the deepest envelope (request →
+ * resource → scope → metric → kind → point → attribute = 8) plus three messages
+ * per value level (AnyValue → KeyValueList → KeyValue), with room to spare, so
+ * that a value nested past limits.maxValueDepth is refused as that item alone,
+ * as in JSON, and only absurd nesting refuses the request. */
+function wireLimits(settings: DecoderSettings): WireLimits {
+  return { maxDepth: 16 + 3 * settings.limits.maxValueDepth, maxDecodedBytes: settings.maxDecodedBytes };
+}
+
+function normalize(request: OtlpRequest, message: RequestMessage, settings: DecoderSettings, sink: RecordSink): Outcome {
+  const { limits } = settings;
+  switch (request.signal) {
+    case Signal.Metrics:
+      return decodeOtlpMetrics(message as unknown as MetricsRequest, request.receivedAtMs, limits, sink);
+    case Signal.Logs:
+      return decodeOtlpLogs(message as unknown as LogsRequest, {
+        maxRecords: limits.maxRecordsPerRequest, maxDepth: limits.maxValueDepth, keyField: settings.logKeyField,
+        client: request.client, receivedAtMs: request.receivedAtMs,
+      }, sink);
+    case Signal.Traces:
+      return decodeOtlpTraces(message as unknown as TracesRequest, {
+        maxRecords: limits.maxRecordsPerRequest, maxDepth: limits.maxValueDepth, receivedAtMs: request.receivedAtMs,
+      }, sink);
+  }
+}
+
+/** Items (points, log records, spans) a request holds, counted without normalizing. */
+function itemCount(signal: Signal, message: RequestMessage): number {
+  switch (signal) {
+    case Signal.Metrics: return metricPointCount(message as unknown as MetricsRequest);
+    case Signal.Logs: return groupItemCount(logGroups(message as unknown as LogsRequest));
+    case Signal.Traces: return groupItemCount(spanGroups(message as unknown as TracesRequest));
+  }
+}
+
+export function decodeOtlp(request: OtlpRequest, settings: DecoderSettings, records: RecordSink, messages: MessageSink): Decoded {
+  const body = decompress(request.body, request.contentEncoding, settings.maxDecompressedBytes);
+  const encoding = otlpEncodingOf(request.contentType);
+  const message = decodeRequest(request.signal, body, encoding, wireLimits(settings));
+  const forward = settings.otlpEncoding[SIGNAL_NAMES[request.signal]];
+  if (forward === 'records') {
+    const outcome = normalize(request, message, settings, records);
+    return { records: outcome.records, directMessages: 0, partial: outcome.rejections.toPartial() };
+  }
+  const items = itemCount(request.signal, message);
+  if (items === 0) return { records: 0, directMessages: 0, partial: undefined };
+  if (items > settings.limits.maxRecordsPerRequest) {
+    throw new DecodeError('too_many_records', `request holds ${items} items; the limit is ${settings.limits.maxRecordsPerRequest}`);
+  }
+  const wanted = forward === 'otlp_proto' ? 'proto' : 'json';
+  const value = wanted === encoding ? body : encodeRequest(request.signal, message, wanted);
+  messages.message(request.signal, 0, null, value, PARTITION_BY_KEY, items);
+  return { records: items, directMessages: 1, partial: undefined };
+}
+
+/** The decoder of the signal's OTLP/HTTP route. */
+export function createOtlpDecoder(signal: Signal): (settings: DecoderSettings) => Decoder {
+  return (settings) => (request, records, messages) => decodeOtlp({ ...request, signal }, settings, records, messages);
+}

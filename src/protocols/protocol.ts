@@ -1,0 +1,66 @@
+// What every protocol folder provides: a decoder that turns one request body
+// into records (run by the pool, src/pool/decoder.ts) and the shape of its
+// answers (written by src/ingest/answer.ts). The route table
+// (routes.ts) ties a path to both.
+import type { Buffer } from 'node:buffer';
+import type { Config } from '../config/schema';
+import type { ErrorCode } from '../errors';
+import type { MessageSink, RecordSink } from '../decode/sink';
+
+/** What a decoder is given of one request. */
+export interface ProtocolRequest {
+  readonly body: Buffer;
+  readonly contentType: string;
+  readonly contentEncoding: string;
+  /** Milliseconds since the epoch when the request arrived (default timestamp). */
+  readonly receivedAtMs: number;
+  /** Client address, the default key of log records. */
+  readonly client: string;
+}
+
+/** What decoders need from the configuration, fixed at pool start. */
+export interface DecoderSettings {
+  readonly limits: Config['limits'];
+  readonly maxDecompressedBytes: number;
+  readonly logKeyField: string;
+  readonly otlpEncoding: Config['otlp']['encoding'];
+  /** Estimated heap a decoded protobuf request may take; more is a 413. */
+  readonly maxDecodedBytes: number;
+}
+
+/** Items of a request that were refused while the rest was accepted
+ * (OTLP partial success). */
+export interface PartialRejection {
+  readonly rejected: number;
+  /** Why the first refused item was refused. */
+  readonly message: string;
+}
+
+export interface Decoded {
+  /** Data records decoded (what the client is told it sent). */
+  readonly records: number;
+  /** Messages written to the ring directly rather than through the record sink. */
+  readonly directMessages: number;
+  readonly partial?: PartialRejection | undefined;
+}
+
+/** Decodes one request into `records` (one Kafka record each) or straight
+ * into `messages`; throws DecodeError to refuse the whole request. */
+export type Decoder = (request: ProtocolRequest, records: RecordSink, messages: MessageSink) => Decoded;
+
+/** One answer's status line and body, as the client's protocol shapes it. */
+export interface Reply {
+  readonly status: number;
+  /** null: no body (204). */
+  readonly body: string | Uint8Array | null;
+  readonly contentType: string;
+}
+
+/** How a route's answers look: success, and a refusal with a catalogue code
+ * (its status comes from the catalogue, src/errors.ts). */
+export interface AnswerShape {
+  success(accepted: number, partial: PartialRejection | undefined): Reply;
+  refusal(code: ErrorCode, status: number, message: string, record: number | undefined): Reply;
+  /** Whether an empty body is a complete request (an empty protobuf message). */
+  readonly acceptsEmptyBody: boolean;
+}

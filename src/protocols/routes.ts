@@ -1,0 +1,78 @@
+// The route table: every path the ingest listener serves, the signal it
+// carries (which picks the Kafka topic), the request headers it accepts, its
+// decoder and the shape of its answers. Each protocol lives in its own folder
+// beside this file; adding one adds a folder and its rows here.
+import { Signal } from '../signals';
+import { createLogsDecoder, createMetricsDecoder } from './native/decoder';
+import { JSON_ANSWERS } from './native/answers';
+import { otlpAnswers } from './otlp/answers';
+import { createOtlpDecoder } from './otlp/decode';
+import type { AnswerShape, Decoder, DecoderSettings } from './protocol';
+import { REMOTE_WRITE_ANSWERS } from './remote-write/answers';
+import { createRemoteWriteDecoder } from './remote-write/decode';
+
+/** Routes, named as in metricstream_http_requests_total{route}. */
+export const enum Route {
+  Metrics = 'metrics',
+  Logs = 'logs',
+  RemoteWrite = 'remote_write',
+  OtlpMetrics = 'otlp_metrics',
+  OtlpLogs = 'otlp_logs',
+  OtlpTraces = 'otlp_traces',
+}
+
+export interface RouteSpec {
+  readonly route: Route;
+  readonly path: string;
+  readonly signal: Signal;
+  /** Media types (lower case, no parameters) the body may be declared as. */
+  readonly mediaTypes: ReadonlySet<string>;
+  readonly encodings: ReadonlySet<string>;
+  /** Small uncompressed bodies may be decoded on the main thread
+   * (pool.inlineMaxBytes): JSON only, no protobuf or snappy work there. */
+  readonly inline: boolean;
+  /** Builds the route's decoder once per thread. */
+  readonly createDecoder: (settings: DecoderSettings) => Decoder;
+  /** How answers look for a request with this Content-Type. */
+  readonly answers: (contentType: string) => AnswerShape;
+}
+
+const JSON_MEDIA_TYPES = new Set([
+  '', 'application/json', 'application/x-ndjson', 'application/ndjson', 'application/jsonl',
+  'application/x-jsonlines', 'application/jsonlines', 'text/plain',
+]);
+const JSON_ENCODINGS = new Set(['', 'identity', 'gzip', 'x-gzip', 'deflate', 'zstd']);
+const OTLP_MEDIA_TYPES = new Set(['application/x-protobuf', 'application/json']);
+
+const always = (shape: AnswerShape) => (): AnswerShape => shape;
+
+function otlpRoute(route: Route, path: string, signal: Signal): RouteSpec {
+  return {
+    route, path, signal, mediaTypes: OTLP_MEDIA_TYPES, encodings: JSON_ENCODINGS, inline: false,
+    createDecoder: createOtlpDecoder(signal), answers: otlpAnswers(signal),
+  };
+}
+
+export const ROUTES: Readonly<Record<Route, RouteSpec>> = {
+  [Route.Metrics]: {
+    route: Route.Metrics, path: '/metrics', signal: Signal.Metrics, mediaTypes: JSON_MEDIA_TYPES, encodings: JSON_ENCODINGS,
+    inline: true, createDecoder: createMetricsDecoder, answers: always(JSON_ANSWERS),
+  },
+  [Route.Logs]: {
+    route: Route.Logs, path: '/logs', signal: Signal.Logs, mediaTypes: JSON_MEDIA_TYPES, encodings: JSON_ENCODINGS,
+    inline: true, createDecoder: createLogsDecoder, answers: always(JSON_ANSWERS),
+  },
+  // Prometheus remote_write 1.0: snappy-compressed protobuf, 204 on success.
+  [Route.RemoteWrite]: {
+    route: Route.RemoteWrite, path: '/api/v1/write', signal: Signal.Metrics,
+    mediaTypes: new Set(['application/x-protobuf']), encodings: new Set(['snappy']),
+    inline: false, createDecoder: createRemoteWriteDecoder, answers: always(REMOTE_WRITE_ANSWERS),
+  },
+  // OTLP/HTTP: protobuf or JSON, 200 with the signal's Export*ServiceResponse.
+  [Route.OtlpMetrics]: otlpRoute(Route.OtlpMetrics, '/v1/metrics', Signal.Metrics),
+  [Route.OtlpLogs]: otlpRoute(Route.OtlpLogs, '/v1/logs', Signal.Logs),
+  [Route.OtlpTraces]: otlpRoute(Route.OtlpTraces, '/v1/traces', Signal.Traces),
+};
+
+/** The routes by path. */
+export const ROUTE_BY_PATH: ReadonlyMap<string, RouteSpec> = new Map(Object.values(ROUTES).map((spec) => [spec.path, spec]));

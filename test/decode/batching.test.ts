@@ -1,0 +1,66 @@
+// How records become Kafka messages (workers/batching.ts): one per record, or
+// NDJSON groups per partition in request order, on the partition librdkafka's
+// murmur2_random would pick for each key.
+import assert from 'node:assert/strict';
+import { Buffer } from 'node:buffer';
+import { describe, it } from 'node:test';
+import { Signal } from '../../src/signals';
+import { PARTITION_BY_KEY } from '../../src/ring/layout';
+import { NdjsonBatchSink, PerRecordSink } from '../../src/decode/batching';
+import { partitionOf } from '../../src/decode/murmur2';
+import type { MessageSink } from '../../src/decode/sink';
+import { refusal } from '../support/refusal';
+
+interface Message { signal: Signal; index: number; key: string | null; value: string; partition: number; count: number }
+
+class Messages implements MessageSink {
+  readonly out: Message[] = [];
+  message(signal: Signal, index: number, key: string | null, value: string | Uint8Array, partition: number, count: number): void {
+    this.out.push({ signal, index, key, value: String(value), partition, count });
+  }
+}
+
+describe('workers: batching', () => {
+  it('per-record: one keyed message per record, partition left to librdkafka', () => {
+    const messages = new Messages();
+    const sink = new PerRecordSink(messages);
+    sink.append(Signal.Metrics, 0, 'a', '{"v":1}');
+    sink.append(Signal.Metrics, 1, 'b', '{"v":2}');
+    assert.equal(sink.messages, 2);
+    assert.deepEqual(messages.out.map((m) => [m.index, m.key, m.partition, m.count]), [[0, 'a', PARTITION_BY_KEY, 1], [1, 'b', PARTITION_BY_KEY, 1]]);
+  });
+
+  it('ndjson-batch: records grouped by murmur2 partition, in request order, one message per group', () => {
+    const messages = new Messages();
+    const sink = new NdjsonBatchSink(messages, () => 4);
+    const keys = ['cpu{host="a"}', 'cpu{host="b"}', 'cpu{host="a"}', 'mem{host="c"}', 'cpu{host="b"}'];
+    keys.forEach((key, i) => sink.append(Signal.Metrics, i, key, `{"i":${i}}`));
+    assert.equal(messages.out.length, 0, 'nothing before finish()');
+    sink.finish();
+    assert.equal(sink.messages, messages.out.length);
+    let total = 0;
+    for (const m of messages.out) {
+      assert.equal(m.key, null, 'batches carry no key');
+      const lines = m.value.trimEnd().split('\n').map((l) => (JSON.parse(l) as { i: number }).i);
+      assert.equal(m.count, lines.length);
+      assert.equal(m.index, lines[0], 'index = first record of the group');
+      assert.deepEqual(lines, [...lines].sort((a, b) => a - b), 'request order within a group');
+      for (const i of lines) assert.equal(partitionOf(Buffer.from(keys[i]!), 4), m.partition);
+      total += lines.length;
+    }
+    assert.equal(total, keys.length);
+  });
+
+  it('ndjson-batch: an unknown partition count refuses the request with 503 metadata_unavailable', () => {
+    const sink = new NdjsonBatchSink(new Messages(), () => 0);
+    const err = refusal(() => sink.append(Signal.Logs, 0, 'k', '{}'));
+    assert.deepEqual([err.status, err.code], [503, 'metadata_unavailable']);
+  });
+
+  it('ndjson-batch: an empty request writes nothing', () => {
+    const messages = new Messages();
+    const sink = new NdjsonBatchSink(messages, () => 3);
+    sink.finish();
+    assert.deepEqual(messages.out, []);
+  });
+});

@@ -1,0 +1,39 @@
+// The route table (src/protocols/routes.ts): paths, signals, answer shapes.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ROUTES, ROUTE_BY_PATH, Route } from '../../src/protocols/routes';
+import { SIGNAL_NAMES, Signal, topicsBySignal } from '../../src/signals';
+
+const spec = (path: string) => {
+  const s = ROUTE_BY_PATH.get(path);
+  assert.ok(s, path);
+  return s;
+};
+
+describe('protocols: the route table', () => {
+  it('serves the six POST paths, each once', () => {
+    assert.deepEqual([...ROUTE_BY_PATH.keys()].sort(), ['/api/v1/write', '/logs', '/metrics', '/v1/logs', '/v1/metrics', '/v1/traces']);
+    for (const [path, s] of ROUTE_BY_PATH) assert.equal(ROUTES[s.route].path, path);
+  });
+
+  it('routes carry their signal; remote_write answers 204; OTLP answers in the request\'s encoding', () => {
+    assert.equal(spec('/v1/traces').signal, Signal.Traces);
+    assert.equal(spec('/v1/logs').signal, Signal.Logs);
+    assert.equal(ROUTES[Route.RemoteWrite].signal, Signal.Metrics);
+    assert.equal(spec('/api/v1/write').answers('application/x-protobuf').success(3, undefined).status, 204);
+    assert.deepEqual(spec('/metrics').answers('').success(3, undefined), { status: 200, body: '{"accepted":3}', contentType: 'application/json' });
+    assert.equal(spec('/v1/logs').answers('application/x-protobuf').success(3, undefined).contentType, 'application/x-protobuf');
+    assert.equal(spec('/v1/logs').answers('application/json; charset=utf-8').success(3, undefined).contentType, 'application/json');
+    assert.equal(spec('/v1/logs').answers('application/x-protobuf').acceptsEmptyBody, true);
+    assert.equal(spec('/v1/logs').answers('application/json').acceptsEmptyBody, false);
+  });
+
+  it('only the JSON routes may be decoded on the main thread', () => {
+    assert.deepEqual(Object.values(ROUTES).filter((s) => s.inline).map((s) => s.path).sort(), ['/logs', '/metrics']);
+  });
+
+  it('topics by signal follow kafka.topics', () => {
+    assert.deepEqual(topicsBySignal({ metrics: 'm', logs: 'l', traces: 't' }), ['m', 'l', 't']);
+    assert.deepEqual([...SIGNAL_NAMES], ['metrics', 'logs', 'traces']);
+  });
+});
