@@ -23,7 +23,7 @@ const ENV_ALIASES: Readonly<Record<string, string>> = {
 
 /** Keys renamed because the old name misled (issue 13); the old names, in a
  * file or as environment variables, still work with a start-up warning. */
-export const RENAMED_KEYS: Readonly<Record<string, string>> = {
+const RENAMED_KEYS: Readonly<Record<string, string>> = {
   // It counts Kafka messages (an ndjson-batch message holds many records).
   'kafka.maxInFlightRecords': 'kafka.maxInFlightMessages',
   // It bounds OTLP attribute values too, not only log records.

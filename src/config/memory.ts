@@ -1,6 +1,5 @@
 // The memory ceiling a configuration implies: the sum of every byte bound.
 // Logged at start, printed by --check-config, asserted by the overload test.
-import { READ_CHUNK_BYTES as SPOOL_READ_CHUNK_BYTES } from '../spool/replay';
 import type { Config } from './schema';
 
 const MiB = 1024 * 1024;
@@ -8,7 +7,7 @@ const MiB = 1024 * 1024;
 const RUNTIME_BYTES = 110 * MiB;
 /** A worker isolate beyond its old-generation cap (young generation, code). */
 const WORKER_OVERHEAD_BYTES = 48 * MiB;
-/** A Kafka message in flight: ledger share, delivery-report object, librdkafka message header. */
+/** A Kafka message in flight: its share of the ledger, librdkafka's message and its one header. */
 const IN_FLIGHT_RECORD_BYTES = 300;
 /** librdkafka's default queue.buffering.max.kbytes. */
 const LIBRDKAFKA_DEFAULT_QUEUE_KBYTES = 1_048_576;
@@ -25,17 +24,25 @@ export interface MemoryBudget {
   readonly total: number;
 }
 
-export function memoryBudget(config: Config, producerQueueKbytes: number | undefined): MemoryBudget {
+/** Sizes that other modules own and the configuration does not set. */
+export interface FixedSizes {
+  /** The producer's queue.buffering.max.kbytes (librdkafka's default when unset). */
+  readonly producerQueueKbytes: number | undefined;
+  /** What spool replay reads at a time (src/spool/replay.ts). */
+  readonly spoolReadChunkBytes: number;
+}
+
+export function memoryBudget(config: Config, sizes: FixedSizes): MemoryBudget {
   const threads = config.pool.threads;
   const parts = {
     runtime: RUNTIME_BYTES,
     bodies: config.ingest.maxBufferedBodyBytes,
     workers: threads * (config.pool.workerMaxHeapMb * MiB + WORKER_OVERHEAD_BYTES),
     rings: (threads + 2) * config.pool.ringBytes,
-    producerQueue: (producerQueueKbytes ?? LIBRDKAFKA_DEFAULT_QUEUE_KBYTES) * 1024,
+    producerQueue: (sizes.producerQueueKbytes ?? LIBRDKAFKA_DEFAULT_QUEUE_KBYTES) * 1024,
     inFlight: config.kafka.maxInFlightMessages * IN_FLIGHT_RECORD_BYTES,
     spool: config.delivery.mode === 'spool'
-      ? config.spool.maxUnsyncedBytes + WORKER_OVERHEAD_BYTES + SPOOL_READ_CHUNK_BYTES + config.spool.replayMaxInFlightMessages * IN_FLIGHT_RECORD_BYTES
+      ? config.spool.maxUnsyncedBytes + WORKER_OVERHEAD_BYTES + sizes.spoolReadChunkBytes + config.spool.replayMaxInFlightMessages * IN_FLIGHT_RECORD_BYTES
       : 0,
   };
   return { ...parts, total: Object.values(parts).reduce((a, b) => a + b, 0) };

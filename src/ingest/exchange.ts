@@ -12,7 +12,7 @@ const STATUS_LINES: Readonly<Record<number, string>> = {
   503: '503 Service Unavailable', 504: '504 Gateway Timeout',
 };
 
-export function statusLine(status: number): string {
+function statusLine(status: number): string {
   return STATUS_LINES[status] ?? `${status} Status ${status}`;
 }
 

@@ -22,8 +22,9 @@ import type * as UWS from 'uWebSockets.js';
 // The daemon is typed against the older build's API (v20.30), which v20.57 extends.
 export type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from 'uWebSockets.js';
 
+/** No native uWebSockets.js build loads on this host: start-up stops. */
 export class NativeServerMissingError extends Error {
-  readonly code = 'ERR_UWS_NOT_NATIVE';
+  override readonly name = 'NativeServerMissingError';
 }
 
 /** A uWebSockets.js package the daemon depends on, as declared here. */
@@ -86,7 +87,7 @@ const NODE_LINE_OF_ABI: Readonly<Record<string, string>> = {
   '93': '16', '108': '18', '115': '20', '127': '22', '137': '24', '141': '25',
 };
 
-export function binaryName(host: Pick<HostFacts, 'platform' | 'arch' | 'abi'>): string {
+function binaryName(host: Pick<HostFacts, 'platform' | 'arch' | 'abi'>): string {
   return `uws_${host.platform}_${host.arch}_${host.abi}.node`;
 }
 
@@ -135,7 +136,7 @@ function supportOf(pkg: UwsPackage, host: Pick<HostFacts, 'platform' | 'arch'>):
 }
 
 /** The start-up refusal: the host, why each build did not load, what would. */
-export function refusalMessage(host: HostFacts, packages: readonly UwsPackage[],
+function refusalMessage(host: HostFacts, packages: readonly UwsPackage[],
   failures: readonly UwsSkip[]): string {
   const glibc = host.glibc === undefined ? 'no glibc' : `glibc ${host.glibc}`;
   return `no native uWebSockets.js build loads on Node ${host.node} (ABI ${host.abi}), ` +

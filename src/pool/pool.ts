@@ -10,7 +10,8 @@ import { createDecoder } from './decoder';
 import type { DecodeResult, DecodeTask, WorkerData } from './task';
 
 export class WorkerFailedError extends Error {
-  readonly code = 'ERR_WORKER_FAILED';
+  /** The catalogue code the request is answered with. */
+  readonly code = 'worker_failed';
   constructor(cause: unknown) {
     super(`decode worker failed: ${(cause as Error)?.message ?? String(cause)}`, { cause });
     this.name = 'WorkerFailedError';

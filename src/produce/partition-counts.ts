@@ -4,7 +4,7 @@
 // issue 10). Refreshed from metadata on the probe's own connections.
 import type { Logger } from 'pino';
 import { SIGNAL_NAMES, type Signal, type TopicNames } from '../signals';
-import { ERR, kafkaErrorCode } from './errors';
+import { ERR, kafkaErrorCode } from './kafka-errors';
 import type { MetadataProbe } from './metadata-probe';
 import { PartitionTable } from './partition-table';
 

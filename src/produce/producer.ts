@@ -8,6 +8,7 @@ import { Producer, type LibrdKafkaError, type Metadata, type NumberNullUndefined
 const KafkaErrors = require('node-rdkafka/lib/error') as { create(error: unknown): LibrdKafkaError };
 import type { Config } from '../config/schema';
 import { keyView, valueView, type RecordBytes } from '../ring/reader';
+import type { MessageProducer } from './sender';
 
 export type ProducerProperties = Record<string, string | number | boolean>;
 /** `opaque`: the ticket given to send(), or the object given to produce().
@@ -18,15 +19,6 @@ export type RecordHeaders = Array<Record<string, string>>;
 /** The one header every message carries (SPEC §5). */
 export const ID_HEADER = 'metricstream-id';
 
-/** Where the ring pump puts each Kafka message: librdkafka (KafkaProducer),
- * or the spool journal in delivery.mode spool. Throws when it cannot take
- * the message; reports each taken one later through its delivery callback
- * with `ticket` (an integer below 2^52). The record's bytes are the ring's,
- * valid only during the call: copy what is kept. */
-export interface MessageProducer {
-  /** One message of `records` data records whose only header is metricstream-id = `id`. */
-  send(topic: string, partition: number | null, record: RecordBytes, id: string, records: number, ticket: number): void;
-}
 
 /**
  * node-rdkafka's native producer with metricstream's patch

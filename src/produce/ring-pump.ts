@@ -10,8 +10,8 @@ import { PARTITION_BY_KEY, type RingSet } from '../ring/layout';
 import { LeaseTable } from '../ring/leases';
 import { RingReader } from '../ring/reader';
 import { State, ticketOf, type Ledger, type RequestEntry } from '../settle/ledger';
-import { classifyProduceError } from './errors';
-import type { MessageProducer } from './producer';
+import { classifyProduceError } from './kafka-errors';
+import type { MessageProducer } from './sender';
 
 /** Records produced per event-loop turn: ~1.4 µs each (SPEC §2) keeps a slice
  * near 3 ms, short enough that settlement and new requests are not starved. */

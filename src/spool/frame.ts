@@ -22,11 +22,11 @@
 import { crc32 } from 'node:zlib';
 import { align4 } from '../ring/layout';
 
-export const MAGIC = 0x4c50534d; // "MSPL" read as little-endian bytes
-export const FRAME_HEADER_BYTES = 12;
-export const PAYLOAD_HEADER_BYTES = 28;
+const MAGIC = 0x4c50534d; // "MSPL" read as little-endian bytes
+const FRAME_HEADER_BYTES = 12;
+const PAYLOAD_HEADER_BYTES = 28;
 /** Bigger than any record the daemon accepts; a length past it is damage. */
-export const MAX_PAYLOAD_BYTES = 256 * 1024 * 1024;
+const MAX_PAYLOAD_BYTES = 256 * 1024 * 1024;
 
 export interface SpooledMessage {
   readonly topic: string;

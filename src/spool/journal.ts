@@ -7,11 +7,11 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import type { MessageProducer } from '../produce/producer';
+import { SendRefusedError, type MessageProducer } from '../produce/sender';
 import { keyView, valueView, type RecordBytes } from '../ring/reader';
 import { PARTITION_BY_KEY } from '../ring/layout';
 import { frameSize, writeFrame } from './frame';
-import type { FromWriter, SpoolWriterData, ToWriter } from './protocol';
+import type { FromWriter, SpoolWriterData, ToWriter } from './messages';
 import type { Checkpoint, Repair, SegmentInfo } from './segments';
 
 const WRITER_FILE = path.resolve(__dirname, '../../workers/spool-writer.js');
@@ -21,9 +21,10 @@ const BATCH_BYTES = 1024 * 1024;
 export type SpoolErrorCode = 'spool_full' | 'spool_unavailable';
 
 /** Why the spool did not take a message; `code` is the answer's error code. */
-export class SpoolError extends Error {
-  constructor(readonly code: SpoolErrorCode, message: string) {
-    super(message);
+export class SpoolError extends SendRefusedError {
+  declare readonly code: SpoolErrorCode;
+  constructor(code: SpoolErrorCode, message: string) {
+    super(code, message);
     this.name = 'SpoolError';
   }
 }

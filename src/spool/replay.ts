@@ -11,18 +11,25 @@
 import type { FileHandle } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import { classifyProduceError } from '../produce/errors';
+import { classifyProduceError } from '../produce/kafka-errors';
 import { ID_HEADER, type RecordHeaders } from '../produce/producer';
 import { PARTITION_BY_KEY } from '../ring/layout';
+import type { SettlesItself } from '../settle/deliveries';
 import { checkFrame, readFrame } from './frame';
 import type { SegmentState, SpoolJournal } from './journal';
 import { findIntactFrame, segmentFile, type Checkpoint } from './segments';
 
-/** The opaque of a replayed message: where it ends in the journal. */
-export class ReplayTicket {
+/** The opaque of a replayed message: where it ends in the journal. Its
+ * delivery report settles it in the replay that produced it. */
+export class ReplayTicket implements SettlesItself {
   settled = false;
   failed = false;
-  constructor(readonly segment: number, readonly end: number, readonly appendedAtMs: number, readonly records: number) {}
+  constructor(readonly segment: number, readonly end: number, readonly appendedAtMs: number, readonly records: number,
+    private readonly replay: SpoolReplay) {}
+
+  settle(error: { readonly message: string } | null): void {
+    this.replay.onDelivery(this, error);
+  }
 }
 
 export interface ReplayProducer {
@@ -294,7 +301,7 @@ export class SpoolReplay {
   #produceFrame(buf: Buffer, at: number, size: number, segmentId: number, base: number): number | undefined {
     const message = readFrame(buf, at);
     const end = base + at + size;
-    const ticket = new ReplayTicket(segmentId, end, message.appendedAtMs, message.count);
+    const ticket = new ReplayTicket(segmentId, end, message.appendedAtMs, message.count, this);
     try {
       this.#producer.produce(message.topic, message.partition === PARTITION_BY_KEY ? null : message.partition,
         message.value, message.key, [{ [ID_HEADER]: message.id }], ticket);

@@ -8,6 +8,7 @@ import { describe, it } from 'node:test';
 import { loadConfig } from '../../src/config/load';
 import { memoryBudget } from '../../src/config/memory';
 import { producerProperties } from '../../src/produce/producer';
+import { READ_CHUNK_BYTES } from '../../src/spool/replay';
 
 const README = readFileSync(path.resolve(__dirname, '../../../README.md'), 'utf8');
 const MiB = 2 ** 20;
@@ -35,7 +36,8 @@ function mib(text: string | undefined): number {
 describe('memory ceiling', () => {
   const config = loadConfig({ env: { METRICSTREAM_WORKERS: '2' } });
   const queueKbytes = Number(producerProperties(config)['queue.buffering.max.kbytes']);
-  const budget = memoryBudget(config, queueKbytes);
+  const sizes = { producerQueueKbytes: queueKbytes, spoolReadChunkBytes: READ_CHUNK_BYTES };
+  const budget = memoryBudget(config, sizes);
   const table = readmeTable();
 
   it('each README row is what memoryBudget computes for the defaults on 2 cores', () => {
@@ -54,10 +56,10 @@ describe('memory ceiling', () => {
 
   it('every part scales with its setting', () => {
     const bigger = loadConfig({ env: { METRICSTREAM_WORKERS: '4', METRICSTREAM_KAFKA_MAX_IN_FLIGHT_MESSAGES: '400000' } });
-    const b = memoryBudget(bigger, queueKbytes);
+    const b = memoryBudget(bigger, sizes);
     assert.equal(b.rings, 6 * config.pool.ringBytes);
     assert.equal(b.workers, 2 * budget.workers);
     assert.equal(b.inFlight, 2 * budget.inFlight);
-    assert.equal(memoryBudget(config, undefined).producerQueue, 1_048_576 * 1024, 'librdkafka\'s default when unset');
+    assert.equal(memoryBudget(config, { ...sizes, producerQueueKbytes: undefined }).producerQueue, 1_048_576 * 1024, 'librdkafka\'s default when unset');
   });
 });

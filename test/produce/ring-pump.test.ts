@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { setImmediate as turn } from 'node:timers/promises';
 import { CODES } from 'node-rdkafka';
-import type { MessageProducer } from '../../src/produce/producer';
+import type { MessageProducer } from '../../src/produce/sender';
 import { RingPump } from '../../src/produce/ring-pump';
 import { Signal } from '../../src/signals';
 import { createRingSet } from '../../src/ring/layout';

@@ -39,7 +39,7 @@ export function compileMetricValidator(limits: Config['limits']): ValidateFuncti
   });
 }
 
-export function describeSchemaError(error: ErrorObject | undefined): string {
+function describeSchemaError(error: ErrorObject | undefined): string {
   if (error === undefined) return 'invalid record';
   const where = error.instancePath === '' ? 'record' : error.instancePath.slice(1).replace(/\//g, '.');
   const extra = (error.params as { additionalProperty?: string }).additionalProperty;

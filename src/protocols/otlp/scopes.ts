@@ -19,7 +19,7 @@ export interface ItemContext {
   readonly scope: JsonObject;
 }
 
-export function scopeToJson(scope: Scope | null, maxDepth: number): JsonObject {
+function scopeToJson(scope: Scope | null, maxDepth: number): JsonObject {
   return { name: scope?.name ?? '', version: scope?.version ?? '', attributes: attributesToJson(scope?.attributes ?? [], maxDepth) };
 }
 

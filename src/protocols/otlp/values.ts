@@ -48,7 +48,7 @@ export function int64ToBigInt(value: Int64): bigint {
 }
 
 /** A number when exact, else the decimal text (JSON numbers lose bits past 2^53). */
-export function int64ToJson(value: Int64): number | string {
+function int64ToJson(value: Int64): number | string {
   if (typeof value === 'number') return value;
   const big = int64ToBigInt(value);
   return big >= BigInt(Number.MIN_SAFE_INTEGER) && big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : big.toString();
@@ -98,7 +98,7 @@ export function attributesToJson(attributes: readonly KeyValue[], maxDepth: numb
 }
 
 /** An AnyValue as a metric label value. */
-export function anyValueToLabel(v: AnyValue | null, maxDepth: number): string {
+function anyValueToLabel(v: AnyValue | null, maxDepth: number): string {
   if (v === null || v === undefined) return '';
   switch (v.value) {
     case 'stringValue': return v.stringValue;

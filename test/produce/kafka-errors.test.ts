@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CODES } from 'node-rdkafka';
 import { ERRORS } from '../../src/errors';
-import { classifyClientError, classifyDeliveryError, classifyProduceError, describeDeliveryError, ERR, kafkaErrorCode, kafkaErrorText } from '../../src/produce/errors';
+import { classifyClientError, classifyDeliveryError, classifyProduceError, describeDeliveryError, ERR, kafkaErrorCode, kafkaErrorText } from '../../src/produce/kafka-errors';
 import { createLibrdkafkaError } from './librdkafka-error';
 
 const E = CODES.ERRORS as Record<string, number>;

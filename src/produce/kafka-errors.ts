@@ -4,7 +4,7 @@
 // the daemon looks at a librdkafka error code.
 import { CODES } from 'node-rdkafka';
 import type { ErrorCode } from '../errors';
-import { SpoolError } from '../spool/journal';
+import { SendRefusedError } from './sender';
 
 const codes = CODES.ERRORS as Record<string, number>;
 export const ERR = {
@@ -71,8 +71,8 @@ export function kafkaErrorCode(err: unknown): number {
 
 /** For an exception thrown by produce(). */
 export function classifyProduceError(err: unknown): ErrorCode {
-  // In spool mode the pump's messages go to the spool journal instead.
-  if (err instanceof SpoolError) return err.code;
+  // The spool journal's refusals name their code already.
+  if (err instanceof SendRefusedError) return err.code;
   const code = kafkaErrorCode(err);
   if (code === ERR.QUEUE_FULL) return 'producer_queue_full';
   if (code === ERR.MSG_SIZE_TOO_LARGE) return 'record_too_large';
