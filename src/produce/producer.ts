@@ -1,5 +1,6 @@
-// The one librdkafka producer. Only the main thread ever touches it (SPEC §2:
-// node-rdkafka aborts inside worker threads), and only through this module.
+// The one librdkafka producer. Only the main thread ever touches it
+// (node-rdkafka aborts inside worker threads), and only through this module,
+// which reaches node-rdkafka through rdkafka-adapter.ts.
 import type { LibrdKafkaError, Metadata, NumberNullUndefined, Producer } from 'node-rdkafka';
 import type { Config } from '../config/schema';
 import { keyView, valueView, type RecordBytes } from '../ring/reader';
@@ -11,7 +12,7 @@ export type ProducerProperties = LibrdkafkaProperties;
 export type DeliveryHandler = (error: LibrdKafkaError | null, opaque: unknown, topic: string) => void;
 export type RecordHeaders = Array<Record<string, string>>;
 
-/** The one header every message carries (SPEC §5). */
+/** The one header every message carries. */
 export const ID_HEADER = 'metricstream-id';
 
 /** Where the ring pump puts each Kafka message: librdkafka (KafkaProducer),
@@ -27,14 +28,14 @@ export interface MessageProducer {
 /** Ids taken from the native client per call. */
 const DELIVERED_IDS_PER_TAKE = 4096;
 
-/** Defaults chosen for "acknowledged means in Kafka" (SPEC §4, §5); any key
+/** Defaults chosen for "acknowledged means in Kafka"; any key
  * can be overridden through kafka.producer. */
 export function producerProperties(config: Config): ProducerProperties {
   const kafka = config.kafka;
   const embedded = kafka.brokers === '';
   return {
     'client.id': 'metricstream',
-    // Embedded: librdkafka's mock cluster inside this producer (SPEC §6).
+    // Embedded: librdkafka's mock cluster inside this producer.
     ...(embedded ? { 'test.mock.num.brokers': 1 } : { 'bootstrap.servers': kafka.brokers }),
     acks: 'all',
     'enable.idempotence': true,
