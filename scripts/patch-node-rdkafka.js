@@ -6,8 +6,9 @@
 // successful deliveries handed over as ids in a Float64Array instead of one
 // JS report object and callback each. On this machine that cut the main
 // thread's CPU per message from ~10 µs to ~2 µs (bench/RESULTS.md, README
-// "Sizing"). The daemon falls back to node-rdkafka's own produce() and
-// delivery reports when the addon lacks these methods, and says so at start.
+// "Sizing"). The daemon refuses to start on a node-rdkafka whose addon lacks
+// them or whose version differs (the self-check in src/produce/rdkafka-adapter.ts,
+// which reads the digest this script writes to MARKER).
 //
 // Written by hand rather than with patch-package: it applies with the
 // `patch` tool (Debian: package patch, part of build-essential, which the
@@ -24,6 +25,20 @@ const PATCH = path.join(ROOT, 'patches', `node-rdkafka-${VERSION}-delivered-ids.
 const PACKAGE = path.join(ROOT, 'node_modules', 'node-rdkafka');
 const ADDON = path.join(PACKAGE, 'build', 'Release', 'node-librdkafka.node');
 const MARKER = path.join(PACKAGE, 'build', 'metricstream-patch.sha256');
+
+/** How to get past a node-rdkafka `version` the patch is not for. */
+function upgradeSteps(version) {
+  const patch = path.relative(ROOT, PATCH);
+  return [
+    `To stay on ${VERSION}: set "node-rdkafka": "${VERSION}" in package.json and run npm install.`,
+    `To move to ${version}: rebase ${patch} onto node-rdkafka ${version}'s sources (src/producer.cc, src/producer.h,`,
+    `src/callbacks.cc, src/callbacks.h) as patches/node-rdkafka-${version}-delivered-ids.patch; set VERSION in`,
+    'scripts/patch-node-rdkafka.js, and NODE_RDKAFKA_VERSION and PATCH_SHA256 (the new patch\'s sha256sum) in',
+    'src/produce/rdkafka-adapter.ts; run npm install; then prove it with npm run build && node --test',
+    'dist/test/produce/rdkafka-adapter.test.js dist/test/produce/producer.test.js dist/test/e2e/ingest.test.js',
+    'dist/test/e2e/spool.test.js',
+  ].join('\n');
+}
 
 function say(message) {
   process.stdout.write(`metricstream postinstall: ${message}\n`);
@@ -72,12 +87,19 @@ function applyPatch() {
   run('patch', ['-p1', '-f', '-i', PATCH], { cwd: PACKAGE });
 }
 
+/** sha256 of the patch: what MARKER holds once the addon is built with it. */
+function patchDigest() {
+  return createHash('sha256').update(readFileSync(PATCH)).digest('hex');
+}
+
 function main() {
   if (!existsSync(path.join(PACKAGE, 'package.json'))) return say('node-rdkafka not installed; nothing to patch');
   const version = String(JSON.parse(readFileSync(path.join(PACKAGE, 'package.json'), 'utf8')).version).replace(/^v/, '');
-  if (version !== VERSION) fail(`node-rdkafka ${version} installed; ${path.relative(ROOT, PATCH)} is for ${VERSION} (update the patch with the version)`);
-  const patch = readFileSync(PATCH);
-  const digest = createHash('sha256').update(patch).digest('hex');
+  if (version !== VERSION) {
+    fail(`node-rdkafka ${version} is installed, but ${path.relative(ROOT, PATCH)} is for ${VERSION} `
+      + `(the daemon refuses to start without the patch).\n${upgradeSteps(version)}`);
+  }
+  const digest = patchDigest();
   if (existsSync(ADDON) && existsSync(MARKER) && readFileSync(MARKER, 'utf8').trim() === digest) {
     return say('node-rdkafka already patched and built');
   }
@@ -92,4 +114,6 @@ function main() {
   say('node-rdkafka patched and built');
 }
 
-main();
+if (require.main === module) main();
+
+module.exports = { VERSION, PATCH, patchDigest };

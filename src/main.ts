@@ -2,7 +2,6 @@
 // pump → admission → forwarder → telemetry → answers → listeners → signals.
 // Everything is built here and handed down; nothing reaches up.
 import { version as nodeVersion } from 'node:process';
-import { librdkafkaVersion } from 'node-rdkafka';
 import { parseCommandLine } from './config/cli';
 import { ConfigError, loadConfig } from './config/load';
 import { maskSecrets } from './config/mask';
@@ -18,6 +17,7 @@ import { notifySystemd } from './lifecycle/systemd';
 import { DecodePool } from './pool/pool';
 import { Kafka, KafkaStartError } from './produce/kafka';
 import { producerProperties } from './produce/producer';
+import { NodeRdkafka } from './produce/rdkafka-adapter';
 import { RingPump } from './produce/ring-pump';
 import { Admission } from './request/admission';
 import { Forwarder } from './request/forward';
@@ -112,7 +112,7 @@ async function start(config: Config, log: Logger): Promise<void> {
   log.info({
     versions: {
       metricstream: version, node: nodeVersion, nodeAbi: host.abi, glibc: host.glibc ?? null,
-      uWebSockets: uwsBuild, librdkafka: librdkafkaVersion,
+      uWebSockets: uwsBuild, ...NodeRdkafka.installed().versions,
     },
     ingest: `${config.ingest.host}:${ingestPort}`, admin: `${config.admin.host}:${adminPort}`,
     kafka: { bootstrap: kafka.bootstrap, embedded: config.kafka.brokers === '' }, poolThreads: config.pool.threads,

@@ -47,8 +47,6 @@ export class Kafka {
     const properties = producerProperties(config);
     const connection = connectionOf(properties);
     const producer = new KafkaProducer(properties, routeDeliveries(ledger, describeDeliveryError, log));
-    if (producer.deliveredIds) log.info('node-rdkafka with metricstream\'s delivered-ids patch: successful deliveries are reported by id');
-    else log.warn('node-rdkafka without metricstream\'s patch (scripts/patch-node-rdkafka.js, run by npm install): each delivery report costs the main thread more');
     const policy = new ClientErrorPolicy(connection, {
       ledger, log, exitAfterFatal: () => void producer.disconnect(1_000).finally(() => process.exit(1)),
     });

@@ -7,8 +7,9 @@
 // load) the probe timed out, the daemon refused every new request with
 // kafka_unavailable, and it stayed so until the backlog's records waited out
 // message.timeout.ms. Its own connections carry nothing else.
-import { Producer, type LibrdKafkaError, type Metadata } from 'node-rdkafka';
+import type { LibrdKafkaError, Metadata, Producer } from 'node-rdkafka';
 import { disconnectWithin, pollEvery, splitProperties, type ProducerProperties } from './producer';
+import { NodeRdkafka } from './rdkafka-adapter';
 
 /** Producer properties that only concern producing; the probe keeps the
  * connection and security ones (bootstrap, sasl.*, ssl.*, socket.*, ...). */
@@ -27,7 +28,7 @@ export class MetadataProbe {
     const conf: ProducerProperties = { 'client.id': 'metricstream-probe' };
     for (const [name, value] of Object.entries(global)) if (!PRODUCE_ONLY.test(name) && name !== 'client.id') conf[name] = value;
     conf['bootstrap.servers'] = bootstrap;
-    this.#handle = new Producer(conf, {});
+    this.#handle = NodeRdkafka.installed().createProducer(conf, {});
   }
 
   /** librdkafka error events of this handle (e.g. authentication failures). */

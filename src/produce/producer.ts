@@ -1,58 +1,33 @@
-// The one librdkafka producer. Only the main thread ever touches it (SPEC §2:
-// node-rdkafka aborts inside worker threads), and only through this module.
-import { Producer, type LibrdKafkaError, type Metadata, type NumberNullUndefined } from 'node-rdkafka';
-
-// node-rdkafka's error class (what its own delivery callback wraps errors in;
-// not exported by its typings).
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const KafkaErrors = require('node-rdkafka/lib/error') as { create(error: unknown): LibrdKafkaError };
+// The one librdkafka producer. Only the main thread ever touches it
+// (node-rdkafka aborts inside worker threads), and only through this module,
+// which reaches node-rdkafka through rdkafka-adapter.ts.
+import type { LibrdKafkaError, Metadata, NumberNullUndefined, Producer } from 'node-rdkafka';
 import type { Config } from '../config/schema';
 import { keyView, valueView, type RecordBytes } from '../ring/reader';
+import { NodeRdkafka, type DeliveredIdsClient, type LibrdkafkaProperties } from './rdkafka-adapter';
 import type { MessageProducer } from './sender';
 
-export type ProducerProperties = Record<string, string | number | boolean>;
+export type ProducerProperties = LibrdkafkaProperties;
 /** `opaque`: the ticket given to send(), or the object given to produce().
  * `topic` is '' for successful sends (reported by id, see DeliveredIdsClient). */
 export type DeliveryHandler = (error: LibrdKafkaError | null, opaque: unknown, topic: string) => void;
 export type RecordHeaders = Array<Record<string, string>>;
 
-/** The one header every message carries (SPEC §5). */
+/** The one header every message carries. */
 export const ID_HEADER = 'metricstream-id';
 
-
-/**
- * node-rdkafka's native producer with metricstream's patch
- * (patches/node-rdkafka-3.6.1-delivered-ids.patch, applied by
- * scripts/patch-node-rdkafka.js at npm install): produceWithId() queues one
- * message with one header and a numeric opaque; takeDelivered() hands over
- * the ids of successful deliveries in bulk. Stock node-rdkafka instead makes
- * a persistent handle per message and a JS object plus a callback per
- * delivery report: ~10 µs against ~2 µs of main-thread CPU per message here.
- * Failed deliveries still arrive through the delivery callback, opaque = id.
- */
-interface DeliveredIdsClient {
-  produceWithId(topic: string, partition: number | null, data: Buffer, valueAt: number, valueBytes: number,
-    keyAt: number, keyBytes: number, id: number, headerName: string, headerValue: string): number;
-  takeDelivered(out: Float64Array): number;
-}
-
-function deliveredIdsClient(producer: Producer): DeliveredIdsClient | null {
-  const client = (producer as unknown as { _client?: Partial<DeliveredIdsClient> })._client;
-  if (typeof client?.produceWithId !== 'function' || typeof client.takeDelivered !== 'function') return null;
-  return client as DeliveredIdsClient;
-}
 
 /** Ids taken from the native client per call. */
 const DELIVERED_IDS_PER_TAKE = 4096;
 
-/** Defaults chosen for "acknowledged means in Kafka" (SPEC §4, §5); any key
+/** Defaults chosen for "acknowledged means in Kafka"; any key
  * can be overridden through kafka.producer. */
 export function producerProperties(config: Config): ProducerProperties {
   const kafka = config.kafka;
   const embedded = kafka.brokers === '';
   return {
     'client.id': 'metricstream',
-    // Embedded: librdkafka's mock cluster inside this producer (SPEC §6).
+    // Embedded: librdkafka's mock cluster inside this producer.
     ...(embedded ? { 'test.mock.num.brokers': 1 } : { 'bootstrap.servers': kafka.brokers }),
     acks: 'all',
     'enable.idempotence': true,
@@ -97,54 +72,47 @@ export function splitProperties(properties: ProducerProperties): { global: Produ
   return { global, topic };
 }
 
-/**
- * Hands delivery reports straight to `handler`, in place of node-rdkafka's
- * own delivery callback, which wraps the error and re-emits each report as a
- * 'delivery-report' event (an EventEmitter dispatch per record on the main
- * thread). node-rdkafka 3.6.1 registers `_cb_configs.event.delivery_cb` with
- * the native client at connect(); its `dr_msg_cb` flag (false: no payload
- * copy) is kept. Returns false, leaving the event in use, when the internals
- * are not where 3.6.1 has them.
- */
-function deliverDirectly(producer: Producer, handler: (error: LibrdKafkaError | null, report: { opaque?: unknown; topic: string }) => void): boolean {
-  type Callback = ((error: unknown, report: { opaque?: unknown; topic: string }) => void) & { dr_msg_cb?: boolean };
-  const configs = (producer as unknown as { _cb_configs?: { event?: { delivery_cb?: Callback } } })._cb_configs;
-  const current = configs?.event?.delivery_cb;
-  if (configs?.event === undefined || typeof current !== 'function' || current.dr_msg_cb !== false) return false;
-  const direct = (error: unknown, report: { opaque?: unknown; topic: string }): void =>
-    handler(error ? KafkaErrors.create(error) : null, report);
-  configs.event.delivery_cb = Object.assign(direct, { dr_msg_cb: false });
-  return true;
-}
-
 /** See KafkaProducer.connect. */
 const CONNECT_ATTEMPT_MS = 2_000;
 
+/**
+ * Sends through the patch's produceWithId() (the value and key read from the
+ * ring in place, the ticket as a numeric opaque) and hands over successful
+ * deliveries in bulk with takeDelivered() after each poll: ~2 µs of
+ * main-thread CPU per message here, against ~10 µs through node-rdkafka's own
+ * produce() (a persistent handle per message, a JS report object and callback
+ * per delivery). Failed deliveries come through the delivery callback.
+ * Constructing one runs the node-rdkafka self-check (rdkafka-adapter.ts):
+ * without the patch there is no producer.
+ */
 export class KafkaProducer implements MessageProducer {
+  readonly #rdkafka: NodeRdkafka;
   readonly #producer: Producer;
   readonly #onDelivery: DeliveryHandler;
   readonly #fast: DeliveredIdsClient | null;
   readonly #delivered = new Float64Array(DELIVERED_IDS_PER_TAKE);
-  /** Stock node-rdkafka: one header object, reused (produce() copies it). */
+  /** The produce() path: one header object, reused (produce() copies it). */
   readonly #header: Record<string, string> = { [ID_HEADER]: '' };
   readonly #headers: RecordHeaders = [this.#header];
   #pollTimer: NodeJS.Timeout | undefined;
   #abandoned = false;
 
-  /** `useDeliveredIds` false forces stock node-rdkafka's path (tests). */
+  /** `useDeliveredIds` false: send() goes through node-rdkafka's own produce()
+   * and delivery reports, the path the patch replaced (bench/delivery-reports.ts
+   * measures both). Throws NodeRdkafkaMismatchError when node-rdkafka is not
+   * the patched version the adapter expects, whichever path is chosen. */
   constructor(properties: ProducerProperties, onDelivery: DeliveryHandler, useDeliveredIds = true) {
     const { global, topic } = splitProperties(properties);
-    // dr_cb, not dr_msg_cb: node-rdkafka then does not copy each payload back
-    // into a JS Buffer for the report (src/callbacks.cc, DeliveryReport).
-    this.#producer = new Producer({ ...global, dr_cb: true }, topic);
+    this.#rdkafka = NodeRdkafka.installed();
+    const { producer, deliveredIds } = this.#rdkafka.createReportingProducer(global, topic,
+      (error, report) => onDelivery(error, report.opaque, report.topic));
+    this.#producer = producer;
     this.#onDelivery = onDelivery;
-    this.#fast = useDeliveredIds ? deliveredIdsClient(this.#producer) : null;
-    const report = (error: LibrdKafkaError | null, r: { opaque?: unknown; topic: string }): void => onDelivery(error, r.opaque, r.topic);
-    if (!deliverDirectly(this.#producer, report)) this.#producer.on('delivery-report', report);
+    this.#fast = useDeliveredIds ? deliveredIds : null;
   }
 
-  /** Whether messages go through the patched produceWithId/takeDelivered
-   * (false: node-rdkafka was installed without metricstream's patch). */
+  /** Whether send() goes through the patch's produceWithId/takeDelivered
+   * (false only when the constructor was told so). */
   get deliveredIds(): boolean {
     return this.#fast !== null;
   }
@@ -203,7 +171,7 @@ export class KafkaProducer implements MessageProducer {
     // The value and key are read from the ring in place: no Buffer view each.
     const code = fast.produceWithId(topic, partition, record.data, record.valueAt, record.valueBytes,
       record.keyAt, record.keyBytes, ticket, ID_HEADER, id);
-    if (code !== 0) throw KafkaErrors.create(code);
+    if (code !== 0) throw this.#rdkafka.error(code);
   }
 
   /** node-rdkafka's own produce(): any headers, any opaque (the spool's
