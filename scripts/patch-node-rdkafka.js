@@ -4,9 +4,8 @@
 // librdkafka itself is not rebuilt). The patch adds Producer.produceWithId()
 // and takeDelivered(): one message with one header and a numeric id, and
 // successful deliveries handed over as ids in a Float64Array instead of one
-// JS report object and callback each. On this machine that cut the main
-// thread's CPU per message from ~10 µs to ~2 µs (bench/RESULTS.md, README
-// "Sizing"). The daemon refuses to start on a node-rdkafka whose addon lacks
+// JS report object and callback each (what that saves the main thread:
+// bench/RESULTS.md, "Delivery by id"). The daemon refuses to start on a node-rdkafka whose addon lacks
 // them or whose version differs (the self-check in src/produce/rdkafka-adapter.ts,
 // which reads the digest this script writes to MARKER).
 //

@@ -3,7 +3,7 @@
 // answer carries Retry-After), the google.rpc.Code an OTLP client gets, and
 // what it means. The README's "Responses by code" table is checked against
 // this object by test/errors.test.ts. Workers (DecodeError), the listener,
-// the ledger and the Kafka error classifier (src/produce/errors.ts) all name
+// the ledger and the Kafka error classifier (src/produce/kafka-errors.ts) all name
 // a code from here; the status follows from the code.
 
 /** google.rpc.Code values used (as gRPC-gateway maps HTTP statuses). */

@@ -29,8 +29,7 @@ import { Spool } from './spool/spool';
 import { createLogger, type Logger } from './telemetry/log';
 import { Telemetry } from './telemetry/prometheus';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { version } = require('../../package.json') as { version: string };
+const { version } = require('../../package.json') as { version: string }; // eslint-disable-line @typescript-eslint/no-require-imports
 
 /** EX_CONFIG from sysexits.h: systemd and operators read it as "fix the config". */
 const EXIT_CONFIG = 78;
@@ -66,9 +65,8 @@ export function runMain(argv: string[]): void {
 }
 
 async function start(config: Config, log: Logger): Promise<void> {
-  const { uws, build: uwsBuild, binary: uwsBinary, host } = loadNativeUws();
-  log.info({ uWebSockets: uwsBuild, binary: uwsBinary, node: host.node, nodeAbi: host.abi, glibc: host.glibc ?? null },
-    'native uWebSockets.js loaded');
+  const { uws, build: uwsBuild, binary, host } = loadNativeUws();
+  log.info({ uWebSockets: uwsBuild, binary, node: host.node, nodeAbi: host.abi, glibc: host.glibc ?? null }, 'native uWebSockets.js loaded');
   let telemetry: Telemetry | undefined;
   const ledger = new Ledger({
     maxInFlightMessages: config.kafka.maxInFlightMessages,
@@ -85,7 +83,8 @@ async function start(config: Config, log: Logger): Promise<void> {
   const ringSet = createRingSet(config.pool.threads + 2, config.pool.ringBytes);
   const pool = new DecodePool(config, ringSet, kafka.partitionCounts.shared);
   const spool = config.delivery.mode === 'spool' ? await Spool.open(config, ledger, kafka.producer, () => kafka.reachable, log) : undefined;
-  const pump = new RingPump(ringSet, ledger, spool?.journal ?? kafka.producer, config.kafka.topics, log);
+  const sender = spool?.journal ?? kafka.producer;
+  const pump = new RingPump(ringSet, ledger, sender, config.kafka.topics, log);
   const admission = new Admission({ ...config.ingest, maxInFlightMessages: config.kafka.maxInFlightMessages }, state, ledger, pool, spool?.journal ?? null);
   const forwarder = new Forwarder(ledger, pool, log);
   telemetry = new Telemetry({

@@ -51,6 +51,6 @@ export function decompress(body: Buffer, encoding: string, maxBytes: number): Bu
     }
     throw new DecodeError('bad_compression', `body is not valid ${encoding}: ${(err as Error).message}`);
   }
-  // The main thread forwards only the encodings src/ingest/routes.ts accepts.
+  // The main thread forwards only the encodings its route accepts (src/protocols/routes.ts).
   throw new DecodeError('unsupported_content_encoding', `Content-Encoding ${encoding} is not supported`);
 }

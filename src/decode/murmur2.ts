@@ -3,7 +3,7 @@
 // compute it. Written here because the batched message mode must put a series
 // in the very partition librdkafka's murmur2_random partitioner would choose,
 // and npm's murmurhash packages hash JavaScript strings, not UTF-8 bytes.
-// Verified against librdkafka's own test vectors (test/workers/murmur2.test.ts).
+// Verified against librdkafka's own test vectors (test/decode/murmur2.test.ts).
 const M = 0x5bd1e995;
 const SEED = 0x9747b28c;
 

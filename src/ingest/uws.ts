@@ -1,4 +1,5 @@
-// Loads a native uWebSockets.js build, and never a pure-JS stand-in (SPEC §2).
+// Loads a native uWebSockets.js build, and never a pure-JS stand-in (which
+// builds load where: docs/ARCHITECTURE.md, "Constraints measured on Linux hosts").
 //
 // The official uWebSockets.js is not on the npm registry; two repackagings are
 // dependencies, tried in this order (issue 11):

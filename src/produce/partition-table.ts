@@ -1,7 +1,7 @@
 // Partition counts per signal's topic, in shared memory: written by the main
 // thread from Kafka metadata (partition-counts.ts), read by the workers, which
-// compute partitions themselves in ndjson-batch mode (workers/batching.ts).
-// One Int32 per Signal (src/routes.ts); 0 = not known yet.
+// compute partitions themselves in ndjson-batch mode (src/decode/batching.ts).
+// One Int32 per Signal (src/signals.ts); 0 = not known yet.
 import { SIGNAL_COUNT, type Signal } from '../signals';
 
 export class PartitionTable {

@@ -78,10 +78,11 @@ const CONNECT_ATTEMPT_MS = 2_000;
 /**
  * Sends through the patch's produceWithId() (the value and key read from the
  * ring in place, the ticket as a numeric opaque) and hands over successful
- * deliveries in bulk with takeDelivered() after each poll: ~2 µs of
- * main-thread CPU per message here, against ~10 µs through node-rdkafka's own
- * produce() (a persistent handle per message, a JS report object and callback
- * per delivery). Failed deliveries come through the delivery callback.
+ * deliveries in bulk with takeDelivered() after each poll, instead of
+ * node-rdkafka's own produce() (a persistent handle per message, a JS report
+ * object and callback per delivery; what that costs the main thread is in
+ * bench/RESULTS.md, "Delivery by id"). Failed deliveries come through the
+ * delivery callback.
  * Constructing one runs the node-rdkafka self-check (rdkafka-adapter.ts):
  * without the patch there is no producer.
  */

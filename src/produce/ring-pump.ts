@@ -13,8 +13,10 @@ import { State, ticketOf, type Ledger, type RequestEntry } from '../settle/ledge
 import { classifyProduceError } from './kafka-errors';
 import type { MessageProducer } from './sender';
 
-/** Records produced per event-loop turn: ~1.4 µs each (SPEC §2) keeps a slice
- * near 3 ms, short enough that settlement and new requests are not starved. */
+/** Records produced per event-loop turn. At the patched produceWithId()'s
+ * main-thread cost per message (bench/RESULTS.md, "main µs/rec") a slice
+ * stays at a few milliseconds: short enough that settlement and new requests
+ * are not starved, long enough that the turn's overhead is spread thin. */
 const RECORDS_PER_TURN = 2048;
 
 export class RingPump {

@@ -33,7 +33,7 @@
 //   0  u32 recordBytes   whole record with padding; WRAP_MARKER = continue at 0
 //   4  u32 requestSeq    the ledger entry it settles
 //   8  u32 index         position in the request of its (first) data record
-//  12  u8  signal        Signal (src/routes.ts): picks the topic
+//  12  u8  signal        Signal (src/signals.ts): picks the topic
 //  13  u8  reserved
 //  14  u16 keyBytes      0 = no key
 //  16  u32 valueBytes

@@ -1,6 +1,7 @@
-// The lease table: one Int32 per ring in a SharedArrayBuffer, the only
-// cross-thread state besides the rings themselves. Every operation on it is
-// here (workers, the pool and the pump all go through this class).
+// The lease table: one Int32 per ring in a SharedArrayBuffer, one of the
+// cross-thread contracts (docs/ARCHITECTURE.md lists the five). Every
+// operation on it is here (workers, the pool and the pump all go through
+// this class).
 //
 //   slot i:  0            ring i is free
 //            seq > 0      the task of ledger entry `seq` is writing ring i

@@ -10,7 +10,7 @@
 // counts every message librdkafka may still hold.
 //
 // The ledger knows nothing of Kafka or HTTP: failures arrive already
-// classified (src/produce/errors.ts) as catalogue codes (src/errors.ts), and
+// classified (src/produce/kafka-errors.ts) as catalogue codes (src/errors.ts), and
 // the pump learns that a request's records may be read through
 // onDecodeEnded(), so neither side imports the other's module.
 import type { ErrorCode, Refusal } from '../errors';
@@ -74,7 +74,7 @@ export class RequestEntry {
   }
 }
 
-/** A failed delivery report, its code classified by src/produce/errors.ts. */
+/** A failed delivery report, its code classified by src/produce/kafka-errors.ts. */
 export interface DeliveryFailure {
   readonly code: ErrorCode;
   readonly message: string;

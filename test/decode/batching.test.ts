@@ -1,4 +1,4 @@
-// How records become Kafka messages (workers/batching.ts): one per record, or
+// How records become Kafka messages (src/decode/batching.ts): one per record, or
 // NDJSON groups per partition in request order, on the partition librdkafka's
 // murmur2_random would pick for each key.
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// Series key (SPEC §5): the Kafka key of a metric is its series identity,
+// Series key: the Kafka key of a metric is its series identity,
 // name + labels sorted by name, in Prometheus notation with JSON-quoted values.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';

@@ -1,4 +1,4 @@
-// The snappy block decoder (workers/snappy.ts) against the snappy package's
+// The snappy block decoder (src/decode/snappy.ts) against the snappy package's
 // own compressor and decompressor: the same bytes for every shape of input,
 // and a refusal (never a read outside the block) for damaged blocks.
 import assert from 'node:assert/strict';

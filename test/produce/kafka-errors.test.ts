@@ -1,4 +1,4 @@
-// The Kafka error classifier (src/produce/errors.ts): librdkafka codes →
+// The Kafka error classifier (src/produce/kafka-errors.ts): librdkafka codes →
 // catalogue codes, in one place. node-rdkafka hands delivery-report and
 // error-event errors to JS as text only (code -1, message cut at the first
 // ": " and lower-cased), so the codes are recovered from librdkafka's text

@@ -1,4 +1,4 @@
-// Native metric batches (SPEC §3.1): {"batch_timestamp", "metrics": [...]},
+// Native metric batches: {"batch_timestamp", "metrics": [...]},
 // a JSON array of metrics, or NDJSON of them → one Kafka record per point.
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import type { Config } from '../../config/schema';
@@ -58,7 +58,7 @@ export function jsonNumber(value: number): number | string {
   return Number.isFinite(value) ? value : Number.isNaN(value) ? 'NaN' : value > 0 ? '+Inf' : '-Inf';
 }
 
-/** The Kafka value of one metric point (SPEC §5), in a fixed field order. */
+/** The Kafka value of one metric point (docs/kafka.md), in a fixed field order. */
 export function metricRecord(name: string, value: number, type: MetricType, timestamp: number, labels: Labels): string {
   return JSON.stringify({ name, value: jsonNumber(value), type, timestamp, labels });
 }

@@ -1,4 +1,4 @@
-// OTLP metrics → metric records (SPEC §3.1 shape: name, value, type,
+// OTLP metrics → metric records (the native record: name, value, type,
 // timestamp ms, labels). Labels are the resource's attributes, then the
 // scope's (with otel_scope_name / otel_scope_version), then the point's; a
 // later key wins. Each kind, in the Prometheus naming that consumers of

@@ -1,4 +1,4 @@
-// Log decoding in a worker (SPEC §3, §5): NDJSON, a JSON array of objects or
+// Log decoding: NDJSON, a JSON array of objects or
 // one object → one record per log object, with a timestamp, keyed by a
 // configured field or by the client.
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// Metric decoding in a worker (SPEC §3.1, §5): body bytes → text → JSON
+// Metric decoding: body bytes → text → JSON
 // values → validated, normalized records, and every refusal with its status,
 // code and (for a bad record) its index.
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// OTLP/HTTP answers (src/otlp/responses.ts): Export*ServiceResponse with
+// OTLP/HTTP answers (src/protocols/otlp/responses.ts): Export*ServiceResponse with
 // partial success, and google.rpc.Status with the catalogue's gRPC code.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
