@@ -1,6 +1,6 @@
 'use strict';
 // Builds test/support/mock-kafka.c against the librdkafka that node-rdkafka
-// built, so tests and benchmarks have a Kafka-protocol broker (SPEC §2).
+// built, so tests and benchmarks have a Kafka-protocol broker.
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');

@@ -4,10 +4,10 @@
 // librdkafka itself is not rebuilt). The patch adds Producer.produceWithId()
 // and takeDelivered(): one message with one header and a numeric id, and
 // successful deliveries handed over as ids in a Float64Array instead of one
-// JS report object and callback each. On this machine that cut the main
-// thread's CPU per message from ~10 µs to ~2 µs (bench/RESULTS.md, README
-// "Sizing"). The daemon falls back to node-rdkafka's own produce() and
-// delivery reports when the addon lacks these methods, and says so at start.
+// JS report object and callback each, which cuts the main thread's CPU per
+// message several times over (bench/RESULTS.md). The daemon falls back to
+// node-rdkafka's own produce() and delivery reports when the addon lacks these
+// methods, and says so at start.
 //
 // Written by hand rather than with patch-package: it applies with the
 // `patch` tool (Debian: package patch, part of build-essential, which the

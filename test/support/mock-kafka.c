@@ -1,8 +1,8 @@
 /*
  * mock-kafka: a Kafka-protocol broker for tests and benchmarks, built on
- * librdkafka's mock cluster (rdkafka_mock.h). No real Kafka can run on the
- * machines this project is tested on (SPEC §2); this speaks the real wire
+ * librdkafka's mock cluster (rdkafka_mock.h): it speaks the real wire
  * protocol over TCP and lets a test inject faults.
+ * Tests against real Apache Kafka are in test/kafka-real/.
  *
  *   mock-kafka [--brokers N] [--topic NAME:PARTITIONS]...
  *
