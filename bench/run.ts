@@ -251,7 +251,7 @@ function freePort(): Promise<number> {
 }
 
 /** metricstream-x2: two per-record daemons sharing one ingest port
- * (ingest.reusePort), one worker each (README Sizing: P × (W + 1) ≈ cores). */
+ * (ingest.reusePort), one worker each (docs/operations.md: P × (W + 1) ≈ cores). */
 async function startPair(bootstrap: string, topic: string): Promise<Target> {
   const port = String(await freePort());
   const env = {

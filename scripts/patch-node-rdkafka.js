@@ -5,7 +5,7 @@
 // and takeDelivered(): one message with one header and a numeric id, and
 // successful deliveries handed over as ids in a Float64Array instead of one
 // JS report object and callback each (what that saves the main thread:
-// bench/RESULTS.md, "Delivery by id"). The daemon refuses to start on a node-rdkafka whose addon lacks
+// bench/RESULTS.md, "the delivered-ids patch of node-rdkafka"). The daemon refuses to start on a node-rdkafka whose addon lacks
 // them or whose version differs (the self-check in src/produce/rdkafka-adapter.ts,
 // which reads the digest this script writes to MARKER).
 //

@@ -1,20 +1,20 @@
-// The error catalogue (src/errors.ts) and the README's "Responses by code"
-// table must say the same: every code once, with the same status, Retry-After
-// rule, gRPC code and meaning.
+// The error catalogue (src/errors.ts) and the "Responses by code" table of
+// docs/protocols.md must say the same: every code once, with the same status,
+// Retry-After rule, gRPC code and meaning.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { ERRORS, statusOf, type ErrorCode } from '../src/errors';
 
-const README = readFileSync(path.resolve(__dirname, '../../README.md'), 'utf8');
+const PROTOCOLS = readFileSync(path.resolve(__dirname, '../../docs/protocols.md'), 'utf8');
 
 interface Row { code: string; status: number; retriable: boolean; grpc: number; meaning: string }
 
-function readmeRows(): Row[] {
-  const start = README.indexOf('#### Responses by code');
-  assert.ok(start >= 0, 'README has a "Responses by code" section');
-  const lines = README.slice(start).split('\n');
+function documentedRows(): Row[] {
+  const start = PROTOCOLS.indexOf('### Responses by code');
+  assert.ok(start >= 0, 'docs/protocols.md has a "Responses by code" section');
+  const lines = PROTOCOLS.slice(start).split('\n');
   const header = lines.findIndex((l) => l.startsWith('| code |'));
   assert.ok(header >= 0, 'the section has a table');
   const rows: Row[] = [];
@@ -30,8 +30,8 @@ function readmeRows(): Row[] {
 }
 
 describe('error catalogue', () => {
-  it('the README table lists every code of src/errors.ts once, with the same status, Retry-After, gRPC code and meaning', () => {
-    const rows = readmeRows();
+  it('the docs/protocols.md table lists every code of src/errors.ts once, with the same status, Retry-After, gRPC code and meaning', () => {
+    const rows = documentedRows();
     const catalogue = Object.entries(ERRORS).map(([code, e]) => ({ code, status: e.status, retriable: e.retriable, grpc: e.grpc, meaning: e.meaning }));
     assert.deepEqual(rows.map((r) => r.code).sort(), catalogue.map((c) => c.code).sort(), 'the same codes');
     assert.equal(new Set(rows.map((r) => r.code)).size, rows.length, 'no code twice');

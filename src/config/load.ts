@@ -13,7 +13,7 @@ export class ConfigError extends Error {
 }
 
 /** Short names operators reach for first; every key also has a long name (below). */
-const ENV_ALIASES: Readonly<Record<string, string>> = {
+export const ENV_ALIASES: Readonly<Record<string, string>> = {
   METRICSTREAM_BROKERS: 'kafka.brokers',
   METRICSTREAM_PORT: 'ingest.port',
   METRICSTREAM_ADMIN_PORT: 'admin.port',
@@ -23,7 +23,7 @@ const ENV_ALIASES: Readonly<Record<string, string>> = {
 
 /** Keys renamed because the old name misled (issue 13); the old names, in a
  * file or as environment variables, still work with a start-up warning. */
-const RENAMED_KEYS: Readonly<Record<string, string>> = {
+export const RENAMED_KEYS: Readonly<Record<string, string>> = {
   // It counts Kafka messages (an ndjson-batch message holds many records).
   'kafka.maxInFlightRecords': 'kafka.maxInFlightMessages',
   // It bounds OTLP attribute values too, not only log records.
@@ -34,6 +34,9 @@ const RENAMED_KEYS: Readonly<Record<string, string>> = {
 export function envNameOf(path: string): string {
   return 'METRICSTREAM_' + path.replace(/\./g, '_').replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
 }
+
+/** METRICSTREAM_KAFKA_PRODUCER__linger_ms=10 → kafka.producer["linger.ms"] */
+export const PRODUCER_ENV_PREFIX = 'METRICSTREAM_KAFKA_PRODUCER__';
 
 type Tree = { [key: string]: unknown };
 
@@ -151,11 +154,9 @@ export function loadConfig({ configPath, env = process.env, warn = () => undefin
     const raw = env[name];
     if (raw !== undefined) setPath(tree, leaf, envValue(raw, leaf));
   }
-  const prefix = 'METRICSTREAM_KAFKA_PRODUCER__';
   for (const [name, raw] of Object.entries(env)) {
-    // METRICSTREAM_KAFKA_PRODUCER__linger_ms=10 → kafka.producer["linger.ms"]
-    if (name.startsWith(prefix) && raw !== undefined) {
-      const property = name.slice(prefix.length).replace(/_/g, '.');
+    if (name.startsWith(PRODUCER_ENV_PREFIX) && raw !== undefined) {
+      const property = name.slice(PRODUCER_ENV_PREFIX.length).replace(/_/g, '.');
       setPath(tree, 'kafka.producer', { ...((tree['kafka'] as Tree | undefined)?.['producer'] as Tree | undefined), [property]: raw });
     }
   }

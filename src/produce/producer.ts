@@ -81,7 +81,7 @@ const CONNECT_ATTEMPT_MS = 2_000;
  * deliveries in bulk with takeDelivered() after each poll, instead of
  * node-rdkafka's own produce() (a persistent handle per message, a JS report
  * object and callback per delivery; what that costs the main thread is in
- * bench/RESULTS.md, "Delivery by id"). Failed deliveries come through the
+ * bench/RESULTS.md, "the delivered-ids patch of node-rdkafka"). Failed deliveries come through the
  * delivery callback.
  * Constructing one runs the node-rdkafka self-check (rdkafka-adapter.ts):
  * without the patch there is no producer.

@@ -14,7 +14,8 @@ import { classifyProduceError } from './kafka-errors';
 import type { MessageProducer } from './sender';
 
 /** Records produced per event-loop turn. At the patched produceWithId()'s
- * main-thread cost per message (bench/RESULTS.md, "main µs/rec") a slice
+ * main-thread cost per message (bench/RESULTS.md, "the delivered-ids patch of
+ * node-rdkafka") a slice
  * stays at a few milliseconds: short enough that settlement and new requests
  * are not starved, long enough that the turn's overhead is spread thin. */
 const RECORDS_PER_TURN = 2048;

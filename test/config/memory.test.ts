@@ -1,6 +1,6 @@
-// The memory ceiling (src/config/memory.ts) and the README's "Memory bound"
-// table: the figures the README quotes for the defaults on 2 cores are the
-// ones the code computes.
+// The memory ceiling (src/config/memory.ts) and the "Memory bound" table of
+// docs/operations.md: the figures it quotes for the defaults on 2 cores are
+// the ones the code computes.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -10,15 +10,15 @@ import { memoryBudget } from '../../src/config/memory';
 import { producerProperties } from '../../src/produce/producer';
 import { READ_CHUNK_BYTES } from '../../src/spool/replay';
 
-const README = readFileSync(path.resolve(__dirname, '../../../README.md'), 'utf8');
+const OPERATIONS = readFileSync(path.resolve(__dirname, '../../../docs/operations.md'), 'utf8');
 const MiB = 2 ** 20;
 
 /** "| what | bound | default |" rows of the Memory bound table, by their first cell. */
-function readmeTable(): Map<string, string> {
-  const start = README.indexOf('### Memory bound');
-  assert.ok(start >= 0);
+function documentedTable(): Map<string, string> {
+  const start = OPERATIONS.indexOf('## Memory bound');
+  assert.ok(start >= 0, 'docs/operations.md has a "Memory bound" section');
   const rows = new Map<string, string>();
-  for (const line of README.slice(start).split('\n').slice(1)) {
+  for (const line of OPERATIONS.slice(start).split('\n').slice(1)) {
     if (line.startsWith('#')) break;
     if (!line.startsWith('| ') || line.startsWith('| what') || line.startsWith('|---')) continue;
     const cells = line.split('|').slice(1, -1).map((c) => c.trim());
@@ -38,9 +38,9 @@ describe('memory ceiling', () => {
   const queueKbytes = Number(producerProperties(config)['queue.buffering.max.kbytes']);
   const sizes = { producerQueueKbytes: queueKbytes, spoolReadChunkBytes: READ_CHUNK_BYTES };
   const budget = memoryBudget(config, sizes);
-  const table = readmeTable();
+  const table = documentedTable();
 
-  it('each README row is what memoryBudget computes for the defaults on 2 cores', () => {
+  it('each documented row is what memoryBudget computes for the defaults on 2 cores', () => {
     assert.equal(mib(table.get('runtime (main isolate, librdkafka, uWS)')), Math.round(budget.runtime / MiB));
     assert.equal(mib(table.get('request bodies being read or decoded')), Math.round(budget.bodies / MiB));
     assert.equal(mib(table.get('worker isolates')), Math.round(budget.workers / MiB));
@@ -49,7 +49,7 @@ describe('memory ceiling', () => {
     assert.equal(mib(table.get('messages in flight')), Math.round(budget.inFlight / MiB));
   });
 
-  it('the total the README quotes is the sum the daemon logs (memoryCeilingMiB)', () => {
+  it('the total documented is the sum the daemon logs (memoryCeilingMiB)', () => {
     const total = [...table.entries()].find(([what]) => what.startsWith('total ceiling'))?.[1];
     assert.equal(mib(total), Math.round(budget.total / MiB));
   });

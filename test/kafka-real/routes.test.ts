@@ -1,6 +1,6 @@
 // Every ingest route end to end against a real Apache Kafka broker (KRaft, one
 // node, auto-creation off), in both message modes: the records read back with
-// a real consumer have the keys, partitions and headers the README documents.
+// a real consumer have the keys, partitions and headers docs/kafka.md documents.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { compressSync } from 'snappy';
@@ -61,7 +61,7 @@ function remoteWriteBody(): Buffer {
 
 const LOGS_NDJSON = ['{"msg":"disk full","host":"h1"}', '{"msg":"recovered","host":"h2"}', '{"msg":"again","host":"h1"}'].join('\n') + '\n';
 
-/** The README's key per record: series for metrics, kafka.logKeyField (host) for logs, trace id for spans. */
+/** The key per record (docs/kafka.md): series for metrics, kafka.logKeyField (host) for logs, trace id for spans. */
 function expectedKey(topic: 'metrics' | 'logs' | 'traces', value: Record<string, unknown>): string {
   if (topic === 'metrics') return seriesKey(value['name'] as string, value['labels'] as Record<string, string>);
   if (topic === 'traces') return value['trace_id'] as string;

@@ -20,7 +20,7 @@ describe('real Kafka: SASL_SSL with SCRAM-SHA-512', () => {
   let configFile: string;
   let passwordFile: string;
 
-  /** The README's SASL_SSL configuration, written for this broker. */
+  /** The SASL_SSL configuration of docs/kafka.md, written for this broker. */
   function writeConfig(file: string, producer: Record<string, string>, extra: Record<string, string> = {}): string {
     writeFileSync(file, JSON.stringify({
       kafka: {
