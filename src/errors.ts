@@ -1,7 +1,7 @@
 // The error catalogue: every code a client (or an operator reading the log)
 // can see, once, with its HTTP status, whether a retry can help (and so the
 // answer carries Retry-After), the google.rpc.Code an OTLP client gets, and
-// what it means. The README's "Responses by code" table is checked against
+// what it means. docs/protocols.md's "Responses by code" table is checked against
 // this object by test/errors.test.ts. Workers (DecodeError), the listener,
 // the ledger and the Kafka error classifier (src/produce/kafka-errors.ts) all name
 // a code from here; the status follows from the code.

@@ -39,7 +39,7 @@ export interface SpoolRoom {
   readonly maxBytes: number;
 }
 
-/** /readyz reasons (README). */
+/** /readyz reasons (docs/operations.md). */
 export type NotReadyReason = 'draining' | 'kafka_unreachable' | 'kafka_authentication_failed' | 'spool_full' | 'overloaded';
 
 export class Admission {

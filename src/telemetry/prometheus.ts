@@ -86,7 +86,7 @@ export class Telemetry {
     mirroredCounter(r, 'metricstream_records_skipped_total', 'Decoded records dropped because their request was already answered with an error', () => sources.counters().skipped);
     gauge(r, 'metricstream_kafka_messages_in_flight', 'Kafka messages admitted and not yet settled (a batch message counts one; cap kafka.maxInFlightMessages)', sources.inFlightMessages);
     // Deprecated name of the gauge above (it counted messages, not records):
-    // kept so existing dashboards and alerts keep working; README lists it.
+    // kept so existing dashboards and alerts keep working; docs/operations.md lists it.
     gauge(r, 'metricstream_records_in_flight', 'DEPRECATED: use metricstream_kafka_messages_in_flight', sources.inFlightMessages);
     gauge(r, 'metricstream_requests_open', 'Requests being decoded or produced', sources.openRequests);
     gauge(r, 'metricstream_http_requests_active', 'Ingest requests not yet answered', sources.activeHttpRequests);
