@@ -2,13 +2,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { contentTypeProblem, encodingProblem } from '../../src/ingest/content-headers';
-import { ROUTE_BY_PATH } from '../../src/protocols/routes';
+import { routeAt } from '../support/route-at';
 
-const spec = (path: string) => {
-  const s = ROUTE_BY_PATH.get(path);
-  assert.ok(s, path);
-  return s;
-};
+const spec = routeAt;
 
 describe('ingest: content headers', () => {
   it('Content-Type: JSON types (and none) on native routes, UTF-8 charset only', () => {

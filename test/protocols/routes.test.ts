@@ -3,12 +3,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ROUTES, ROUTE_BY_PATH, Route } from '../../src/protocols/routes';
 import { SIGNAL_NAMES, Signal, topicsBySignal } from '../../src/signals';
+import { routeAt } from '../support/route-at';
 
-const spec = (path: string) => {
-  const s = ROUTE_BY_PATH.get(path);
-  assert.ok(s, path);
-  return s;
-};
+const spec = routeAt;
 
 describe('protocols: the route table', () => {
   it('serves the six POST paths, each once', () => {
