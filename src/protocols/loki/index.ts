@@ -51,3 +51,10 @@ export function readyAnswer(): { status: number; contentType: string; body: stri
 export function errorAnswer(error: LokiDecodeError, status: number): { status: number; contentType: string; body: string } {
   return { status, contentType: 'text/plain; charset=utf-8', body: `${error.message}\n` };
 }
+
+/** `GET /loki/api/v1/status/buildinfo`: the fields Loki answers with (Grafana
+ * and some clients read `version`); the version is the Loki API level served. */
+export function buildinfoAnswer(): { status: number; contentType: string; body: string } {
+  const body = { version: '3.0.0', revision: '', branch: '', buildUser: '', buildDate: '', goVersion: '' };
+  return { status: 200, contentType: 'application/json', body: JSON.stringify(body) };
+}

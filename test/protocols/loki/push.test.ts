@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import protobuf from 'protobufjs';
 import { compressSync } from 'snappy';
 import {
-  decodeLokiPush, LokiDecodeError, pushFormatOf, type KeyedLokiRecord, type LokiDecodeOptions,
+  buildinfoAnswer, decodeLokiPush, errorAnswer, LokiDecodeError, pushFormatOf, readyAnswer, type KeyedLokiRecord, type LokiDecodeOptions,
 } from '../../../src/protocols/loki';
 import { decodedBody, fixtureNames, loadCapture } from '../client-fixtures';
 
@@ -263,5 +263,14 @@ describe('loki: hostile bodies (fuzzed)', () => {
       onlyOwnErrors(() => decodeJson(document))), { numRuns: 1000 });
     fc.assert(fc.property(fc.string(), (text) =>
       onlyOwnErrors(() => decodeLokiPush(Buffer.from(text), 'json', OPTIONS))), { numRuns: 1000 });
+  });
+});
+
+describe('loki: other answers', () => {
+  it('answers /ready with 200 "ready" and buildinfo with a version', () => {
+    assert.deepEqual(readyAnswer(), { status: 200, contentType: 'text/plain; charset=utf-8', body: 'ready\n' });
+    assert.equal(JSON.parse(buildinfoAnswer().body).version, '3.0.0');
+    const error = new LokiDecodeError('invalid_labels', 'bad', { stream: 2 });
+    assert.deepEqual(errorAnswer(error, 400), { status: 400, contentType: 'text/plain; charset=utf-8', body: 'stream 2: bad\n' });
   });
 });
