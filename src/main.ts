@@ -68,11 +68,8 @@ async function start(config: Config, log: Logger): Promise<void> {
   const { uws, build: uwsBuild, binary, host } = loadNativeUws();
   log.info({ uWebSockets: uwsBuild, binary, node: host.node, nodeAbi: host.abi, glibc: host.glibc ?? null }, 'native uWebSockets.js loaded');
   let telemetry: Telemetry | undefined;
-  const ledger = new Ledger({
-    maxInFlightMessages: config.kafka.maxInFlightMessages,
-    requestTimeoutMs: config.ingest.requestTimeoutMs,
-    observeDelivery: (seconds) => telemetry?.delivery(seconds),
-  });
+  const ledger = new Ledger({ maxInFlightMessages: config.kafka.maxInFlightMessages, requestTimeoutMs: config.ingest.requestTimeoutMs,
+    observeDelivery: (seconds) => telemetry?.delivery(seconds) });
   const kafka = await Kafka.connect(config, ledger, log);
   const state = {
     draining: false,
