@@ -204,6 +204,7 @@ export class LineProtocolParser {
           throw new LineProtocolError('too_many_records',
             `line ${startLine}: request holds more than ${limits.maxRecordsPerRequest} records`);
         }
+        this.endLine();
         emit(line, line.timestamp ?? received, points, strings);
         goodLines++;
       } catch (err) {
@@ -258,6 +259,7 @@ export class LineProtocolParser {
     if (this.pos < this.text.length) { this.pos++; this.lineNumber++; }
   }
 
+  /** Parses a line up to its end (the newline is left for endLine). */
   private line(precision: Precision): ParsedLine {
     const measurement = this.key(false, 'measurement');
     if (measurement === '') bad('missing measurement');
@@ -281,7 +283,6 @@ export class LineProtocolParser {
     const timestamp = this.skipSpaces() ? this.timestamp(precision) : undefined;
     this.skipSpaces();
     if (!this.atLineEnd()) bad('invalid timestamp: unexpected text after the timestamp');
-    this.endLine();
     return { measurement, tags, tagCount, fields, timestamp };
   }
 
