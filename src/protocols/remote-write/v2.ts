@@ -192,7 +192,11 @@ function refuse(reason: string): never {
 
 function decodeRequest(bytes: Uint8Array): RequestObject {
   try {
-    return RequestV2.decode(bytes) as unknown as RequestObject;
+    // A plain Uint8Array, not a Buffer: protobufjs' Buffer reader cuts a string
+    // that runs past the end instead of refusing it, so a truncated body would
+    // decode. Strings are few here (the symbols table), so the slower reader costs little.
+    const view = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    return RequestV2.decode(view) as unknown as RequestObject;
   } catch (err) {
     throw new RemoteWriteV2Error('invalid_protobuf', `body is not an ${V2_PROTO_MESSAGE}: ${(err as Error).message}`);
   }
