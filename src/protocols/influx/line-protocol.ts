@@ -93,7 +93,8 @@ const PRECISIONS: Readonly<Record<InfluxApi, Readonly<Record<string, Precision>>
 
 /** The precision a request's `precision` parameter names; absent means ns. */
 export function parsePrecision(value: string | undefined, api: InfluxApi): Precision {
-  const precision = PRECISIONS[api][value ?? ''];
+  const names = PRECISIONS[api];
+  const precision = Object.hasOwn(names, value ?? '') ? names[value ?? ''] : undefined;
   if (precision === undefined) {
     const allowed = api === 'v1' ? 'n, u, ms, s, m, h' : 'ns, us, ms, s';
     throw new LineProtocolError('invalid_precision', `invalid precision ${JSON.stringify(value)}: use one of ${allowed}`);
@@ -130,9 +131,9 @@ const INTEGER = /^-?[0-9]+i$/;
 const UNSIGNED = /^[0-9]+u$/;
 const FLOAT = /^-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$/;
 const TIMESTAMP = /^-?[0-9]+$/;
-const BOOLEANS: Readonly<Record<string, number>> = {
-  t: 1, T: 1, true: 1, True: 1, TRUE: 1, f: 0, F: 0, false: 0, False: 0, FALSE: 0,
-};
+const BOOLEANS: ReadonlyMap<string, number> = new Map([
+  ['t', 1], ['T', 1], ['true', 1], ['True', 1], ['TRUE', 1], ['f', 0], ['F', 0], ['false', 0], ['False', 0], ['FALSE', 0],
+]);
 
 interface Timestamp { ms: number; ns: string }
 
@@ -144,8 +145,8 @@ function timestampOf(digits: string, precision: Precision): Timestamp {
 }
 
 function fieldValue(token: string): number | undefined {
-  const boolean = BOOLEANS[token];
-  if (boolean !== undefined) return boolean;
+  const first = token.charCodeAt(0);
+  if (first === 116 || first === 84 || first === 102 || first === 70) return BOOLEANS.get(token); // t T f F
   const last = token.charCodeAt(token.length - 1);
   if (last === 105 /* i */) {
     if (!INTEGER.test(token)) bad(`invalid integer ${quote(token)}`);
@@ -171,8 +172,9 @@ function quote(text: string): string {
 
 interface ParsedLine {
   measurement: string;
-  tags: Record<string, string>;
-  tagCount: number;
+  /** Tag keys and values, in line order. */
+  tagKeys: string[];
+  tagValues: string[];
   fields: Map<string, number | string>;
   timestamp: Timestamp | undefined;
 }
@@ -263,8 +265,8 @@ export class LineProtocolParser {
   private line(precision: Precision): ParsedLine {
     const measurement = this.key(false, 'measurement');
     if (measurement === '') bad('missing measurement');
-    const tags: Record<string, string> = Object.create(null) as Record<string, string>;
-    let tagCount = 0;
+    const tagKeys: string[] = [];
+    const tagValues: string[] = [];
     while (this.text.charCodeAt(this.pos) === COMMA) {
       this.pos++;
       const key = this.key(true, 'tag key');
@@ -274,16 +276,16 @@ export class LineProtocolParser {
       const value = this.key(true, 'tag value');
       if (value === '') bad(`missing tag value for tag ${quote(key)}`);
       if (this.text.charCodeAt(this.pos) === EQUALS) bad(`invalid tag format: unescaped "=" in the value of tag ${quote(key)}`);
-      if (Object.hasOwn(tags, key)) bad(`duplicate tag ${quote(key)}`);
-      tags[key] = value;
-      tagCount++;
+      if (tagKeys.includes(key)) bad(`duplicate tag ${quote(key)}`);
+      tagKeys.push(key);
+      tagValues.push(value);
     }
     if (!this.skipSpaces()) bad('missing fields');
     const fields = this.fields();
     const timestamp = this.skipSpaces() ? this.timestamp(precision) : undefined;
     this.skipSpaces();
     if (!this.atLineEnd()) bad('invalid timestamp: unexpected text after the timestamp');
-    return { measurement, tags, tagCount, fields, timestamp };
+    return { measurement, tagKeys, tagValues, fields, timestamp };
   }
 
   /** Skips spaces; true when at least one was skipped and the line goes on. */
@@ -396,8 +398,10 @@ function pointName(measurement: string, field: string): string {
 
 /** Checks a parsed line against the limits; returns how many records it makes. */
 function checkLimits(line: ParsedLine, limits: LineProtocolLimits): number {
-  if (line.tagCount > limits.maxLabelsPerRecord) bad(`more than ${limits.maxLabelsPerRecord} tags`);
-  for (const [key, value] of Object.entries(line.tags)) {
+  if (line.tagKeys.length > limits.maxLabelsPerRecord) bad(`more than ${limits.maxLabelsPerRecord} tags`);
+  for (let i = 0; i < line.tagKeys.length; i++) {
+    const key = line.tagKeys[i]!;
+    const value = line.tagValues[i]!;
     if (key.length > limits.maxLabelNameLength) bad(`tag key ${quote(key)} longer than ${limits.maxLabelNameLength}`);
     if (value.length > limits.maxLabelValueLength) bad(`value of tag ${quote(key)} longer than ${limits.maxLabelValueLength}`);
   }
@@ -408,11 +412,22 @@ function checkLimits(line: ParsedLine, limits: LineProtocolLimits): number {
   return line.fields.size;
 }
 
+function labelsOf(line: ParsedLine): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (let i = 0; i < line.tagKeys.length; i++) {
+    const key = line.tagKeys[i]!;
+    // A tag called __proto__ is data: assigning it would set the object's prototype.
+    if (key === '__proto__') Object.defineProperty(labels, key, { value: line.tagValues[i], enumerable: true, writable: true, configurable: true });
+    else labels[key] = line.tagValues[i]!;
+  }
+  return labels;
+}
+
 function emit(line: ParsedLine, time: Timestamp, points: InfluxPoint[], strings: InfluxStringField[]): void {
   for (const [field, value] of line.fields) {
     const name = pointName(line.measurement, field);
     // Each record gets its own labels object: the caller may add to one.
-    const labels = { ...line.tags };
+    const labels = labelsOf(line);
     if (typeof value === 'number') points.push({ name, value, type: 'gauge', timestamp: time.ms, timestampNs: time.ns, labels });
     else strings.push({ name, value, timestamp: time.ms, timestampNs: time.ns, labels });
   }

@@ -84,7 +84,7 @@ describe('line protocol: field types', () => {
 
   const invalid: Array<[string, RegExp]> = [
     ['9223372036854775808i', /out of range/], ['-1u', /invalid unsigned/], ['18446744073709551616u', /out of range/],
-    ['1.5i', /invalid integer/], ['tRUE', /invalid field format/], ['yes', /invalid field format/], ['NaN', /invalid field format/],
+    ['1.5i', /invalid integer/], ['tRUE', /invalid field format/], ['toString', /invalid field format/], ['constructor', /invalid field format/], ['yes', /invalid field format/], ['NaN', /invalid field format/],
     ['Inf', /invalid field format/], ['+1', /invalid field format/], ['1e999', /out of range/], ['0x10', /invalid field format/],
   ];
   for (const [text, reason] of invalid) {
@@ -149,7 +149,7 @@ describe('line protocol: timestamps and precision', () => {
   it('reads the precision parameters of v1 and v2', () => {
     assert.deepEqual(['n', 'u', 'ms', 's', 'm', 'h', undefined].map((p) => parsePrecision(p, 'v1')), ['ns', 'us', 'ms', 's', 'm', 'h', 'ns']);
     assert.deepEqual(['ns', 'us', 'ms', 's', undefined].map((p) => parsePrecision(p, 'v2')), ['ns', 'us', 'ms', 's', 'ns']);
-    for (const [p, api] of [['m', 'v2'], ['h', 'v2'], ['n', 'v2'], ['x', 'v1'], ['NS', 'v1']] as const) {
+    for (const [p, api] of [['m', 'v2'], ['h', 'v2'], ['n', 'v2'], ['x', 'v1'], ['NS', 'v1'], ['toString', 'v1'], ['__proto__', 'v2']] as const) {
       assert.throws(() => parsePrecision(p, api), (err: unknown) => err instanceof LineProtocolError && err.kind === 'invalid_precision', `${p} on ${api}`);
     }
   });
