@@ -245,7 +245,7 @@ function decodeSeries(series: TimeSeriesObject, symbols: readonly string[], limi
   const all = labelsOf(series.labelsRefs, symbols, 'series');
   const name = all['__name__'];
   if (name === undefined || name === '') refuse('series has no __name__');
-  const labels: Record<string, string> = {};
+  const labels: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const key of Object.keys(all)) if (key !== '__name__') labels[key] = all[key]!;
   checkLimits(name, labels, limits);
   checkMetadataRefs(series.metadata, symbols);

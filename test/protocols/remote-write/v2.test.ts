@@ -85,6 +85,14 @@ describe('remote_write 2.0', () => {
     assert.equal(result.firstRefusal, 'series 0 (lat_seconds): native histograms are not accepted (2 refused)');
   });
 
+  it('keeps a label named __proto__ as data', () => {
+    const b = new RequestBuilder();
+    b.timeseries.push({ labelsRefs: [b.ref('__name__'), b.ref('m'), b.ref('__proto__'), b.ref('v')], samples: [{ value: 1, timestamp: 1 }] });
+    const point = decodeRemoteWriteV2(b.bytes(), limits).points[0]!;
+    assert.deepEqual(Object.entries(point.labels), [['__proto__', 'v']]);
+    assert.equal(Object.getPrototypeOf(point.labels), Object.prototype);
+  });
+
   it('returns exemplars with their series and own labels', () => {
     const b = new RequestBuilder();
     b.series({ __name__: 'req_total', job: 'a' }, {
