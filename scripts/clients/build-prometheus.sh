@@ -5,4 +5,5 @@ set -euo pipefail
 version="${PROMETHEUS_VERSION:-v0.316.0}"
 cache="${METRICSTREAM_CI_CACHE:-$HOME/.cache/metricstream-ci}"
 exec "$(dirname "$0")/build-go-client.sh" github.com/prometheus/prometheus "$version" cmd/prometheus \
-  "$cache/prometheus-$version/prometheus"
+  "$cache/prometheus-$version/prometheus" "" \
+  "-X github.com/prometheus/common/version.Version={version}"

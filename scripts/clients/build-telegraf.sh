@@ -6,4 +6,5 @@ version="${TELEGRAF_VERSION:-v1.37.2}"
 cache="${METRICSTREAM_CI_CACHE:-$HOME/.cache/metricstream-ci}"
 exec "$(dirname "$0")/build-go-client.sh" github.com/influxdata/telegraf "$version" cmd/telegraf \
   "$cache/telegraf-${version#v}/telegraf" \
-  "custom,inputs.cpu,inputs.mem,inputs.file,outputs.influxdb,outputs.influxdb_v2,outputs.http,serializers.influx,parsers.influx"
+  "custom,inputs.cpu,inputs.mem,inputs.file,outputs.influxdb,outputs.influxdb_v2,outputs.http,serializers.influx,parsers.influx" \
+  "-X github.com/influxdata/telegraf/internal.Version={version}"
