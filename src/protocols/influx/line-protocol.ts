@@ -180,7 +180,7 @@ interface ParsedLine {
 }
 
 /** Parses one body; see the module comment for what comes out. */
-export class LineProtocolParser {
+class LineProtocolParser {
   private readonly text: string;
   private pos = 0;
   private lineNumber = 1;
@@ -192,7 +192,7 @@ export class LineProtocolParser {
   parse(precision: Precision, receivedAtMs: number, limits: LineProtocolLimits): LineProtocolResult {
     const points: InfluxPoint[] = [];
     const strings: InfluxStringField[] = [];
-    const received: Timestamp = { ms: receivedAtMs, ns: `${receivedAtMs}000000` };
+    const received: Timestamp = { ms: receivedAtMs, ns: (BigInt(receivedAtMs) * 1_000_000n).toString() };
     let goodLines = 0;
     let badLines = 0;
     let firstBadLine: BadLine | undefined;

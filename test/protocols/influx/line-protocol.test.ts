@@ -136,6 +136,7 @@ describe('line protocol: timestamps and precision', () => {
     const point = parse('m v=1').points[0]!;
     assert.equal(point.timestamp, NOW);
     assert.equal(point.timestampNs, `${NOW}000000`);
+    assert.equal(parseLineProtocol('m v=1', 'ns', 0, limits).points[0]!.timestampNs, '0');
   });
 
   it('refuses timestamps outside int64 nanoseconds and malformed ones', () => {
