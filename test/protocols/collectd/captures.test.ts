@@ -33,6 +33,7 @@ describe('collectd 5.12.0 write_http', () => {
     for (const request of command) {
       assert.equal(request.headers['content-type'], 'text/plain');
       assert.equal(looksLikePutval(request.body), true);
+      assert.ok(request.body.includes('\r\n'), 'collectd ends PUTVAL lines with CRLF');
       const result = parsePutval(request.body.toString('utf8'), 0, limits);
       assert.equal(result.badEntries, 0, `${request.file}: ${JSON.stringify(result.firstBadEntry)}`);
       assert.ok(result.points.length > 0);
