@@ -4,7 +4,7 @@
 // durable, and the refusal log line. exchange.ts writes what this decides.
 import type { Logger } from 'pino';
 import { ERRORS, type Refusal } from '../errors';
-import type { AnswerShape, PartialRejection } from '../protocols/protocol';
+import type { AnswerDetail, AnswerShape, PartialRejection } from '../protocols/protocol';
 import type { Answer } from '../settle/ledger';
 import { rateLimitedByKey } from '../telemetry/log';
 import type { Exchange, Headers } from './exchange';
@@ -25,13 +25,13 @@ export class Answers {
   }
 
   answer(exchange: Exchange, shape: AnswerShape, answer: Answer): void {
-    if (answer.ok) this.accept(exchange, shape, answer.accepted, answer.partial);
+    if (answer.ok) this.accept(exchange, shape, answer.accepted, answer.partial, answer.detail);
     else this.refuse(exchange, shape, answer);
   }
 
-  accept(exchange: Exchange, shape: AnswerShape, accepted: number, partial: PartialRejection | undefined): void {
-    const reply = shape.success(accepted, partial);
-    exchange.write(reply.status, reply.body, reply.contentType, undefined, this.#durable);
+  accept(exchange: Exchange, shape: AnswerShape, accepted: number, partial?: PartialRejection, detail?: AnswerDetail): void {
+    const reply = shape.success(accepted, partial, detail);
+    exchange.write(reply.status, reply.body, reply.contentType, reply.headers, this.#durable);
   }
 
   /** Answers with a catalogue error, and logs it (rate-limited per code):
@@ -46,6 +46,6 @@ export class Answers {
     }, 'request refused');
     const retryAfter = retriable ? this.#retryAfter : undefined;
     const reply = shape.refusal(code, status, message, record);
-    exchange.write(reply.status, reply.body, reply.contentType, retryAfter, headers);
+    exchange.write(reply.status, reply.body, reply.contentType, retryAfter, reply.headers === undefined ? headers : { ...reply.headers, ...headers });
   }
 }

@@ -1,15 +1,14 @@
-// Bearer-token check for the ingest listener. Tokens are compared as SHA-256
-// digests with timingSafeEqual, so neither a token's content nor its length
-// leaks through timing.
+// Token check for the ingest listener. Where a request carries its token is
+// its route's business (src/protocols/credentials.ts); here the offered token
+// is compared as a SHA-256 digest with timingSafeEqual, so neither a token's
+// content nor its length leaks through timing.
 import { createHash, timingSafeEqual } from 'node:crypto';
-
-const PREFIX = 'bearer ';
 
 function digest(token: string): Buffer {
   return createHash('sha256').update(token).digest();
 }
 
-export class BearerAuth {
+export class TokenAuth {
   readonly #digests: Buffer[];
 
   constructor(tokens: readonly string[]) {
@@ -20,13 +19,13 @@ export class BearerAuth {
     return this.#digests.length > 0;
   }
 
-  /** True when the Authorization header carries one of the tokens. */
-  allows(authorization: string): boolean {
-    if (authorization.length <= PREFIX.length || authorization.slice(0, PREFIX.length).toLowerCase() !== PREFIX) return false;
-    const offered = digest(authorization.slice(PREFIX.length).trim());
+  /** True when `offered` is one of the tokens. */
+  allows(offered: string | null): boolean {
+    if (offered === null) return false;
+    const offeredDigest = digest(offered);
     let match = false;
     // Compare against every token, so the time taken does not say which matched.
-    for (const d of this.#digests) match = timingSafeEqual(d, offered) || match;
+    for (const d of this.#digests) match = timingSafeEqual(d, offeredDigest) || match;
     return match;
   }
 }

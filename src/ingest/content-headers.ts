@@ -15,7 +15,7 @@ export function contentTypeProblem(spec: RouteSpec, header: string): string | nu
       return `charset ${value} is not supported; send UTF-8`;
     }
   }
-  return null;
+  return spec.contentTypeProblem?.(header) ?? null;
 }
 
 export function encodingProblem(spec: RouteSpec, encoding: string): string | null {

@@ -8,12 +8,12 @@ import type { Config } from '../config/schema';
 import type { Refusal } from '../errors';
 import { JSON_ANSWERS } from '../protocols/native/answers';
 import type { AnswerShape } from '../protocols/protocol';
-import { ROUTE_BY_PATH, type RouteSpec } from '../protocols/routes';
+import { offeredToken, POST_ONLY, probeOf, ROUTES, routeOf, type RouteSpec } from '../protocols/routes';
 import type { Admission } from '../request/admission';
 import type { Forwarder, RequestHead } from '../request/forward';
 import type { Telemetry } from '../telemetry/prometheus';
 import type { Answers } from './answer';
-import { BearerAuth } from './auth';
+import { TokenAuth } from './auth';
 import { Exchange, type Headers } from './exchange';
 import { listenOn } from './listen';
 import { readBody } from './read-body';
@@ -34,14 +34,14 @@ export class IngestServer {
   readonly #app: TemplatedApp;
   readonly #deps: IngestDeps;
   readonly #bootId = randomBytes(4).toString('hex');
-  readonly #auth: BearerAuth;
+  readonly #auth: TokenAuth;
   #requestCounter = 0;
   #listenSocket: us_listen_socket | null = null;
 
   constructor(uws: typeof UWS, deps: IngestDeps) {
     this.#uws = uws;
     this.#deps = deps;
-    this.#auth = new BearerAuth(deps.config.ingest.auth.tokens);
+    this.#auth = new TokenAuth(deps.config.ingest.auth.tokens);
     const { certFile, keyFile } = deps.config.ingest.tls;
     const app = certFile === '' ? uws.App() : uws.SSLApp({ cert_file_name: certFile, key_file_name: keyFile });
     this.#app = app.any('/*', (res, req) => this.#handle(res, req));
@@ -69,7 +69,8 @@ export class IngestServer {
     // Every refusal here leaves the body unread, so the connection closes after the answer.
     exchange.closeAfter = true;
     const path = req.getUrl();
-    const spec = ROUTE_BY_PATH.get(path);
+    if (this.#answerProbe(req, exchange, path)) return;
+    const spec = routeOf(path);
     if (spec === undefined) {
       exchange.route = path;
       return answers.refuse(exchange, JSON_ANSWERS, { code: 'not_found', message: `no route ${path}; POST ${ROUTE_PATHS}` });
@@ -83,7 +84,25 @@ export class IngestServer {
     const declared = this.#admit(req, exchange, spec, shape, contentType, contentEncoding);
     if (declared === undefined) return;
     exchange.closeAfter = false;
-    this.#receive(exchange, spec, shape, declared, contentType, contentEncoding);
+    this.#receive(exchange, spec, shape, declared, { contentType, contentEncoding, path, query: req.getQuery() ?? '', headers: wantedHeaders(req, spec) });
+  }
+
+  /** A client's probe (PROBES in src/protocols/routes.ts), answered at once:
+   * no admission, no body read (a body sent with one closes the connection). */
+  #answerProbe(req: HttpRequest, exchange: Exchange, path: string): boolean {
+    const method = req.getMethod();
+    const probe = probeOf(method, path);
+    if (probe === undefined) return false;
+    const { admission, telemetry } = this.#deps;
+    exchange.route = 'probe';
+    exchange.onAnswered = (status) => telemetry.request('probe', status, 0);
+    exchange.closeAfter = req.getHeader('content-length') !== '' && req.getHeader('content-length') !== '0'
+      || req.getHeader('transfer-encoding') !== '';
+    const reply = probe.answer({
+      ready: admission.notReadyReasons().length === 0, path, query: req.getQuery() ?? '', header: (name) => req.getHeader(name),
+    });
+    exchange.write(reply.status, method === 'head' ? null : reply.body, reply.contentType, reply.headers);
+    return true;
   }
 
   /** Checks what the request line and headers say, before any body byte is
@@ -96,11 +115,13 @@ export class IngestServer {
       answers.refuse(exchange, shape, refusal, headers);
       return undefined;
     };
-    if (req.getMethod() !== 'post') {
-      return refuse({ code: 'method_not_allowed', message: `${req.getMethod().toUpperCase()} ${req.getUrl()}: use POST` }, ALLOW_POST);
+    const methods = spec.methods ?? POST_ONLY;
+    if (!methods.has(req.getMethod())) {
+      const allowed = [...methods].map((m) => m.toUpperCase()).join(', ');
+      return refuse({ code: 'method_not_allowed', message: `${req.getMethod().toUpperCase()} ${req.getUrl()}: use ${allowed}` }, { allow: allowed });
     }
-    if (this.#auth.enabled && !this.#auth.allows(req.getHeader('authorization'))) {
-      return refuse({ code: 'unauthorized', message: 'send Authorization: Bearer <token>' }, UNAUTHORIZED_HEADERS);
+    if (this.#auth.enabled && !this.#auth.allows(offeredToken(spec, (name) => req.getHeader(name), req.getQuery() ?? ''))) {
+      return refuse({ code: 'unauthorized', message: 'no valid token: send the one configured in ingest.auth' }, UNAUTHORIZED_HEADERS);
     }
     const typeProblem = contentTypeProblem(spec, contentType);
     if (typeProblem !== null) return refuse({ code: 'unsupported_content_type', message: typeProblem });
@@ -130,7 +151,7 @@ export class IngestServer {
   }
 
   /** Reads the body and hands the request to the forward path. */
-  #receive(exchange: Exchange, spec: RouteSpec, shape: AnswerShape, declared: number | null, contentType: string, contentEncoding: string): void {
+  #receive(exchange: Exchange, spec: RouteSpec, shape: AnswerShape, declared: number | null, request: RequestLine): void {
     const { config, admission, forwarder, answers } = this.#deps;
     const reserve = declared ?? config.ingest.maxBodyBytes;
     admission.entered(reserve);
@@ -142,8 +163,7 @@ export class IngestServer {
       countAnswer(status);
     };
     const head: RequestHead = {
-      requestId: exchange.requestId, route: spec.route, contentType, contentEncoding,
-      client: exchange.client, receivedAtMs: Date.now(),
+      requestId: exchange.requestId, route: spec.route, ...request, client: exchange.client, receivedAtMs: Date.now(),
       respond: (answer) => answers.answer(exchange, shape, answer),
     };
     forwarder.receiving(head);
@@ -155,8 +175,20 @@ export class IngestServer {
   }
 }
 
-const ALLOW_POST = { allow: 'POST' };
-const ROUTE_PATHS = [...ROUTE_BY_PATH.keys()].join(', ');
+const ROUTE_PATHS = Object.values(ROUTES).map((spec) => spec.path).join(', ');
+/** What the forward path needs of the request line and headers, read while
+ * uWS's request object is valid (during the handler only). */
+type RequestLine = Pick<RequestHead, 'contentType' | 'contentEncoding' | 'path' | 'query' | 'headers'>;
+
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+
+function wantedHeaders(req: HttpRequest, spec: RouteSpec): Readonly<Record<string, string>> {
+  if (spec.headers === undefined) return NO_HEADERS;
+  const headers: Record<string, string> = {};
+  for (const name of spec.headers) headers[name] = req.getHeader(name);
+  return headers;
+}
+
 const UNAUTHORIZED_HEADERS = { 'www-authenticate': 'Bearer realm="metricstream"' };
 
 /** A client's own X-Request-Id is kept, so the records of a retried request

@@ -56,8 +56,9 @@ export function createDecoder(data: WorkerData): (task: DecodeTask) => DecodeRes
       writer.restart(task.seq);
       const ringSink = new RingSink(writer);
       const sink: BatchingSink = data.messageMode === 'ndjson-batch' ? new NdjsonBatchSink(ringSink, partitionCount) : new PerRecordSink(ringSink);
-      const { body, contentType, contentEncoding, receivedAtMs, client } = task;
-      const decoded = decoders.get(task.route)!({ body: Buffer.from(body), contentType, contentEncoding, receivedAtMs, client }, sink, ringSink);
+      const { body, contentType, contentEncoding, receivedAtMs, client, path, query, headers } = task;
+      const request = { body: Buffer.from(body), contentType, contentEncoding, receivedAtMs, client, path, query, headers };
+      const decoded = decoders.get(task.route)!(request, sink, ringSink);
       sink.finish();
       writer.commit();
       return accepted(decoded, sink.messages, ring);
@@ -73,8 +74,9 @@ export function createDecoder(data: WorkerData): (task: DecodeTask) => DecodeRes
 }
 
 function accepted(decoded: Decoded, sinkMessages: number, ring: number): DecodeAccepted {
-  const result = { ok: true as const, records: decoded.records, messages: sinkMessages + decoded.directMessages, ring };
-  return decoded.partial === undefined ? result : { ...result, partial: decoded.partial };
+  const result: DecodeAccepted = { ok: true, records: decoded.records, messages: sinkMessages + decoded.directMessages, ring };
+  if (decoded.partial === undefined && decoded.detail === undefined) return result;
+  return { ...result, ...(decoded.partial && { partial: decoded.partial }), ...(decoded.detail && { detail: decoded.detail }) };
 }
 
 function refused(err: DecodeError): DecodeRejected {

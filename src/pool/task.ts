@@ -2,7 +2,7 @@
 // the settings a worker starts with, one task per request, one result.
 import type { Config } from '../config/schema';
 import type { ErrorCode } from '../errors';
-import type { DecoderSettings, PartialRejection } from '../protocols/protocol';
+import type { AnswerDetail, DecoderSettings, PartialRejection } from '../protocols/protocol';
 import type { Route } from '../protocols/routes';
 import type { RingSet } from '../ring/layout';
 
@@ -26,6 +26,10 @@ export interface DecodeTask {
   readonly receivedAtMs: number;
   /** Client address, the default key of log records. */
   readonly client: string;
+  readonly path: string;
+  readonly query: string;
+  /** The request headers the route asked for. */
+  readonly headers: Readonly<Record<string, string>>;
   /** Ring the worker should try first (spreads leases over rings). */
   readonly preferredRing: number;
 }
@@ -38,6 +42,7 @@ export interface DecodeAccepted {
   readonly messages: number;
   readonly ring: number;
   readonly partial?: PartialRejection;
+  readonly detail?: AnswerDetail;
 }
 
 /** A request the decoder refused; the code gives the HTTP status (src/errors.ts). */

@@ -16,6 +16,11 @@ export interface ProtocolRequest {
   readonly receivedAtMs: number;
   /** Client address, the default key of log records. */
   readonly client: string;
+  /** The request path (a route may take a parameter from it) and query string (without '?'). */
+  readonly path: string;
+  readonly query: string;
+  /** The request headers the route asked for (RouteSpec.headers), by lower-case name. */
+  readonly headers: Readonly<Record<string, string>>;
 }
 
 /** What decoders need from the configuration, fixed at pool start. */
@@ -36,12 +41,17 @@ export interface PartialRejection {
   readonly message: string;
 }
 
+/** What a protocol's success answer needs beyond the counts (e.g. per-item
+ * statuses, written counts by kind). Plain data: it crosses postMessage. */
+export type AnswerDetail = Readonly<Record<string, unknown>>;
+
 export interface Decoded {
   /** Data records decoded (what the client is told it sent). */
   readonly records: number;
   /** Messages written to the ring directly rather than through the record sink. */
   readonly directMessages: number;
   readonly partial?: PartialRejection | undefined;
+  readonly detail?: AnswerDetail | undefined;
 }
 
 /** Decodes one request into `records` (one Kafka record each) or straight
@@ -54,13 +64,41 @@ export interface Reply {
   /** null: no body (204). */
   readonly body: string | Uint8Array | null;
   readonly contentType: string;
+  /** Headers the protocol adds (lower-case names). */
+  readonly headers?: Readonly<Record<string, string>> | undefined;
 }
 
 /** How a route's answers look: success, and a refusal with a catalogue code
  * (its status comes from the catalogue, src/errors.ts). */
 export interface AnswerShape {
-  success(accepted: number, partial: PartialRejection | undefined): Reply;
+  /** Sent once every record is in Kafka (or the spool). A partial rejection may
+   * make it a 4xx where the protocol says so (InfluxDB's partial write). */
+  success(accepted: number, partial: PartialRejection | undefined, detail: AnswerDetail | undefined): Reply;
   refusal(code: ErrorCode, status: number, message: string, record: number | undefined): Reply;
   /** Whether an empty body is a complete request (an empty protobuf message). */
   readonly acceptsEmptyBody: boolean;
 }
+
+/** What the listener knows when it answers a probe. */
+export interface ProbeContext {
+  /** Whether the daemon would take a request now (what /readyz says). */
+  readonly ready: boolean;
+  readonly path: string;
+  readonly query: string;
+  readonly header: (name: string) => string;
+}
+
+/** A request a client makes before or beside sending data (InfluxDB's /ping,
+ * Elasticsearch's GET /, Splunk's health check): answered on the listener at
+ * once, without admission, a body or the pool. */
+export interface Probe {
+  /** Lower-case methods. */
+  readonly methods: readonly string[];
+  /** The exact path, or a pattern matched against the whole path. */
+  readonly path: string | RegExp;
+  answer(context: ProbeContext): Reply;
+}
+
+/** How a route's client presents its token: the token offered, or null when
+ * none is (from the Authorization header, a query parameter, ...). */
+export type CredentialReader = (header: (name: string) => string, query: string) => string | null;

@@ -7,7 +7,8 @@ import { createLogsDecoder, createMetricsDecoder } from './native/decoder';
 import { JSON_ANSWERS } from './native/answers';
 import { otlpAnswers } from './otlp/answers';
 import { createOtlpDecoder } from './otlp/decode';
-import type { AnswerShape, Decoder, DecoderSettings } from './protocol';
+import { bearerToken } from './credentials';
+import type { AnswerShape, CredentialReader, Decoder, DecoderSettings, Probe } from './protocol';
 import { REMOTE_WRITE_ANSWERS } from './remote-write/answers';
 import { createRemoteWriteDecoder } from './remote-write/decode';
 
@@ -23,7 +24,14 @@ export const enum Route {
 
 export interface RouteSpec {
   readonly route: Route;
+  /** The path, or for a route with a parameter in it, how it reads in docs and errors. */
   readonly path: string;
+  /** For a route with a parameter in its path: the pattern the whole path matches. */
+  readonly pattern?: RegExp;
+  /** Lower-case methods; POST when not given. */
+  readonly methods?: ReadonlySet<string>;
+  /** The signal that picks the Kafka topic of the route's records, and whose
+   * topic must exist for the route to be served. */
   readonly signal: Signal;
   /** Media types (lower case, no parameters) the body may be declared as. */
   readonly mediaTypes: ReadonlySet<string>;
@@ -35,6 +43,13 @@ export interface RouteSpec {
   readonly createDecoder: (settings: DecoderSettings) => Decoder;
   /** How answers look for a request with this Content-Type. */
   readonly answers: (contentType: string) => AnswerShape;
+  /** Request headers (lower case) the decoder reads, besides Content-Type and -Encoding. */
+  readonly headers?: readonly string[];
+  /** Where the client puts its token (ingest.auth); Authorization: Bearer when not given. */
+  readonly credentials?: CredentialReader;
+  /** A route's own Content-Type rule beyond the media type (e.g. which
+   * protobuf message a `proto=` parameter names): why not, or null. */
+  readonly contentTypeProblem?: (contentType: string) => string | null;
 }
 
 const JSON_MEDIA_TYPES = new Set([
@@ -74,5 +89,27 @@ export const ROUTES: Readonly<Record<Route, RouteSpec>> = {
   [Route.OtlpTraces]: otlpRoute(Route.OtlpTraces, '/v1/traces', Signal.Traces),
 };
 
-/** The routes by path. */
-export const ROUTE_BY_PATH: ReadonlyMap<string, RouteSpec> = new Map(Object.values(ROUTES).map((spec) => [spec.path, spec]));
+/** The routes by path (the exact ones). */
+export const ROUTE_BY_PATH: ReadonlyMap<string, RouteSpec> = new Map(Object.values(ROUTES)
+  .filter((spec) => spec.pattern === undefined).map((spec) => [spec.path, spec]));
+const PATTERN_ROUTES: readonly RouteSpec[] = Object.values(ROUTES).filter((spec) => spec.pattern !== undefined);
+
+/** The route serving a path: an exact path first, then the patterns in table order. */
+export function routeOf(path: string): RouteSpec | undefined {
+  return ROUTE_BY_PATH.get(path) ?? PATTERN_ROUTES.find((spec) => spec.pattern!.test(path));
+}
+
+export const POST_ONLY: ReadonlySet<string> = new Set(['post']);
+
+/** The token a request offers, as its route reads it. */
+export function offeredToken(spec: RouteSpec, header: (name: string) => string, query: string): string | null {
+  return (spec.credentials ?? bearerToken)(header, query);
+}
+
+/** Probes: what clients ask before or beside sending (their answers are fixed
+ * or follow readiness), in table order. */
+export const PROBES: readonly Probe[] = [];
+
+export function probeOf(method: string, path: string): Probe | undefined {
+  return PROBES.find((probe) => probe.methods.includes(method) && (typeof probe.path === 'string' ? probe.path === path : probe.path.test(path)));
+}

@@ -26,6 +26,11 @@ export interface RequestHead {
   /** Client address, the default key of log records. */
   readonly client: string;
   readonly receivedAtMs: number;
+  readonly path: string;
+  /** The query string, without '?'. */
+  readonly query: string;
+  /** The request headers the route's decoder reads. */
+  readonly headers: Readonly<Record<string, string>>;
   /** Answers the client (once; later calls are ignored). */
   readonly respond: Responder;
 }
@@ -60,8 +65,8 @@ export class Forwarder {
     this.#receiving.delete(head);
     const ledger = this.#ledger;
     const entry = ledger.open(head.requestId, head.respond);
-    const { route, contentType, contentEncoding, receivedAtMs, client } = head;
-    this.#pool.decode({ seq: entry.seq, route, body, contentType, contentEncoding, receivedAtMs, client }).then(
+    const { route, contentType, contentEncoding, receivedAtMs, client, path, query, headers } = head;
+    this.#pool.decode({ seq: entry.seq, route, body, contentType, contentEncoding, receivedAtMs, client, path, query, headers }).then(
       (result) => {
         if (result.ok) ledger.decoded(entry, result);
         else ledger.reject(entry, { code: result.code, message: result.message, record: result.record });

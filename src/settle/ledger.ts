@@ -14,7 +14,7 @@
 // the pump learns that a request's records may be read through
 // onDecodeEnded(), so neither side imports the other's module.
 import type { ErrorCode, Refusal } from '../errors';
-import type { PartialRejection } from '../protocols/protocol';
+import type { AnswerDetail, PartialRejection } from '../protocols/protocol';
 
 export const enum State {
   Decoding = 0,
@@ -25,13 +25,14 @@ export const enum State {
 /** What a request is answered: every record acknowledged (OTLP: with the
  * items refused alone), or a refusal from the catalogue. */
 export type Answer =
-  | { readonly ok: true; readonly accepted: number; readonly partial?: PartialRejection | undefined }
+  | { readonly ok: true; readonly accepted: number; readonly partial?: PartialRejection | undefined; readonly detail?: AnswerDetail | undefined }
   | ({ readonly ok: false } & Refusal);
 
 export type Responder = (answer: Answer) => void;
 
-function accepted(records: number, partial: PartialRejection | undefined): Answer {
-  return partial === undefined ? { ok: true, accepted: records } : { ok: true, accepted: records, partial };
+function accepted(records: number, partial: PartialRejection | undefined, detail: AnswerDetail | undefined): Answer {
+  if (partial === undefined && detail === undefined) return { ok: true, accepted: records };
+  return { ok: true, accepted: records, ...(partial && { partial }), ...(detail && { detail }) };
 }
 
 /** A worker's account of a request it wrote into a ring. */
@@ -41,6 +42,8 @@ export interface Decoded {
   /** Data records in them: the client's "accepted". */
   readonly records: number;
   readonly partial?: PartialRejection | undefined;
+  /** What the protocol's success answer needs beyond the counts. */
+  readonly detail?: AnswerDetail | undefined;
 }
 
 export class RequestEntry {
@@ -60,6 +63,7 @@ export class RequestEntry {
   failureReason = '';
   /** OTLP items refused alone, reported with the success answer. */
   partial: PartialRejection | undefined;
+  detail: AnswerDetail | undefined;
   timer: NodeJS.Timeout | undefined;
 
   /** Prefix of each message's metricstream-id header ("<requestId>/"). */
@@ -170,7 +174,7 @@ export class Ledger {
     return admitted;
   }
 
-  #admit(entry: RequestEntry, { messages, records, partial }: Decoded): boolean {
+  #admit(entry: RequestEntry, { messages, records, partial, detail }: Decoded): boolean {
     if (entry.state !== State.Decoding) {
       this.#forget(entry);
       return false;
@@ -180,8 +184,9 @@ export class Ledger {
       return false;
     }
     entry.partial = partial;
+    entry.detail = detail;
     if (messages === 0) {
-      this.#answer(entry, accepted(0, partial));
+      this.#answer(entry, accepted(0, partial, detail));
       this.#forget(entry);
       return false;
     }
@@ -242,7 +247,7 @@ export class Ledger {
       });
     } else {
       this.#options.observeDelivery?.((performance.now() - entry.admittedAtMs) / 1000);
-      this.#answer(entry, accepted(entry.records, entry.partial));
+      this.#answer(entry, accepted(entry.records, entry.partial, entry.detail));
     }
     this.#forget(entry);
   }

@@ -26,6 +26,7 @@ function body(text: string): ArrayBuffer {
 
 const task = (seq: number, text: string, route = Route.Metrics) => ({
   seq, route, body: body(text), contentType: 'application/json', contentEncoding: '', receivedAtMs: 1_000, client: '127.0.0.1',
+  path: '/metrics', query: '', headers: {},
 });
 
 /** Keys of the records request `seq` left in `ring`, consuming them. */

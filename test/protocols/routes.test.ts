@@ -17,10 +17,10 @@ describe('protocols: the route table', () => {
     assert.equal(spec('/v1/traces').signal, Signal.Traces);
     assert.equal(spec('/v1/logs').signal, Signal.Logs);
     assert.equal(ROUTES[Route.RemoteWrite].signal, Signal.Metrics);
-    assert.equal(spec('/api/v1/write').answers('application/x-protobuf').success(3, undefined).status, 204);
-    assert.deepEqual(spec('/metrics').answers('').success(3, undefined), { status: 200, body: '{"accepted":3}', contentType: 'application/json' });
-    assert.equal(spec('/v1/logs').answers('application/x-protobuf').success(3, undefined).contentType, 'application/x-protobuf');
-    assert.equal(spec('/v1/logs').answers('application/json; charset=utf-8').success(3, undefined).contentType, 'application/json');
+    assert.equal(spec('/api/v1/write').answers('application/x-protobuf').success(3, undefined, undefined).status, 204);
+    assert.deepEqual(spec('/metrics').answers('').success(3, undefined, undefined), { status: 200, body: '{"accepted":3}', contentType: 'application/json' });
+    assert.equal(spec('/v1/logs').answers('application/x-protobuf').success(3, undefined, undefined).contentType, 'application/x-protobuf');
+    assert.equal(spec('/v1/logs').answers('application/json; charset=utf-8').success(3, undefined, undefined).contentType, 'application/json');
     assert.equal(spec('/v1/logs').answers('application/x-protobuf').acceptsEmptyBody, true);
     assert.equal(spec('/v1/logs').answers('application/json').acceptsEmptyBody, false);
   });

@@ -35,7 +35,7 @@ function setup(): { ledger: Ledger; pool: FakePool; forwarder: Forwarder; head: 
     const answers: Answer[] = [];
     return {
       answers, requestId: id, route: Route.OtlpLogs, contentType: 'application/x-protobuf', contentEncoding: '',
-      client: '10.0.0.1', receivedAtMs: 1, respond: (a) => answers.push(a),
+      client: '10.0.0.1', receivedAtMs: 1, path: '/v1/logs', query: '', headers: {}, respond: (a) => answers.push(a),
     };
   };
   return { ledger, pool, forwarder, head, lines };

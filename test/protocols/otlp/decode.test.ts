@@ -31,6 +31,9 @@ class Collect implements RecordSink, MessageSink {
   }
 }
 
+/** The path, query and headers no OTLP decoder reads. */
+const NO_TARGET = { path: '/v1/metrics', query: '', headers: {} };
+
 function settings(overrides: Partial<DecoderSettings> = {}): DecoderSettings {
   return {
     limits: config.limits, maxDecompressedBytes: 1 << 24, maxDecodedBytes: 1 << 25,
@@ -48,11 +51,11 @@ function proto(signal: Signal, request: object): Buffer {
 /** Decodes `request` sent as protobuf and as OTLP/JSON; both must give the same records. */
 function decodeBoth(signal: Signal, jsonRequest: object, options: Partial<DecoderSettings> = {}): { sink: Collect; partial: unknown } {
   const jsonSink = new Collect();
-  const fromJson = decodeOtlp({ signal, body: Buffer.from(JSON.stringify(jsonRequest)), contentType: 'application/json', contentEncoding: '', receivedAtMs: RECEIVED_AT, client: '10.0.0.1' }, settings(options), jsonSink, jsonSink);
+  const fromJson = decodeOtlp({ signal, body: Buffer.from(JSON.stringify(jsonRequest)), contentType: 'application/json', contentEncoding: '', receivedAtMs: RECEIVED_AT, client: '10.0.0.1', ...NO_TARGET }, settings(options), jsonSink, jsonSink);
   // The protobuf body is built from the same JSON document (ids converted by the daemon's own JSON path).
   const message = EXPORT_REQUEST[signal].decode(protoFromJson(signal, jsonRequest));
   const protoSink = new Collect();
-  const fromProto = decodeOtlp({ signal, body: Buffer.from(EXPORT_REQUEST[signal].encode(message).finish()), contentType: 'application/x-protobuf', contentEncoding: '', receivedAtMs: RECEIVED_AT, client: '10.0.0.1' }, settings(options), protoSink, protoSink);
+  const fromProto = decodeOtlp({ signal, body: Buffer.from(EXPORT_REQUEST[signal].encode(message).finish()), contentType: 'application/x-protobuf', contentEncoding: '', receivedAtMs: RECEIVED_AT, client: '10.0.0.1', ...NO_TARGET }, settings(options), protoSink, protoSink);
   assert.deepEqual(protoSink.written, jsonSink.written, 'protobuf and JSON encodings give the same records');
   assert.deepEqual(fromProto, fromJson);
   return { sink: jsonSink, partial: fromJson.partial };
@@ -61,7 +64,7 @@ function decodeBoth(signal: Signal, jsonRequest: object, options: Partial<Decode
 /** The request as protobuf, through the daemon's otlp_proto forwarding of a JSON body. */
 function protoFromJson(signal: Signal, jsonRequest: object): Uint8Array {
   const sink = new Collect();
-  decodeOtlp({ signal, body: Buffer.from(JSON.stringify(jsonRequest)), contentType: 'application/json', contentEncoding: '', receivedAtMs: RECEIVED_AT, client: '' },
+  decodeOtlp({ signal, body: Buffer.from(JSON.stringify(jsonRequest)), contentType: 'application/json', contentEncoding: '', receivedAtMs: RECEIVED_AT, client: '', ...NO_TARGET },
     settings({ otlpEncoding: { metrics: 'otlp_proto', logs: 'otlp_proto', traces: 'otlp_proto' } }), sink, sink);
   return sink.written[0]!.value as Uint8Array;
 }
@@ -242,7 +245,7 @@ describe('OTLP spans → span records', () => {
     const body = proto(Signal.Traces, { resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: Buffer.from(TRACE, 'hex'), spanId: Buffer.from(SPAN, 'hex'), name: 'ab' }] }] }] });
     const at = body.indexOf(Buffer.from('ab'));
     body[at] = 0xff;
-    const err = refusal(() => decodeOtlp({ signal: Signal.Traces, body, contentType: 'application/x-protobuf', contentEncoding: '', receivedAtMs: RECEIVED_AT, client: '' }, settings(), new Collect(), new Collect()));
+    const err = refusal(() => decodeOtlp({ signal: Signal.Traces, body, contentType: 'application/x-protobuf', contentEncoding: '', receivedAtMs: RECEIVED_AT, client: '', ...NO_TARGET }, settings(), new Collect(), new Collect()));
     assert.deepEqual([err.status, err.code], [400, 'invalid_utf8']);
     assert.match(err.message, /Span\.name/);
   });
@@ -259,7 +262,7 @@ describe('OTLP forwarding (otlp_proto / otlp_json)', () => {
   const request = { resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: TRACE, spanId: SPAN, name: 'a', startTimeUnixNano: '1700000000000000001' }, { traceId: TRACE, spanId: SPAN, name: 'b' }] }] }] };
   const forward = (encoding: 'otlp_proto' | 'otlp_json', body: Buffer, contentType: string): Written => {
     const sink = new Collect();
-    const result = decodeOtlp({ signal: Signal.Traces, body, contentType, contentEncoding: '', receivedAtMs: RECEIVED_AT, client: '' },
+    const result = decodeOtlp({ signal: Signal.Traces, body, contentType, contentEncoding: '', receivedAtMs: RECEIVED_AT, client: '', ...NO_TARGET },
       settings({ otlpEncoding: { metrics: 'records', logs: 'records', traces: encoding } }), sink, sink);
     assert.deepEqual(result, { records: 2, directMessages: 1, partial: undefined });
     assert.equal(sink.written.length, 1);
