@@ -5,7 +5,6 @@ import { z } from 'zod';
 import { configSchema, defaultPoolThreads, type Config } from './schema';
 
 export class ConfigError extends Error {
-  readonly code = 'ERR_CONFIG';
   constructor(message: string) {
     super(message);
     this.name = 'ConfigError';

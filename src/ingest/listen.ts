@@ -18,7 +18,6 @@ const LIBUS_LISTEN_EXCLUSIVE_PORT = 1;
 type ListenWithOptions = (host: string, port: number, options: number, cb: (socket: us_listen_socket | false) => void) => unknown;
 
 export class ListenError extends Error {
-  readonly code = 'ERR_LISTEN';
   constructor(readonly address: string, readonly shared: boolean) {
     super(`cannot listen on ${address}: address in use${shared ? ' by a process that does not share it (ingest.reusePort)' : ' (another process holds it; set ingest.reusePort on every instance to share the ingest port on purpose)'}, or not permitted`);
     this.name = 'ListenError';
