@@ -36,3 +36,16 @@ export function parseJsonValues(text: string): unknown[] | { document: unknown }
   if (values.length === 0) throw new DecodeError('empty_body', 'request body holds no records');
   return values;
 }
+
+/** Whether a parsed JSON value nests deeper than `maxDepth` objects/arrays.
+ * Iterative, so hostile nesting cannot overflow the stack here. */
+export function depthExceeds(value: unknown, maxDepth: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (node === null || typeof node !== 'object') continue;
+    if (depth > maxDepth) return true;
+    for (const child of Object.values(node)) stack.push([child, depth + 1]);
+  }
+  return false;
+}

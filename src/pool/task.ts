@@ -2,7 +2,7 @@
 // the settings a worker starts with, one task per request, one result.
 import type { Config } from '../config/schema';
 import type { ErrorCode } from '../errors';
-import type { AnswerDetail, DecoderSettings, PartialRejection } from '../protocols/protocol';
+import type { AnswerDetail, DecoderSettings, PartialRejection, ProtocolRequest } from '../protocols/protocol';
 import type { Route } from '../protocols/routes';
 import type { RingSet } from '../ring/layout';
 
@@ -14,22 +14,13 @@ export interface WorkerData extends DecoderSettings {
   readonly partitionCounts: SharedArrayBuffer;
 }
 
-export interface DecodeTask {
+/** One request for a worker: the decoder's request (src/protocols/protocol.ts)
+ * with the body still an ArrayBuffer, transferred (not copied) to the worker. */
+export interface DecodeTask extends Omit<ProtocolRequest, 'body'> {
   /** Ledger id; positive int32, written into each ring record. */
   readonly seq: number;
   readonly route: Route;
-  /** The request body, transferred (not copied) to the worker. */
   readonly body: ArrayBuffer;
-  readonly contentType: string;
-  readonly contentEncoding: string;
-  /** Milliseconds since the epoch when the request arrived (default timestamp). */
-  readonly receivedAtMs: number;
-  /** Client address, the default key of log records. */
-  readonly client: string;
-  readonly path: string;
-  readonly query: string;
-  /** The request headers the route asked for. */
-  readonly headers: Readonly<Record<string, string>>;
   /** Ring the worker should try first (spreads leases over rings). */
   readonly preferredRing: number;
 }

@@ -9,6 +9,7 @@
 // generated. Blank lines between pairs are skipped, and a body need not end
 // with a newline (Elasticsearch insists on one; shippers always send it).
 import { BulkRequestError, type EsErrorCause } from './errors';
+import { depthExceeds } from '../../decode/json-values';
 
 export type BulkAction = 'index' | 'create' | 'update' | 'delete';
 const ACTIONS: ReadonlySet<string> = new Set<BulkAction>(['index', 'create', 'update', 'delete']);
@@ -79,17 +80,6 @@ function readAction(text: string, line: number): ActionLine {
   return { action: action as BulkAction, index, id: id === undefined ? undefined : String(id) };
 }
 
-function depthExceeds(value: unknown, maxDepth: number): boolean {
-  // Iterative, so hostile nesting cannot overflow the stack here.
-  const stack: Array<[unknown, number]> = [[value, 1]];
-  while (stack.length > 0) {
-    const [node, depth] = stack.pop()!;
-    if (node === null || typeof node !== 'object') continue;
-    if (depth > maxDepth) return true;
-    for (const child of Object.values(node)) stack.push([child, depth + 1]);
-  }
-  return false;
-}
 
 type SourceCheck = { readonly ok: true; readonly document: Readonly<Record<string, unknown>> } | { readonly ok: false; readonly error: EsErrorCause };
 

@@ -3,6 +3,7 @@
 import { Signal } from '../../signals';
 import { DecodeError } from '../../decode/decode-error';
 import type { RecordSink } from '../../decode/sink';
+import { depthExceeds } from '../../decode/json-values';
 
 export interface LogOptions {
   readonly maxRecords: number;
@@ -11,17 +12,6 @@ export interface LogOptions {
   readonly keyField: string;
 }
 
-function depthExceeds(value: unknown, maxDepth: number): boolean {
-  // Iterative, so hostile nesting cannot overflow the stack here.
-  const stack: Array<[unknown, number]> = [[value, 1]];
-  while (stack.length > 0) {
-    const [node, depth] = stack.pop()!;
-    if (node === null || typeof node !== 'object') continue;
-    if (depth > maxDepth) return true;
-    for (const child of Object.values(node)) stack.push([child, depth + 1]);
-  }
-  return false;
-}
 
 function keyOf(record: Record<string, unknown>, keyField: string, client: string): string {
   if (keyField === '') return client;

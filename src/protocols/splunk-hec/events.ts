@@ -16,6 +16,7 @@
 import { HEC } from './answers';
 import { HecDecodeError } from './errors';
 import { parseHecTime } from './time';
+import { depthExceeds } from '../../decode/json-values';
 
 export type JsonObject = Readonly<Record<string, unknown>>;
 
@@ -59,16 +60,6 @@ function isObject(value: unknown): value is JsonObject {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
-function depthExceeds(value: unknown, maxDepth: number): boolean {
-  const stack: Array<[unknown, number]> = [[value, 1]];
-  while (stack.length > 0) {
-    const [node, depth] = stack.pop()!;
-    if (node === null || typeof node !== 'object') continue;
-    if (depth > maxDepth) return true;
-    for (const child of Object.values(node)) stack.push([child, depth + 1]);
-  }
-  return false;
-}
 
 function metadataOf(event: JsonObject, defaults: HecMetadata, n: number): HecMetadata {
   const out: Record<string, string> = {};
