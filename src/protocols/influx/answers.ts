@@ -25,10 +25,12 @@ export const INFLUX_COMPATIBLE_VERSION = '1.8.10';
 const JSON_TYPE = 'application/json; charset=utf-8';
 
 function v1Error(status: number, message: string): InfluxAnswer {
-  // X-Influxdb-Error carries one header line: newlines in a quoted line would break it.
+  // X-Influxdb-Error carries one header line of printable ASCII: a quoted line's
+  // newlines would break it, and HTTP clients refuse a response with control
+  // characters in a header. The body keeps the exact text.
   return {
     status,
-    headers: { 'Content-Type': JSON_TYPE, 'X-Influxdb-Error': message.replace(/[\r\n]+/g, ' ') },
+    headers: { 'Content-Type': JSON_TYPE, 'X-Influxdb-Error': message.replace(/[\r\n]+/g, ' ').replace(/[^\x20-\x7e]/g, '?') },
     body: JSON.stringify({ error: message }),
   };
 }

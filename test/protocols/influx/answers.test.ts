@@ -38,6 +38,9 @@ describe('influx answers', () => {
   it('keeps X-Influxdb-Error on one line when the quoted line held a newline', () => {
     const answer = badLinesAnswer('v1', { line: 1, text: 'm s="a\nb', reason: 'unbalanced quotes' }, 0, 1);
     assert.doesNotMatch(answer.headers['X-Influxdb-Error']!, /[\r\n]/);
+    const control = badLinesAnswer('v1', { line: 1, text: 'm\u0000x é', reason: 'r' }, 0, 1);
+    assert.match(control.headers['X-Influxdb-Error']!, /^unable to parse 'm\?x \?': r/);
+    assert.match(JSON.parse(control.body).error as string, /m\u0000x é/);
   });
 
   it('refusals keep the catalogue\'s status (413, 503, never 429) in the version\'s shape; Retry-After is the listener\'s', () => {
