@@ -11,7 +11,9 @@
 // BENCH_REMOTE_WRITE (samples per remote_write request, default 500, run at
 // every BENCH_CONNECTIONS for metricstream and metricstream-batch; "" or 0
 // skips it), BENCH_OTLP (data points per OTLP/HTTP protobuf request to
-// /v1/metrics, default 100; "" or 0 skips it), BENCH_TARGETS (default
+// /v1/metrics, default 100; "" or 0 skips it), BENCH_INFLUX (InfluxDB line
+// protocol lines per gzip'd POST /write, default 1000 as Telegraf batches, run
+// at every BENCH_CONNECTIONS for metricstream; "" or 0 skips it), BENCH_TARGETS (default
 // "metricstream,metricstream-batch,metricstream-spool,baseline"; metricstream-x2, not
 // run by default, is two per-record daemons sharing the ingest port with
 // ingest.reusePort, one worker each: its CPU and RSS are the pair's sums, its
@@ -38,6 +40,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { Producer } from 'node-rdkafka';
+import { gzipSync } from 'node:zlib';
 import { compressSync } from 'snappy';
 import { MockKafka } from '../test/support/mock-kafka';
 import { KafkaCluster } from '../test/support/kafka/cluster';
@@ -101,8 +104,9 @@ async function startKafka(): Promise<BenchKafka> {
 const CLK_TCK = 100;
 
 /** format remote_write: Prometheus remote_write bodies of `batch` samples to /api/v1/write;
- * otlp: OTLP/HTTP protobuf ExportMetricsServiceRequests of `batch` data points to /v1/metrics. */
-interface Scenario { batch: number; connections: number; format?: 'native' | 'remote_write' | 'otlp' }
+ * otlp: OTLP/HTTP protobuf ExportMetricsServiceRequests of `batch` data points to /v1/metrics;
+ * influx: gzip'd line protocol of `batch` lines (one field each) to /write. */
+interface Scenario { batch: number; connections: number; format?: 'native' | 'remote_write' | 'otlp' | 'influx' }
 
 interface Payload { body: string | Buffer; contentType: string; encoding?: string; path: string }
 
@@ -116,6 +120,16 @@ function scenarioSize(name: string, fallback: number): number {
 const REMOTE_WRITE_SAMPLES = scenarioSize('BENCH_REMOTE_WRITE', 500);
 /** Data points per OTLP request (the issue asks for 100). */
 const OTLP_POINTS = scenarioSize('BENCH_OTLP', 100);
+/** Lines per InfluxDB write (Telegraf's default metric_batch_size). */
+const INFLUX_LINES = scenarioSize('BENCH_INFLUX', 1000);
+
+/** What Telegraf's outputs.influxdb sends: gzip'd line protocol, ns timestamps,
+ * here one field per line so lines = records (as the native scenario's metrics). */
+function influxBody(lines: number): Buffer {
+  const ns = `${Date.now()}000000`;
+  const text = Array.from({ length: lines }, (_, i) => `http_requests,host=web-${i % 50},code=200 total=${i}i ${ns}`).join('\n');
+  return gzipSync(text + '\n');
+}
 
 function remoteWriteBody(samples: number): Buffer {
   const now = Date.now();
@@ -344,6 +358,7 @@ function payloadOf(s: Scenario): Payload {
   switch (s.format) {
     case 'remote_write': return { body: remoteWriteBody(s.batch), contentType: 'application/x-protobuf', encoding: 'snappy', path: '/api/v1/write' };
     case 'otlp': return { body: otlpMetricsBody(s.batch), contentType: 'application/x-protobuf', path: '/v1/metrics' };
+    case 'influx': return { body: influxBody(s.batch), contentType: 'text/plain; charset=utf-8', encoding: 'gzip', path: '/write?db=telegraf' };
     default: return { body: body(s.batch), contentType: 'application/json', path: '/metrics' };
   }
 }
@@ -498,6 +513,12 @@ async function main(): Promise<void> {
         process.stdout.write(`${target} remote_write ${REMOTE_WRITE_SAMPLES} samples c=${connections}: ${fmt(r.recordsPerS)} records/s, ${fmt(r.requestsPerS)} req/s, p99 ${fmt(r.p99Ms, 1)} ms, ${fmt(r.cpuCores, 2)} cores, ${fmt(r.peakRssMb)} MB\n`);
       }
     }
+    // InfluxDB line protocol as Telegraf sends it (no baseline: it speaks only the native format).
+    for (const connections of INFLUX_LINES > 0 && TARGETS.includes('metricstream') ? CONNECTIONS : []) {
+      const r = await runScenario(kafka, client, dir, 'metricstream', { batch: INFLUX_LINES, connections, format: 'influx' }, n++);
+      results.push({ ...r, target: 'metricstream influx' });
+      process.stdout.write(`influx ${INFLUX_LINES} lines c=${connections}: ${fmt(r.recordsPerS)} records/s, ${fmt(r.requestsPerS)} req/s, p99 ${fmt(r.p99Ms, 1)} ms, ${fmt(r.cpuCores, 2)} cores, main ${fmt(r.mainUsPerRecord, 1)} µs/record, all ${fmt(r.allUsPerRecord, 1)} µs/record, ${fmt(r.peakRssMb)} MB\n`);
+    }
     if (TARGETS.includes('metricstream-spool')) {
       outage = await runSpoolOutage(kafka, dir, { batch: 100, connections: 64 }, n++);
       process.stdout.write(`spool, brokers down, batch=100 c=64: ${fmt(outage.recordsPerS)} records/s spooled, ${fmt(outage.requestsPerS)} req/s, p99 ${fmt(outage.p99Ms, 1)} ms; replay ${fmt(outage.replayRecordsPerS)} records/s\n`);
@@ -519,7 +540,7 @@ async function main(): Promise<void> {
     '',
     `Machine: ${cpus.length} × ${cpus[0]?.model ?? 'cpu'}, ${fmt(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}. ` +
       `${kafka.description}. wrk -t1, ${DURATION_S} s per scenario after a 2 s warm-up; load generator and targets share the machine.`,
-    `Command: \`${['BENCH_KAFKA', 'BENCH_DURATION_S', 'BENCH_BATCHES', 'BENCH_CONNECTIONS', 'BENCH_REMOTE_WRITE', 'BENCH_OTLP', 'BENCH_TARGETS'].filter((k) => process.env[k] !== undefined).map((k) => `${k}=${process.env[k]}`).join(' ')} npm run bench\``.replace('` ', '`'),
+    `Command: \`${['BENCH_KAFKA', 'BENCH_DURATION_S', 'BENCH_BATCHES', 'BENCH_CONNECTIONS', 'BENCH_REMOTE_WRITE', 'BENCH_OTLP', 'BENCH_INFLUX', 'BENCH_TARGETS'].filter((k) => process.env[k] !== undefined).map((k) => `${k}=${process.env[k]}`).join(' ')} npm run bench\``.replace('` ', '`'),
     '',
     table(results),
     '',

@@ -3,11 +3,16 @@
 // decoder and the shape of its answers. Each protocol lives in its own folder
 // beside this file; adding one adds a folder and its rows here.
 import { Signal } from '../signals';
-import { createLogsDecoder, createMetricsDecoder } from './native/decoder';
+import { createLogsDecoder } from './native/decoder';
 import { JSON_ANSWERS } from './native/answers';
 import { otlpAnswers } from './otlp/answers';
 import { createOtlpDecoder } from './otlp/decode';
 import { bearerToken } from './credentials';
+import { influxAnswers } from './influx/answers';
+import { influxV1Token, influxV2Token } from './influx/credentials';
+import { createInfluxDecoder } from './influx/decoder';
+import { createMetricsRouteDecoder, METRICS_ROUTE_ANSWERS } from './influx/metrics-route';
+import { INFLUX_PROBES } from './influx/probes';
 import type { AnswerShape, CredentialReader, Decoder, DecoderSettings, Probe } from './protocol';
 import { REMOTE_WRITE_ANSWERS } from './remote-write/answers';
 import { createRemoteWriteDecoder } from './remote-write/decode';
@@ -20,6 +25,8 @@ export const enum Route {
   OtlpMetrics = 'otlp_metrics',
   OtlpLogs = 'otlp_logs',
   OtlpTraces = 'otlp_traces',
+  InfluxV1 = 'influx_v1',
+  InfluxV2 = 'influx_v2',
 }
 
 export interface RouteSpec {
@@ -59,6 +66,10 @@ const JSON_MEDIA_TYPES = new Set([
 const JSON_ENCODINGS = new Set(['', 'identity', 'gzip', 'x-gzip', 'deflate', 'zstd']);
 const OTLP_MEDIA_TYPES = new Set(['application/x-protobuf', 'application/json']);
 
+// InfluxDB line protocol: Telegraf sends text/plain; charset=utf-8, some clients nothing.
+const LINE_PROTOCOL_MEDIA_TYPES = new Set(['', 'text/plain']);
+const LINE_PROTOCOL_ENCODINGS = new Set(['', 'identity', 'gzip', 'x-gzip']);
+
 const always = (shape: AnswerShape) => (): AnswerShape => shape;
 
 function otlpRoute(route: Route, path: string, signal: Signal): RouteSpec {
@@ -69,9 +80,10 @@ function otlpRoute(route: Route, path: string, signal: Signal): RouteSpec {
 }
 
 export const ROUTES: Readonly<Record<Route, RouteSpec>> = {
+  // Native JSON, or InfluxDB line protocol as text/plain (src/protocols/influx/metrics-route.ts).
   [Route.Metrics]: {
     route: Route.Metrics, path: '/metrics', signal: Signal.Metrics, mediaTypes: JSON_MEDIA_TYPES, encodings: JSON_ENCODINGS,
-    inline: true, createDecoder: createMetricsDecoder, answers: always(JSON_ANSWERS),
+    inline: true, createDecoder: createMetricsRouteDecoder, answers: always(METRICS_ROUTE_ANSWERS),
   },
   [Route.Logs]: {
     route: Route.Logs, path: '/logs', signal: Signal.Logs, mediaTypes: JSON_MEDIA_TYPES, encodings: JSON_ENCODINGS,
@@ -87,6 +99,19 @@ export const ROUTES: Readonly<Record<Route, RouteSpec>> = {
   [Route.OtlpMetrics]: otlpRoute(Route.OtlpMetrics, '/v1/metrics', Signal.Metrics),
   [Route.OtlpLogs]: otlpRoute(Route.OtlpLogs, '/v1/logs', Signal.Logs),
   [Route.OtlpTraces]: otlpRoute(Route.OtlpTraces, '/v1/traces', Signal.Traces),
+  // InfluxDB line protocol, 1.x and 2.x write APIs: 204 on success, 400
+  // "partial write" after the good lines are in Kafka (src/protocols/influx/).
+  // String fields go to the logs topic.
+  [Route.InfluxV1]: {
+    route: Route.InfluxV1, path: '/write', signal: Signal.Metrics, mediaTypes: LINE_PROTOCOL_MEDIA_TYPES,
+    encodings: LINE_PROTOCOL_ENCODINGS, inline: false, createDecoder: createInfluxDecoder('v1'),
+    answers: always(influxAnswers('v1')), credentials: influxV1Token,
+  },
+  [Route.InfluxV2]: {
+    route: Route.InfluxV2, path: '/api/v2/write', signal: Signal.Metrics, mediaTypes: LINE_PROTOCOL_MEDIA_TYPES,
+    encodings: LINE_PROTOCOL_ENCODINGS, inline: false, createDecoder: createInfluxDecoder('v2'),
+    answers: always(influxAnswers('v2')), credentials: influxV2Token,
+  },
 };
 
 /** The routes by path (the exact ones). */
@@ -108,7 +133,7 @@ export function offeredToken(spec: RouteSpec, header: (name: string) => string, 
 
 /** Probes: what clients ask before or beside sending (their answers are fixed
  * or follow readiness), in table order. */
-export const PROBES: readonly Probe[] = [];
+export const PROBES: readonly Probe[] = [...INFLUX_PROBES];
 
 export function probeOf(method: string, path: string): Probe | undefined {
   return PROBES.find((probe) => probe.methods.includes(method) && (typeof probe.path === 'string' ? probe.path === path : probe.path.test(path)));

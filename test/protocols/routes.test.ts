@@ -1,15 +1,15 @@
 // The route table (src/protocols/routes.ts): paths, signals, answer shapes.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ROUTES, ROUTE_BY_PATH, Route } from '../../src/protocols/routes';
+import { offeredToken, probeOf, ROUTES, ROUTE_BY_PATH, Route } from '../../src/protocols/routes';
 import { SIGNAL_NAMES, Signal, topicsBySignal } from '../../src/signals';
 import { routeAt } from '../support/route-at';
 
 const spec = routeAt;
 
 describe('protocols: the route table', () => {
-  it('serves the six POST paths, each once', () => {
-    assert.deepEqual([...ROUTE_BY_PATH.keys()].sort(), ['/api/v1/write', '/logs', '/metrics', '/v1/logs', '/v1/metrics', '/v1/traces']);
+  it('serves the eight POST paths, each once', () => {
+    assert.deepEqual([...ROUTE_BY_PATH.keys()].sort(), ['/api/v1/write', '/api/v2/write', '/logs', '/metrics', '/v1/logs', '/v1/metrics', '/v1/traces', '/write']);
     for (const [path, s] of ROUTE_BY_PATH) assert.equal(ROUTES[s.route].path, path);
   });
 
@@ -27,6 +27,24 @@ describe('protocols: the route table', () => {
 
   it('only the JSON routes may be decoded on the main thread', () => {
     assert.deepEqual(Object.values(ROUTES).filter((s) => s.inline).map((s) => s.path).sort(), ['/logs', '/metrics']);
+  });
+
+  it('InfluxDB: /write and /api/v2/write answer 204, read their tokens where the clients put them; the probes answer without a route', () => {
+    for (const path of ['/write', '/api/v2/write']) {
+      assert.equal(spec(path).signal, Signal.Metrics);
+      assert.equal(spec(path).answers('text/plain').success(3, undefined, undefined).status, 204);
+    }
+    const headers = (values: Record<string, string>) => (name: string): string => values[name] ?? '';
+    assert.equal(offeredToken(spec('/write'), headers({}), 'db=x&u=me&p=t1'), 't1');
+    assert.equal(offeredToken(spec('/write'), headers({ authorization: `Basic ${Buffer.from('me:t2').toString('base64')}` }), ''), 't2');
+    assert.equal(offeredToken(spec('/write'), headers({ authorization: 'Token t3' }), ''), 't3');
+    assert.equal(offeredToken(spec('/api/v2/write'), headers({ authorization: 'Token t4' }), ''), 't4');
+    assert.equal(offeredToken(spec('/api/v2/write'), headers({}), 'p=t5'), null);
+    assert.equal(probeOf('get', '/ping')?.answer({ ready: true, path: '/ping', query: '', header: () => '' }).status, 204);
+    assert.equal(probeOf('head', '/health')?.answer({ ready: false, path: '/health', query: '', header: () => '' }).status, 503);
+    assert.equal(probeOf('post', '/query')?.answer({ ready: true, path: '/query', query: '', header: () => '' }).status, 200);
+    assert.equal(probeOf('post', '/query')?.answer({ ready: true, path: '/query', query: 'q=DROP+DATABASE+x', header: () => '' }).status, 400);
+    assert.equal(probeOf('post', '/write'), undefined);
   });
 
   it('topics by signal follow kafka.topics', () => {

@@ -9,6 +9,7 @@
 // '<line>': <reason> dropped=<n>" (v1) or `{"code":"invalid","message":"partial
 // write error (<n> written): unable to parse '<line>': <reason>"}` (v2); when no
 // line was written the "partial write" prefix is left out, as InfluxDB does.
+import type { AnswerDetail, AnswerShape, PartialRejection, Reply } from '../protocol';
 import type { BadLine, InfluxApi } from './line-protocol';
 
 export interface InfluxAnswer {
@@ -23,17 +24,19 @@ export const INFLUX_COMPATIBLE_VERSION = '1.8.10';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
-function v1Error(status: number, message: string, extra: Record<string, string> = {}): InfluxAnswer {
-  // X-Influxdb-Error carries one header line: newlines in a quoted line would break it.
+function v1Error(status: number, message: string): InfluxAnswer {
+  // X-Influxdb-Error carries one header line of printable ASCII: a quoted line's
+  // newlines would break it, and HTTP clients refuse a response with control
+  // characters in a header. The body keeps the exact text.
   return {
     status,
-    headers: { 'Content-Type': JSON_TYPE, 'X-Influxdb-Error': message.replace(/[\r\n]+/g, ' '), ...extra },
+    headers: { 'Content-Type': JSON_TYPE, 'X-Influxdb-Error': message.replace(/[\r\n]+/g, ' ').replace(/[^\x20-\x7e]/g, '?') },
     body: JSON.stringify({ error: message }),
   };
 }
 
-function v2Error(status: number, code: string, message: string, extra: Record<string, string> = {}): InfluxAnswer {
-  return { status, headers: { 'Content-Type': JSON_TYPE, ...extra }, body: JSON.stringify({ code, message }) };
+function v2Error(status: number, code: string, message: string): InfluxAnswer {
+  return { status, headers: { 'Content-Type': JSON_TYPE }, body: JSON.stringify({ code, message }) };
 }
 
 export function writtenAnswer(): InfluxAnswer {
@@ -52,20 +55,24 @@ export function badLinesAnswer(api: InfluxApi, bad: BadLine, written: number, dr
   return v2Error(400, 'invalid', written > 0 ? `partial write error (${written} written): ${reason}` : reason);
 }
 
-/** 400 for a request refused as a whole (bad precision, missing bucket, ...). */
-export function invalidRequestAnswer(api: InfluxApi, message: string): InfluxAnswer {
-  return api === 'v1' ? v1Error(400, message) : v2Error(400, 'invalid', message);
+/** InfluxDB 2.x's error codes by HTTP status (its errors package). */
+const V2_CODES: Readonly<Record<number, string>> = {
+  400: 'invalid', 401: 'unauthorized', 403: 'forbidden', 404: 'not found', 405: 'method not allowed',
+  413: 'request too large', 415: 'unsupported media type', 500: 'internal error', 503: 'unavailable', 504: 'unavailable',
+};
+
+function v2Code(status: number): string {
+  return V2_CODES[status] ?? (status >= 500 ? 'internal error' : 'invalid');
 }
 
-/** 413: Telegraf's v2 output splits the batch in two and sends the halves. */
-export function tooLargeAnswer(api: InfluxApi, message: string): InfluxAnswer {
-  return api === 'v1' ? v1Error(413, message) : v2Error(413, 'request too large', message);
-}
-
-/** 503 with Retry-After: the client keeps the batch and retries (never 429 here). */
-export function unavailableAnswer(api: InfluxApi, message: string, retryAfterSeconds: number): InfluxAnswer {
-  const retryAfter = { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) };
-  return api === 'v1' ? v1Error(503, message, retryAfter) : v2Error(503, 'unavailable', message, retryAfter);
+/**
+ * A refusal in the version's shape, with the status the error catalogue
+ * gives (src/errors.ts): 413 makes Telegraf's v2 output split the batch, 503
+ * makes it wait for Retry-After (added by the listener for retriable codes),
+ * any other 4xx drops the batch. Never 429.
+ */
+export function errorAnswer(api: InfluxApi, status: number, message: string): InfluxAnswer {
+  return api === 'v1' ? v1Error(status, message) : v2Error(status, v2Code(status), message);
 }
 
 /** GET /ping: 204 with the version header InfluxDB 1.x sends. */
@@ -73,12 +80,14 @@ export function pingAnswer(): InfluxAnswer {
   return { status: 204, headers: { 'X-Influxdb-Version': INFLUX_COMPATIBLE_VERSION, 'X-Influxdb-Build': 'OSS' }, body: '' };
 }
 
-/** GET /health: InfluxDB 2.x's health document. */
-export function healthAnswer(): InfluxAnswer {
+/** GET /health: InfluxDB 2.x's health document; 503 "fail" while the daemon
+ * would not take a write (what /readyz says). */
+export function healthAnswer(ready = true): InfluxAnswer {
+  const [status, state, message] = ready ? [200, 'pass', 'ready for queries and writes'] : [503, 'fail', 'not ready for writes'];
   return {
-    status: 200,
+    status,
     headers: { 'Content-Type': JSON_TYPE },
-    body: JSON.stringify({ name: 'influxdb', message: 'ready for queries and writes', status: 'pass', checks: [], version: INFLUX_COMPATIBLE_VERSION }),
+    body: JSON.stringify({ name: 'influxdb', message, status: state, checks: [], version: INFLUX_COMPATIBLE_VERSION }),
   };
 }
 
@@ -94,4 +103,45 @@ export function queryAnswer(query: string): InfluxAnswer {
     return { status: 200, headers: { 'Content-Type': JSON_TYPE }, body: JSON.stringify({ results: [{ statement_id: 0 }] }) };
   }
   return v1Error(400, 'this endpoint takes writes only: the only query understood is CREATE DATABASE');
+}
+
+/** What a write route's decoder reports with a partial write (Decoded.detail). */
+export interface BadLinesDetail {
+  readonly badLine: BadLine;
+}
+
+export function badLinesDetail(badLine: BadLine): AnswerDetail {
+  return { badLine } satisfies BadLinesDetail;
+}
+
+function badLineOf(detail: AnswerDetail | undefined): BadLine | undefined {
+  const badLine = detail?.['badLine'] as BadLine | undefined;
+  return badLine !== undefined && typeof badLine.text === 'string' ? badLine : undefined;
+}
+
+/** An answer as the listener writes it: lower-case header names, no body for ''. */
+export function toReply(answer: InfluxAnswer): Reply {
+  let contentType = '';
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(answer.headers)) {
+    if (name.toLowerCase() === 'content-type') contentType = value;
+    else headers[name.toLowerCase()] = value;
+  }
+  return { status: answer.status, body: answer.body === '' ? null : answer.body, contentType, headers };
+}
+
+function partialAnswer(api: InfluxApi, accepted: number, partial: PartialRejection, detail: AnswerDetail | undefined): InfluxAnswer {
+  const badLine = badLineOf(detail);
+  return badLine === undefined ? errorAnswer(api, 400, partial.message) : badLinesAnswer(api, badLine, accepted, partial.rejected);
+}
+
+/** The answers of /write (v1) and /api/v2/write (v2): 204 once every record is
+ * in Kafka, 400 "partial write" once the good lines are, refusals in the
+ * version's error shape with the catalogue's status. */
+export function influxAnswers(api: InfluxApi): AnswerShape {
+  return {
+    success: (accepted, partial, detail) => toReply(partial === undefined ? writtenAnswer() : partialAnswer(api, accepted, partial, detail)),
+    refusal: (_code, status, message) => toReply(errorAnswer(api, status, message)),
+    acceptsEmptyBody: false,
+  };
 }

@@ -15,6 +15,8 @@
 //  - Timestamps: `timestamp` is in milliseconds (our records' unit), floored;
 //    `timestampNs` keeps the exact nanoseconds as a decimal string, so a route
 //    that wants sub-millisecond precision has it. No timestamp → receive time.
+//    A timestamp before 1970 (negative) makes the line bad: records carry
+//    milliseconds since the epoch, 0 or more.
 //  - String fields are returned in `strings`, named like points, for the caller
 //    to write as log records (see stringFieldLogRecord).
 //  - A bad line does not stop the parse: the good lines are returned with the
@@ -140,8 +142,8 @@ interface Timestamp { ms: number; ns: string }
 function timestampOf(digits: string, precision: Precision): Timestamp {
   const ns = BigInt(digits) * NS_PER[precision];
   if (ns > INT64_MAX || ns < INT64_MIN) bad('timestamp out of range');
-  const ms = ns >= 0n ? ns / 1_000_000n : -((-ns + 999_999n) / 1_000_000n);
-  return { ms: Number(ms), ns: ns.toString() };
+  if (ns < 0n) bad('timestamp before 1970 (negative): records take milliseconds since the epoch, 0 or more');
+  return { ms: Number(ns / 1_000_000n), ns: ns.toString() };
 }
 
 function fieldValue(token: string): number | undefined {
