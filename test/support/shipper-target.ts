@@ -4,6 +4,7 @@
 // requests replayed as their client sent them, and Kafka taken down and back.
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
+import fc from 'fast-check';
 import type { CapturedRequest } from './client-captures';
 import { TopicReader, type ConsumedRecord } from './consumer';
 import { Daemon } from './daemon';
@@ -87,4 +88,26 @@ export async function withKafkaDown(target: ShipperTarget, during: () => Promise
     for (const id of BROKERS) await target.kafka.command(`up ${id}`);
     await until('readyz to recover', async () => (await fetch(`${target.daemon.adminUrl}/readyz`)).status === 200);
   }
+}
+
+/** Fuzz: requests whose bodies have a few bytes overwritten (`send` applies
+ * the mutation it is given to the body of the case drawn) are never answered
+ * 5xx, and the daemon stays healthy. Prints the statuses seen. */
+export async function assertNeverServerError<Case extends string>(target: ShipperTarget, name: string, cases: readonly Case[],
+  send: (mutate: (body: Buffer) => Buffer, which: Case) => Promise<Response>): Promise<void> {
+  const statuses = new Map<number, number>();
+  await fc.assert(fc.asyncProperty(
+    fc.record({ at: fc.array(fc.nat(), { minLength: 1, maxLength: 6 }), byte: fc.integer({ min: 0, max: 255 }), which: fc.constantFrom(...cases) }),
+    async ({ at, byte, which }) => {
+      const mutate = (body: Buffer): Buffer => {
+        const copy = Buffer.from(body);
+        for (const i of at) copy[i % copy.length] = byte;
+        return copy;
+      };
+      const reply = await send(mutate, which);
+      statuses.set(reply.status, (statuses.get(reply.status) ?? 0) + 1);
+      assert.ok(reply.status < 500, `${reply.status} ${await reply.text()}`);
+    }), { numRuns: 150, seed: 20261206 });
+  process.stdout.write(`# ${name} fuzz statuses: ${JSON.stringify(Object.fromEntries(statuses))}\n`);
+  assert.equal((await fetch(`${target.daemon.adminUrl}/healthz`)).status, 200);
 }
