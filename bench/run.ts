@@ -28,6 +28,10 @@
 // BENCH_NODE_ARGS: extra node options for every target, split at spaces (e.g.
 // "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile them; node refuses
 // --cpu-prof in NODE_OPTIONS).
+// BENCH_LOGS (default "logs,loki,elasticsearch,splunk_hec"; "" skips them): the
+// log routes at 64 connections for metricstream, each at its shippers' default
+// batch (LOG_BATCH below): /logs NDJSON, Loki push (protobuf + snappy),
+// Elasticsearch _bulk, Splunk HEC events.
 // metricstream-spool runs delivery.mode=spool (answers after fdatasync in a
 // spool under the system's temporary directory, replayed to Kafka); besides
 // the common figures it reports fsyncs/s and requests per fsync, and, at
@@ -41,6 +45,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { Producer } from 'node-rdkafka';
 import { gzipSync } from 'node:zlib';
+import protobuf from 'protobufjs';
 import { compressSync } from 'snappy';
 import { MockKafka } from '../test/support/mock-kafka';
 import { KafkaCluster } from '../test/support/kafka/cluster';
@@ -106,7 +111,15 @@ const CLK_TCK = 100;
 /** format remote_write: Prometheus remote_write bodies of `batch` samples to /api/v1/write;
  * otlp: OTLP/HTTP protobuf ExportMetricsServiceRequests of `batch` data points to /v1/metrics;
  * influx: gzip'd line protocol of `batch` lines (one field each) to /write. */
-interface Scenario { batch: number; connections: number; format?: 'native' | 'remote_write' | 'otlp' | 'influx' }
+interface Scenario { batch: number; connections: number; format?: 'native' | 'remote_write' | 'otlp' | 'influx' | LogFormat }
+
+type LogFormat = 'logs' | 'loki' | 'elasticsearch' | 'splunk_hec';
+const LOG_FORMATS = (process.env['BENCH_LOGS'] ?? 'logs,loki,elasticsearch,splunk_hec').split(',').filter((f) => f.trim() !== '') as LogFormat[];
+/** Records per request at the shippers' defaults: Filebeat's bulk_max_size
+ * (1600); about Promtail's and Alloy's 1 MiB batch of ~1 KiB lines for Loki
+ * (1000, 10 streams); the OpenTelemetry Collector's and Vector's HEC batches
+ * of ~1 MiB (1000 events); /logs at the same 1000 for comparison. */
+const LOG_BATCH: Readonly<Record<LogFormat, number>> = { logs: 1000, loki: 1000, elasticsearch: 1600, splunk_hec: 1000 };
 
 interface Payload { body: string | Buffer; contentType: string; encoding?: string; path: string }
 
@@ -206,6 +219,36 @@ function ensureWrk(): void {
   execFileSync('apt-get', ['install', '-y', 'wrk'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
 }
 
+/** One ~150-byte structured log line, the i-th of a request. */
+function logLine(i: number): Record<string, string | number> {
+  return { level: i % 10 === 0 ? 'warn' : 'info', msg: `GET /api/items/${i} 200`, duration_ms: i % 97, host: `web-${i % 10}`, trace_id: (0x1000000 + i).toString(16).padStart(32, '0') };
+}
+
+const LOKI_PUSH = protobuf.parse(`
+syntax = "proto3";
+message PushRequest { repeated Stream streams = 1; }
+message Stream { string labels = 1; repeated Entry entries = 2; }
+message Entry { Timestamp timestamp = 1; string line = 2; }
+message Timestamp { int64 seconds = 1; int32 nanos = 2; }
+`).root.lookupType('PushRequest');
+
+function logBody(format: LogFormat, records: number): Buffer {
+  const lines = Array.from({ length: records }, (_, i) => logLine(i));
+  const nowS = Math.floor(Date.now() / 1000);
+  switch (format) {
+    case 'logs': return Buffer.from(lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+    case 'elasticsearch': return Buffer.from(lines.map((l) => `{"create":{"_index":"app-logs"}}\n${JSON.stringify({ '@timestamp': new Date().toISOString(), ...l })}\n`).join(''));
+    case 'splunk_hec': return Buffer.from(lines.map((l, i) => JSON.stringify({ time: nowS + i / 1000, host: l['host'], source: 'app', event: l })).join(''));
+    case 'loki': {
+      const streams = Array.from({ length: 10 }, (_, s) => ({
+        labels: `{app="api", host="web-${s}", level="info"}`,
+        entries: lines.filter((_, i) => i % 10 === s).map((l, i) => ({ timestamp: { seconds: nowS, nanos: i }, line: JSON.stringify(l) })),
+      }));
+      return compressSync(Buffer.from(LOKI_PUSH.encode(LOKI_PUSH.fromObject({ streams })).finish()));
+    }
+  }
+}
+
 /** ~110-byte metrics, as in the issue's scenarios. */
 function body(batch: number): string {
   const metrics = Array.from({ length: batch }, (_, i) => ({
@@ -286,7 +329,7 @@ function startTarget(target: string, bootstrap: string, topic: string, dir: stri
   const spool: Record<string, string> = target === 'metricstream-spool'
     ? { METRICSTREAM_DELIVERY_MODE: 'spool', METRICSTREAM_SPOOL_DIR: path.join(dir, `spool-${topic}`) } : {};
   return startProcess([path.join(ROOT, 'dist/main.js')], {
-    METRICSTREAM_BROKERS: bootstrap, METRICSTREAM_KAFKA_TOPICS_METRICS: topic,
+    METRICSTREAM_BROKERS: bootstrap, METRICSTREAM_KAFKA_TOPICS_METRICS: topic, METRICSTREAM_KAFKA_TOPICS_LOGS: topic,
     METRICSTREAM_PORT: '0', METRICSTREAM_ADMIN_PORT: '0', METRICSTREAM_INGEST_HOST: '127.0.0.1',
     METRICSTREAM_KAFKA_MESSAGE_MODE: target === 'metricstream-batch' ? 'ndjson-batch' : 'per-record',
     ...spool,
@@ -359,6 +402,10 @@ function payloadOf(s: Scenario): Payload {
     case 'remote_write': return { body: remoteWriteBody(s.batch), contentType: 'application/x-protobuf', encoding: 'snappy', path: '/api/v1/write' };
     case 'otlp': return { body: otlpMetricsBody(s.batch), contentType: 'application/x-protobuf', path: '/v1/metrics' };
     case 'influx': return { body: influxBody(s.batch), contentType: 'text/plain; charset=utf-8', encoding: 'gzip', path: '/write?db=telegraf' };
+    case 'logs': return { body: logBody('logs', s.batch), contentType: 'application/x-ndjson', path: '/logs' };
+    case 'loki': return { body: logBody('loki', s.batch), contentType: 'application/x-protobuf', path: '/loki/api/v1/push' };
+    case 'elasticsearch': return { body: logBody('elasticsearch', s.batch), contentType: 'application/x-ndjson', path: '/_bulk' };
+    case 'splunk_hec': return { body: logBody('splunk_hec', s.batch), contentType: 'application/json', path: '/services/collector/event' };
     default: return { body: body(s.batch), contentType: 'application/json', path: '/metrics' };
   }
 }
@@ -529,6 +576,12 @@ async function main(): Promise<void> {
       results.push({ ...r, target: 'metricstream otlp' });
       process.stdout.write(`otlp ${OTLP_POINTS} points c=64: ${fmt(r.recordsPerS)} records/s, ${fmt(r.requestsPerS)} req/s, p99 ${fmt(r.p99Ms, 1)} ms, ${fmt(r.cpuCores, 2)} cores, ${fmt(r.peakRssMb)} MB\n`);
     }
+    for (const format of TARGETS.includes('metricstream') ? LOG_FORMATS : []) {
+      // The log shippers' routes beside /logs NDJSON, in one run; no baseline (it speaks only /metrics).
+      const r = await runScenario(kafka, client, dir, 'metricstream', { batch: LOG_BATCH[format], connections: 64, format }, n++);
+      results.push({ ...r, target: `metricstream ${format}` });
+      process.stdout.write(`${format} ${LOG_BATCH[format]} records c=64: ${fmt(r.recordsPerS)} records/s, ${fmt(r.requestsPerS)} req/s, p99 ${fmt(r.p99Ms, 1)} ms, ${fmt(r.cpuCores, 2)} cores, all ${fmt(r.allUsPerRecord, 1)} µs/record, ${fmt(r.peakRssMb)} MB\n`);
+    }
   } finally {
     await new Promise<void>((resolve) => client.disconnect(() => resolve()));
     await kafka.stop();
@@ -540,7 +593,7 @@ async function main(): Promise<void> {
     '',
     `Machine: ${cpus.length} × ${cpus[0]?.model ?? 'cpu'}, ${fmt(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}. ` +
       `${kafka.description}. wrk -t1, ${DURATION_S} s per scenario after a 2 s warm-up; load generator and targets share the machine.`,
-    `Command: \`${['BENCH_KAFKA', 'BENCH_DURATION_S', 'BENCH_BATCHES', 'BENCH_CONNECTIONS', 'BENCH_REMOTE_WRITE', 'BENCH_OTLP', 'BENCH_INFLUX', 'BENCH_TARGETS'].filter((k) => process.env[k] !== undefined).map((k) => `${k}=${process.env[k]}`).join(' ')} npm run bench\``.replace('` ', '`'),
+    `Command: \`${['BENCH_KAFKA', 'BENCH_DURATION_S', 'BENCH_BATCHES', 'BENCH_CONNECTIONS', 'BENCH_REMOTE_WRITE', 'BENCH_OTLP', 'BENCH_INFLUX', 'BENCH_LOGS', 'BENCH_TARGETS'].filter((k) => process.env[k] !== undefined).map((k) => `${k}=${process.env[k]}`).join(' ')} npm run bench\``.replace('` ', '`'),
     '',
     table(results),
     '',

@@ -16,6 +16,19 @@ import { Buffer } from 'node:buffer';
 
 export class SnappyError extends Error {}
 
+/** The uncompressed length a block declares (its leading varint) and the
+ * varint's size, so a bomb can be refused before anything is decompressed;
+ * null when the varint is truncated or longer than 5 bytes. */
+export function snappyHeader(block: Uint8Array): { readonly length: number; readonly headerBytes: number } | null {
+  let length = 0;
+  for (let i = 0; i < 5 && i < block.length; i++) {
+    const byte = block[i]!;
+    length += (byte & 0x7f) * 2 ** (7 * i);
+    if ((byte & 0x80) === 0) return { length, headerBytes: i + 1 };
+  }
+  return null;
+}
+
 /** The reused buffer grows to this at most; a larger body gets its own, once. */
 const KEPT_BYTES = 4 * 1024 * 1024;
 let output = Buffer.alloc(64 * 1024);

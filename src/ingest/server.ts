@@ -120,7 +120,9 @@ export class IngestServer {
       const allowed = [...methods].map((m) => m.toUpperCase()).join(', ');
       return refuse({ code: 'method_not_allowed', message: `${req.getMethod().toUpperCase()} ${req.getUrl()}: use ${allowed}` }, { allow: allowed });
     }
-    if (this.#auth.enabled && !this.#auth.allows(offeredToken(spec, (name) => req.getHeader(name), req.getQuery() ?? ''))) {
+    const token = this.#auth.enabled ? offeredToken(spec, (name) => req.getHeader(name), req.getQuery() ?? '') : null;
+    if (this.#auth.enabled && !this.#auth.allows(token)) {
+      if (token !== null && spec.wrongTokenForbidden === true) return refuse({ code: 'invalid_token', message: 'the token offered is not one configured in ingest.auth' });
       return refuse({ code: 'unauthorized', message: 'no valid token: send the one configured in ingest.auth' }, UNAUTHORIZED_HEADERS);
     }
     const typeProblem = contentTypeProblem(spec, contentType);

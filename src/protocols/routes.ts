@@ -7,15 +7,21 @@ import { createLogsDecoder } from './native/decoder';
 import { JSON_ANSWERS } from './native/answers';
 import { otlpAnswers } from './otlp/answers';
 import { createOtlpDecoder } from './otlp/decode';
-import { bearerToken } from './credentials';
+import { basicPassword, bearerToken, schemeToken } from './credentials';
 import { influxAnswers } from './influx/answers';
 import { influxV1Token, influxV2Token } from './influx/credentials';
 import { createInfluxDecoder } from './influx/decoder';
 import { createMetricsRouteDecoder, METRICS_ROUTE_ANSWERS } from './influx/metrics-route';
 import { INFLUX_PROBES } from './influx/probes';
+import { bulkAnswers, compatibilityProblem, ES_PROBES } from './elasticsearch/answers';
+import { createBulkDecoder } from './elasticsearch/decoder';
+import { LOKI_ANSWERS, LOKI_PROBES } from './loki/answers';
+import { createLokiDecoder, TENANT_HEADER } from './loki/decoder';
 import type { AnswerShape, CredentialReader, Decoder, DecoderSettings, Probe } from './protocol';
 import { REMOTE_WRITE_ANSWERS } from './remote-write/answers';
 import { createRemoteWriteDecoder } from './remote-write/decode';
+import { HEC_ANSWERS, HEC_PROBES } from './splunk-hec/answers';
+import { CHANNEL_HEADER, createHecEventDecoder, createHecRawDecoder } from './splunk-hec/decoder';
 
 /** Routes, named as in metricstream_http_requests_total{route}. */
 export const enum Route {
@@ -27,6 +33,10 @@ export const enum Route {
   OtlpTraces = 'otlp_traces',
   InfluxV1 = 'influx_v1',
   InfluxV2 = 'influx_v2',
+  LokiPush = 'loki_push',
+  ElasticsearchBulk = 'elasticsearch_bulk',
+  SplunkHecEvent = 'splunk_hec_event',
+  SplunkHecRaw = 'splunk_hec_raw',
 }
 
 export interface RouteSpec {
@@ -57,6 +67,9 @@ export interface RouteSpec {
   /** A route's own Content-Type rule beyond the media type (e.g. which
    * protobuf message a `proto=` parameter names): why not, or null. */
   readonly contentTypeProblem?: (contentType: string) => string | null;
+  /** A token offered and not known is `403 invalid_token` rather than `401
+   * unauthorized` (Splunk HEC tells the two apart). */
+  readonly wrongTokenForbidden?: boolean;
 }
 
 const JSON_MEDIA_TYPES = new Set([
@@ -78,6 +91,21 @@ function otlpRoute(route: Route, path: string, signal: Signal): RouteSpec {
     createDecoder: createOtlpDecoder(signal), answers: otlpAnswers(signal),
   };
 }
+
+const POST_OR_PUT: ReadonlySet<string> = new Set(['post', 'put']);
+
+/** Loki's clients: `Authorization: Bearer` or basic auth (the password is the token). */
+const bearerOrBasic: CredentialReader = (header) => bearerToken(header) ?? basicPassword(header('authorization'));
+/** Elasticsearch's clients: also `Authorization: ApiKey <token>`. */
+const elasticsearchToken: CredentialReader = (header, query) => bearerOrBasic(header, query) ?? schemeToken(header('authorization'), 'apikey');
+const splunkToken: CredentialReader = (header) => schemeToken(header('authorization'), 'splunk');
+
+// HEC ignores Content-Type; these are what its clients send (splunk-logging:
+// form-urlencoded over a JSON body; Fluent Bit: none).
+const HEC_MEDIA_TYPES = new Set(['', 'application/json', 'application/x-www-form-urlencoded', 'text/plain', 'application/x-ndjson', 'application/octet-stream']);
+const ELASTICSEARCH_MEDIA_TYPES = new Set([
+  '', 'application/json', 'application/x-ndjson', 'application/vnd.elasticsearch+x-ndjson', 'application/vnd.elasticsearch+json',
+]);
 
 export const ROUTES: Readonly<Record<Route, RouteSpec>> = {
   // Native JSON, or InfluxDB line protocol as text/plain (src/protocols/influx/metrics-route.ts).
@@ -112,6 +140,33 @@ export const ROUTES: Readonly<Record<Route, RouteSpec>> = {
     encodings: LINE_PROTOCOL_ENCODINGS, inline: false, createDecoder: createInfluxDecoder('v2'),
     answers: always(influxAnswers('v2')), credentials: influxV2Token,
   },
+  // Loki push: snappy protobuf (no Content-Type: Promtail of old) or JSON; 204 on success.
+  [Route.LokiPush]: {
+    route: Route.LokiPush, path: '/loki/api/v1/push', signal: Signal.Logs,
+    mediaTypes: new Set(['', 'application/x-protobuf', 'application/json']), encodings: JSON_ENCODINGS,
+    inline: false, createDecoder: createLokiDecoder, answers: always(LOKI_ANSWERS),
+    headers: [TENANT_HEADER], credentials: bearerOrBasic,
+  },
+  // Elasticsearch _bulk: NDJSON action/source pairs; 200 with one item per action.
+  [Route.ElasticsearchBulk]: {
+    route: Route.ElasticsearchBulk, path: '/[<index>/]_bulk', pattern: /^\/(?:[^/_][^/]*\/)?_bulk\/?$/, methods: POST_OR_PUT,
+    signal: Signal.Logs, mediaTypes: ELASTICSEARCH_MEDIA_TYPES, encodings: JSON_ENCODINGS,
+    inline: false, createDecoder: createBulkDecoder, answers: bulkAnswers,
+    credentials: elasticsearchToken, contentTypeProblem: compatibilityProblem,
+  },
+  // Splunk HEC: concatenated JSON events; metric events go to the metrics topic.
+  [Route.SplunkHecEvent]: {
+    route: Route.SplunkHecEvent, path: '/services/collector[/event[/1.0]]', pattern: /^\/services\/collector(?:\/event(?:\/1\.0)?)?\/?$/,
+    signal: Signal.Logs, mediaTypes: HEC_MEDIA_TYPES, encodings: JSON_ENCODINGS,
+    inline: false, createDecoder: createHecEventDecoder, answers: always(HEC_ANSWERS),
+    headers: [CHANNEL_HEADER], credentials: splunkToken, wrongTokenForbidden: true,
+  },
+  [Route.SplunkHecRaw]: {
+    route: Route.SplunkHecRaw, path: '/services/collector/raw[/1.0]', pattern: /^\/services\/collector\/raw(?:\/1\.0)?\/?$/,
+    signal: Signal.Logs, mediaTypes: HEC_MEDIA_TYPES, encodings: JSON_ENCODINGS,
+    inline: false, createDecoder: createHecRawDecoder, answers: always(HEC_ANSWERS),
+    headers: [CHANNEL_HEADER], credentials: splunkToken, wrongTokenForbidden: true,
+  },
 };
 
 /** The routes by path (the exact ones). */
@@ -133,7 +188,7 @@ export function offeredToken(spec: RouteSpec, header: (name: string) => string, 
 
 /** Probes: what clients ask before or beside sending (their answers are fixed
  * or follow readiness), in table order. */
-export const PROBES: readonly Probe[] = [...INFLUX_PROBES];
+export const PROBES: readonly Probe[] = [...INFLUX_PROBES, ...LOKI_PROBES, ...ES_PROBES, ...HEC_PROBES];
 
 export function probeOf(method: string, path: string): Probe | undefined {
   return PROBES.find((probe) => probe.methods.includes(method) && (typeof probe.path === 'string' ? probe.path === path : probe.path.test(path)));

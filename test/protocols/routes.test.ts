@@ -1,15 +1,15 @@
 // The route table (src/protocols/routes.ts): paths, signals, answer shapes.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { offeredToken, probeOf, ROUTES, ROUTE_BY_PATH, Route } from '../../src/protocols/routes';
+import { offeredToken, probeOf, ROUTES, ROUTE_BY_PATH, Route, routeOf } from '../../src/protocols/routes';
 import { SIGNAL_NAMES, Signal, topicsBySignal } from '../../src/signals';
 import { routeAt } from '../support/route-at';
 
 const spec = routeAt;
 
 describe('protocols: the route table', () => {
-  it('serves the eight POST paths, each once', () => {
-    assert.deepEqual([...ROUTE_BY_PATH.keys()].sort(), ['/api/v1/write', '/api/v2/write', '/logs', '/metrics', '/v1/logs', '/v1/metrics', '/v1/traces', '/write']);
+  it('serves the exact paths, each once', () => {
+    assert.deepEqual([...ROUTE_BY_PATH.keys()].sort(), ['/api/v1/write', '/api/v2/write', '/logs', '/loki/api/v1/push', '/metrics', '/v1/logs', '/v1/metrics', '/v1/traces', '/write']);
     for (const [path, s] of ROUTE_BY_PATH) assert.equal(ROUTES[s.route].path, path);
   });
 
@@ -45,6 +45,28 @@ describe('protocols: the route table', () => {
     assert.equal(probeOf('post', '/query')?.answer({ ready: true, path: '/query', query: '', header: () => '' }).status, 200);
     assert.equal(probeOf('post', '/query')?.answer({ ready: true, path: '/query', query: 'q=DROP+DATABASE+x', header: () => '' }).status, 400);
     assert.equal(probeOf('post', '/write'), undefined);
+  });
+
+  it('the log shippers\' patterns: _bulk with or without an index, the HEC event and raw paths', () => {
+    assert.equal(routeOf('/_bulk')?.route, Route.ElasticsearchBulk);
+    assert.equal(routeOf('/logs-2026.12/_bulk')?.route, Route.ElasticsearchBulk);
+    assert.equal(routeOf('/_all/_bulk'), undefined);
+    assert.equal(routeOf('/a/b/_bulk'), undefined);
+    for (const path of ['/services/collector', '/services/collector/event', '/services/collector/event/1.0']) {
+      assert.equal(routeOf(path)?.route, Route.SplunkHecEvent, path);
+    }
+    assert.equal(routeOf('/services/collector/raw')?.route, Route.SplunkHecRaw);
+    assert.equal(routeOf('/services/collector/raw/1.0')?.route, Route.SplunkHecRaw);
+    assert.equal(routeOf('/services/collector/ack'), undefined);
+  });
+
+  it('probes: Loki /ready, Elasticsearch / and its settings paths, HEC health; not the data paths', () => {
+    assert.ok(probeOf('get', '/ready'));
+    assert.ok(probeOf('head', '/'));
+    assert.ok(probeOf('put', '/_index_template/filebeat-9.1.0'));
+    assert.ok(probeOf('get', '/services/collector/health/1.0'));
+    assert.equal(probeOf('post', '/_bulk'), undefined);
+    assert.equal(probeOf('post', '/'), undefined);
   });
 
   it('topics by signal follow kafka.topics', () => {

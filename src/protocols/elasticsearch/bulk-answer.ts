@@ -11,8 +11,12 @@
 // `_seq_no` and `_primary_term` are placeholders (1, the item's position, 1),
 // `_shards` reports the one copy Kafka acknowledged. `_id` is present only
 // when the action named one: none is generated.
-import type { BulkItem } from './bulk';
+import type { BulkDocument, BulkItemError } from './bulk';
 import type { EsErrorCause } from './errors';
+
+/** What the answer needs of an item: a written document's action, index and
+ * id, or the item's error. Plain data, so it can cross from a worker. */
+export type BulkItemOutcome = Pick<BulkDocument, 'kind' | 'action' | 'index' | 'id'> | BulkItemError;
 
 export interface BulkAnswerItemBody {
   readonly _index: string;
@@ -34,7 +38,7 @@ export interface BulkAnswer {
   readonly items: readonly BulkAnswerItem[];
 }
 
-function itemBody(item: BulkItem, position: number): BulkAnswerItemBody {
+function itemBody(item: BulkItemOutcome, position: number): BulkAnswerItemBody {
   const id = item.id === undefined ? {} : { _id: item.id };
   if (item.kind === 'error') return { _index: item.index ?? '', ...id, status: item.status, error: item.error };
   return {
@@ -44,7 +48,7 @@ function itemBody(item: BulkItem, position: number): BulkAnswerItemBody {
 }
 
 /** The answer once every document item is in Kafka; `tookMs` is the request's time. */
-export function bulkAnswer(items: readonly BulkItem[], tookMs: number): BulkAnswer {
+export function bulkAnswer(items: readonly BulkItemOutcome[], tookMs: number): BulkAnswer {
   return {
     took: Math.max(0, Math.round(tookMs)),
     errors: items.some((item) => item.kind === 'error'),

@@ -81,6 +81,9 @@ function readAction(text: string, line: number): ActionLine {
 }
 
 
+/** Fields Elasticsearch keeps beside a document; the record adds them (records.ts). */
+const METADATA_FIELDS = ['_index', '_id'] as const;
+
 type SourceCheck = { readonly ok: true; readonly document: Readonly<Record<string, unknown>> } | { readonly ok: false; readonly error: EsErrorCause };
 
 function checkSource(source: string, limits: BulkLimits): SourceCheck {
@@ -95,6 +98,10 @@ function checkSource(source: string, limits: BulkLimits): SourceCheck {
     return { ok: false, error: { type: 'mapper_parsing_exception', reason: `failed to parse: ${(error as Error).message}` } };
   }
   if (!isObject(parsed)) return { ok: false, error: { type: 'mapper_parsing_exception', reason: 'failed to parse: the document must be a JSON object' } };
+  const metadata = METADATA_FIELDS.find((field) => Object.hasOwn(parsed as object, field));
+  if (metadata !== undefined) {
+    return { ok: false, error: { type: 'mapper_parsing_exception', reason: `Field [${metadata}] is a metadata field and cannot be added inside a document. Use the index API request parameters.` } };
+  }
   if (depthExceeds(parsed, limits.maxDepth)) {
     return { ok: false, error: { type: 'mapper_parsing_exception', reason: `failed to parse: the document is nested deeper than ${limits.maxDepth} levels` } };
   }

@@ -120,7 +120,7 @@ function missing(kind: 'index_template' | 'ilm_policy' | 'pipeline', name: strin
   return { status: 404, body: esErrorBody({ type: 'resource_not_found_exception', reason }, 404) };
 }
 
-interface Probe {
+export interface Probe {
   readonly methods: readonly string[];
   readonly path: RegExp;
   readonly reply: (cluster: ClusterIdentity, request: ProbeRequest, match: RegExpExecArray) => Reply;
@@ -149,15 +149,19 @@ export function esHeaders(contentType: string): Record<string, string> {
   return { [PRODUCT_HEADER.name]: PRODUCT_HEADER.value, 'Content-Type': contentType };
 }
 
+/** One probe's answer to a request whose path `match`ed it. */
+export function probeReply(probe: Probe, request: ProbeRequest, match: RegExpExecArray, cluster: ClusterIdentity = DEFAULT_CLUSTER): EsAnswer {
+  const media = answerMediaType(request.accept, request.contentType);
+  const reply: Reply = media.ok ? probe.reply(cluster, request, match) : { status: media.status, body: media.body };
+  const headers = esHeaders(media.ok ? media.contentType : 'application/json');
+  return { status: reply.status, headers, body: request.method === 'HEAD' ? undefined : JSON.stringify(reply.body) };
+}
+
 /** The answer to a probe, or undefined when the path is not one of PROBES. */
 export function probeAnswer(request: ProbeRequest, cluster: ClusterIdentity = DEFAULT_CLUSTER): EsAnswer | undefined {
   for (const probe of PROBES) {
     const match = probe.path.exec(request.path);
-    if (match === null || !probe.methods.includes(request.method)) continue;
-    const media = answerMediaType(request.accept, request.contentType);
-    const reply: Reply = media.ok ? probe.reply(cluster, request, match) : { status: media.status, body: media.body };
-    const headers = esHeaders(media.ok ? media.contentType : 'application/json');
-    return { status: reply.status, headers, body: request.method === 'HEAD' ? undefined : JSON.stringify(reply.body) };
+    if (match !== null && probe.methods.includes(request.method)) return probeReply(probe, request, match, cluster);
   }
   return undefined;
 }

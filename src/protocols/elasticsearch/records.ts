@@ -3,12 +3,13 @@
 // Value: the document as sent, as for the native /logs route — a log record
 // is any JSON object with `timestamp` (ms) added when absent; here the added
 // timestamp is the document's `@timestamp` (ISO 8601 text or epoch ms, as
-// Beats, Fluent Bit and Logstash write it) and the receive time otherwise.
-// When nothing is added the value is the source line verbatim, so numbers
-// past 2^53 survive; `source` is always there for a caller that wants it.
+// Beats, Fluent Bit and Logstash write it) and the receive time otherwise —,
+// with the action's `_index` (and `_id` when it named one) added: the
+// metadata fields Elasticsearch keeps beside a document (a document may not
+// hold them itself, bulk.ts refuses one that does). The fields are added to
+// the source text, not by re-serializing it, so numbers past 2^53 survive.
 // Key: the `_id` when the action gave one (so retries of one document land in
-// one partition), else none. The index is returned beside the record: it picks
-// the topic and goes in a header.
+// one partition), else none.
 import type { BulkDocument } from './bulk';
 
 export interface BulkLogRecord {
@@ -26,9 +27,18 @@ function documentTime(document: Readonly<Record<string, unknown>>): number | und
   return Number.isNaN(ms) || ms < 0 ? undefined : ms;
 }
 
+/** `source` (a JSON object's text) with `fields` appended inside its braces. */
+function withFields(source: string, empty: boolean, fields: Readonly<Record<string, string | number>>): string {
+  const added = JSON.stringify(fields).slice(1, -1);
+  const close = source.lastIndexOf('}');
+  return `${source.slice(0, close).trimEnd()}${empty ? '' : ','}${added}}`;
+}
+
 export function bulkLogRecord(doc: BulkDocument, receivedAtMs: number): BulkLogRecord {
-  const value = doc.document['timestamp'] !== undefined
-    ? doc.source
-    : JSON.stringify({ ...doc.document, timestamp: documentTime(doc.document) ?? receivedAtMs });
+  const fields: Record<string, string | number> = {};
+  if (doc.document['timestamp'] === undefined) fields['timestamp'] = documentTime(doc.document) ?? receivedAtMs;
+  fields['_index'] = doc.index;
+  if (doc.id !== undefined) fields['_id'] = doc.id;
+  const value = withFields(doc.source, Object.keys(doc.document).length === 0, fields);
   return { index: doc.index, key: doc.id, value };
 }

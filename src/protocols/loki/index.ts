@@ -6,7 +6,6 @@
 // `application/x-protobuf`, or none at all (Promtail and other Go clients of
 // old sent none), is snappy-compressed protobuf. Anything else is refused by
 // the route before this runs.
-import { LokiDecodeError } from './errors';
 import { decodePushJson } from './push-json';
 import { decodePushProto, uncompressPushBody } from './push-proto';
 import { pushRecords, type KeyedLokiRecord, type LokiLimits } from './records';
@@ -37,24 +36,4 @@ export function decodeLokiPush(body: Uint8Array, format: LokiPushFormat, options
     ? decodePushJson(new TextDecoder('utf-8', { ignoreBOM: false }).decode(body))
     : decodePushProto(uncompressPushBody(body, options.maxDecompressedBytes));
   return pushRecords(streams, options.tenant, options);
-}
-
-/** Loki answers a push it took with 204 and no body. */
-export const PUSH_ACCEPTED_STATUS = 204;
-
-/** `GET /ready` (Vector's health check): Loki answers 200 "ready". */
-export function readyAnswer(): { status: number; contentType: string; body: string } {
-  return { status: 200, contentType: 'text/plain; charset=utf-8', body: 'ready\n' };
-}
-
-/** A refusal in Loki's shape: a plain-text reason (Loki's own error bodies are text). */
-export function errorAnswer(error: LokiDecodeError, status: number): { status: number; contentType: string; body: string } {
-  return { status, contentType: 'text/plain; charset=utf-8', body: `${error.message}\n` };
-}
-
-/** `GET /loki/api/v1/status/buildinfo`: the fields Loki answers with (Grafana
- * and some clients read `version`); the version is the Loki API level served. */
-export function buildinfoAnswer(): { status: number; contentType: string; body: string } {
-  const body = { version: '3.0.0', revision: '', branch: '', buildUser: '', buildDate: '', goVersion: '' };
-  return { status: 200, contentType: 'application/json', body: JSON.stringify(body) };
 }

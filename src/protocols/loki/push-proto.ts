@@ -5,11 +5,12 @@
 // U+FFFD the same way everywhere (Loki itself does not reject it, so neither
 // do we: a 400 would make the shipper drop the whole batch).
 //
-// Snappy: the `snappy` package's uncompressSync for now; the daemon's own
-// reused-buffer decompressor can replace it (same block format). The declared
-// length is checked against the limit before anything is allocated.
+// Snappy: the daemon's own block decompressor (src/decode/snappy.ts), into
+// one buffer per thread reused from request to request: the result is read
+// before the next call. The declared length is checked against the limit
+// before anything is allocated.
 import protobuf from 'protobufjs';
-import { uncompressSync } from 'snappy';
+import { snappyHeader, SnappyError, uncompressInto } from '../../decode/snappy';
 import { LokiDecodeError } from './errors';
 import { MAX_TIMESTAMP_NS, type PushEntry, type PushStream } from './push-request';
 
@@ -72,26 +73,18 @@ function timestampNs(entry: WireEntry, stream: number, index: number): bigint {
   return ns;
 }
 
-/** The length a snappy block declares in its varint header. */
-export function snappyDeclaredLength(block: Uint8Array): number {
-  let length = 0;
-  for (let i = 0; i < 5 && i < block.length; i++) {
-    const byte = block[i]!;
-    length += (byte & 0x7f) * 2 ** (7 * i);
-    if ((byte & 0x80) === 0) return length;
-  }
-  throw new LokiDecodeError('bad_compression', 'the snappy length header is truncated or longer than 5 bytes');
-}
-
+/** The snappy block decompressed, valid until the next call on this thread. */
 export function uncompressPushBody(body: Uint8Array, maxDecompressedBytes: number): Buffer {
-  const declared = snappyDeclaredLength(body);
-  if (declared > maxDecompressedBytes) {
-    throw new LokiDecodeError('decompressed_too_large', `the snappy block declares ${declared} bytes; the limit is ${maxDecompressedBytes}`);
+  const header = snappyHeader(body);
+  if (header === null) throw new LokiDecodeError('bad_compression', 'the snappy length header is truncated or longer than 5 bytes');
+  if (header.length > maxDecompressedBytes) {
+    throw new LokiDecodeError('decompressed_too_large', `the snappy block declares ${header.length} bytes; the limit is ${maxDecompressedBytes}`);
   }
   try {
-    return uncompressSync(Buffer.from(body.buffer, body.byteOffset, body.byteLength)) as Buffer;
+    return uncompressInto(body, header.headerBytes, header.length);
   } catch (error) {
-    throw new LokiDecodeError('bad_compression', `not a valid snappy block: ${(error as Error).message}`);
+    if (!(error instanceof SnappyError)) throw error;
+    throw new LokiDecodeError('bad_compression', `not a valid snappy block: ${error.message}`);
   }
 }
 

@@ -12,7 +12,7 @@ import { Signal } from '../../signals';
 import { DecodeError } from '../../decode/decode-error';
 import { metricRecord, type MetricType } from '../native/metrics';
 import { seriesKey } from '../../decode/series-key';
-import { SnappyError, uncompressInto } from '../../decode/snappy';
+import { snappyHeader, SnappyError, uncompressInto } from '../../decode/snappy';
 import type { RecordSink } from '../../decode/sink';
 import type { Decoder, DecoderSettings } from '../protocol';
 
@@ -52,13 +52,9 @@ const METADATA_TYPES: Readonly<Record<number, MetricType>> = { 1: 'counter', 2: 
 /** The uncompressed length a snappy block declares (its leading varint), so a
  * bomb is refused before anything is decompressed. */
 export function snappyDeclaredLength(block: Uint8Array): number {
-  let length = 0;
-  for (let i = 0, shift = 0; i < 5 && i < block.length; i++, shift += 7) {
-    const byte = block[i]!;
-    length += (byte & 0x7f) * 2 ** shift;
-    if ((byte & 0x80) === 0) return length;
-  }
-  throw new DecodeError('bad_compression', 'body is not a snappy block (bad length prefix)');
+  const header = snappyHeader(block);
+  if (header === null) throw new DecodeError('bad_compression', 'body is not a snappy block (bad length prefix)');
+  return header.length;
 }
 
 function decompress(body: Buffer, maxBytes: number): Buffer {
@@ -66,10 +62,8 @@ function decompress(body: Buffer, maxBytes: number): Buffer {
   if (declared > maxBytes) {
     throw new DecodeError('decompressed_too_large', `body decompresses to ${declared} bytes; the limit is ${maxBytes}`);
   }
-  let headerBytes = 1;
-  while ((body[headerBytes - 1]! & 0x80) !== 0) headerBytes++;
   try {
-    return uncompressInto(body, headerBytes, declared);
+    return uncompressInto(body, snappyHeader(body)!.headerBytes, declared);
   } catch (err) {
     if (!(err instanceof SnappyError)) throw err;
     throw new DecodeError('bad_compression', `body is not valid snappy: ${err.message}`);

@@ -21,7 +21,7 @@ export interface HecLimits {
 
 function checkSize(text: string, limits: HecLimits, n: number): void {
   const bytes = Buffer.byteLength(text, 'utf8');
-  if (bytes > limits.maxEventBytes) throw new HecDecodeError(HEC.tooLarge, `event ${n} is ${bytes} bytes; the limit is ${limits.maxEventBytes}`);
+  if (bytes > limits.maxEventBytes) throw new HecDecodeError(HEC.eventTooLarge, `${bytes} bytes; the limit is ${limits.maxEventBytes}`, n);
 }
 
 function noData(text: string): boolean {

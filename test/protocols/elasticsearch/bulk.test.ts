@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import {
   bulkAnswer, bulkLogRecord, bulkPathIndex, BulkRequestError, bulkText, parseBulk, type BulkDocument, type BulkItem, type BulkLimits,
 } from '../../../src/protocols/elasticsearch';
-import { decodedBody, fixtureNames, loadCapture } from '../client-fixtures';
+import { capturedRequests } from '../../support/client-captures';
 
 const LIMITS: BulkLimits = { maxRecords: 100, maxDocumentBytes: 1024, maxDepth: 8 };
 const ndjson = (...lines: unknown[]): string => `${lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n')}\n`;
@@ -130,29 +130,35 @@ describe('elasticsearch _bulk: log records', () => {
   const doc = (document: Record<string, unknown>, id?: string): BulkDocument =>
     ({ kind: 'document', action: 'create', index: 'i', id, source: JSON.stringify(document), document });
 
-  it('adds timestamp from @timestamp (ISO or epoch ms), else the receive time; keys by _id', () => {
+  it('adds timestamp from @timestamp (ISO or epoch ms), else the receive time, and _index and _id; keys by _id', () => {
     assert.deepEqual(bulkLogRecord(doc({ '@timestamp': '2026-12-06T18:05:38.946Z', m: 1 }, 'id1'), 5), {
-      index: 'i', key: 'id1', value: '{"@timestamp":"2026-12-06T18:05:38.946Z","m":1,"timestamp":1796580338946}',
+      index: 'i', key: 'id1', value: '{"@timestamp":"2026-12-06T18:05:38.946Z","m":1,"timestamp":1796580338946,"_index":"i","_id":"id1"}',
     });
     assert.equal(JSON.parse(bulkLogRecord(doc({ '@timestamp': 1234.9 }), 5).value).timestamp, 1234);
     assert.equal(JSON.parse(bulkLogRecord(doc({ '@timestamp': 'not a date' }), 5).value).timestamp, 5);
     assert.equal(bulkLogRecord(doc({}), 5).key, undefined);
+    assert.equal(bulkLogRecord(doc({}), 5).value, '{"timestamp":5,"_index":"i"}');
   });
 
-  it('writes the source verbatim when it already has a timestamp (big integers survive)', () => {
-    const [item] = parseBulk(ndjson({ create: { _index: 'i' } }, '{"timestamp":1,"n":12345678901234567890}'), undefined, LIMITS);
-    assert.equal(bulkLogRecord(item as BulkDocument, 5).value, '{"timestamp":1,"n":12345678901234567890}');
+  it('writes the source text as sent, the fields appended (big integers survive)', () => {
+    const [item] = parseBulk(ndjson({ create: { _index: 'i' } }, '{"timestamp":1,"n":12345678901234567890 }'), undefined, LIMITS);
+    assert.equal(bulkLogRecord(item as BulkDocument, 5).value, '{"timestamp":1,"n":12345678901234567890,"_index":"i"}');
+  });
+
+  it('refuses a document holding _index or _id as its own item, as Elasticsearch does', () => {
+    const items = parseBulk(ndjson({ create: { _index: 'i' } }, { _id: 'x' }, { create: { _index: 'i' } }, { _index: 'y' }, { create: { _index: 'i' } }, { ok: 1 }), undefined, LIMITS);
+    assert.deepEqual(items.map((item) => item.kind === 'error' ? item.error.type : item.kind), ['mapper_parsing_exception', 'mapper_parsing_exception', 'document']);
   });
 });
 
 describe('elasticsearch _bulk: Fluent Bit 5.1.1 captures', () => {
   const client = 'fluent-bit-5.1.1';
-  for (const file of [...fixtureNames(client, '_bulk-'), ...fixtureNames(client, 'gz_bulk-')]) {
+  for (const request of [...capturedRequests(client, '_bulk-'), ...capturedRequests(client, 'gz_bulk-')]) {
+    const file = request.file;
     it(`decodes ${file}`, () => {
-      const request = loadCapture(client, file);
-      const text = bulkText(decodedBody(request));
+      const text = bulkText(request.body);
       const lines = text.split('\n').filter((l) => l !== '');
-      const items = parseBulk(text, bulkPathIndex(request.url.replace(/^\/gz/, '')) ?? undefined, LIMITS);
+      const items = parseBulk(text, bulkPathIndex(request.url.pathname.replace(/^\/gz/, '')) ?? undefined, LIMITS);
       assert.equal(items.length, lines.length / 2);
       const index = file.startsWith('gz_') ? 'capture-logs-gz' : 'capture-logs';
       for (const [i, item] of items.entries()) {

@@ -3,14 +3,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { answerMediaType, bulkAnswer, bulkPathIndex, bulkText, parseBulk, type BulkDocument } from '../../../src/protocols/elasticsearch';
-import { decodedBody, loadCapture } from '../client-fixtures';
+import { capturedRequests } from '../../support/client-captures';
 
 describe('elasticsearch: @elastic/elasticsearch 9.5.1', () => {
-  const request = loadCapture('elastic-elasticsearch-9.5.1', '_bulk-1.json');
+  const request = capturedRequests('elastic-elasticsearch-9.5.1', '_bulk-1')[0]!;
 
   it('sends create actions as compatible-with=9 NDJSON, which decode to its documents', () => {
     assert.equal(request.headers['content-type'], 'application/vnd.elasticsearch+x-ndjson; compatible-with=9');
-    const items = parseBulk(bulkText(decodedBody(request)), bulkPathIndex(new URL(request.url, 'http://h').pathname) ?? undefined,
+    const items = parseBulk(bulkText(request.body), bulkPathIndex(request.url.pathname) ?? undefined,
       { maxRecords: 100, maxDocumentBytes: 4096, maxDepth: 16 });
     assert.deepEqual(items.map((i) => [i.kind, i.action, i.index, (i as BulkDocument).document?.['message']]), [
       ['document', 'create', 'js-logs', 'js client doc 1'],

@@ -3,25 +3,24 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decodeLokiPush, pushFormatOf, type KeyedLokiRecord } from '../../../src/protocols/loki';
-import { decodedBody, fixtureNames, loadCapture } from '../client-fixtures';
+import { capturedRequests } from '../../support/client-captures';
 
 const OPTIONS = { maxRecords: 1000, maxLineBytes: 65_536, maxLabels: 16, maxDecompressedBytes: 1 << 20 };
 
 function decodeAll(client: string): KeyedLokiRecord[] {
-  const files = fixtureNames(client, 'loki_api_v1_push-');
-  assert.ok(files.length > 0);
-  return files.flatMap((file) => {
-    const request = loadCapture(client, file);
+  const requests = capturedRequests(client, 'loki_api_v1_push-');
+  assert.ok(requests.length > 0);
+  return requests.flatMap((request) => {
     const format = pushFormatOf(request.headers['content-type']);
-    assert.ok(format !== undefined, `${file}: ${request.headers['content-type']}`);
-    return decodeLokiPush(decodedBody(request), format, { ...OPTIONS, tenant: request.headers['x-scope-orgid'] });
+    assert.ok(format !== undefined, `${request.file}: ${request.headers['content-type']}`);
+    return decodeLokiPush(request.body, format, { ...OPTIONS, tenant: request.headers['x-scope-orgid'] });
   });
 }
 
 describe('loki: npm clients', () => {
   it('winston-loki 6.1.7: protobuf + snappy, labels text with the level, winston\'s line (message and meta)', () => {
     const client = 'winston-loki-6.1.7';
-    assert.equal(loadCapture(client, 'loki_api_v1_push-1.json').headers['content-type'], 'application/x-protobuf');
+    assert.equal(capturedRequests(client, 'loki_api_v1_push-1')[0]!.headers['content-type'], 'application/x-protobuf');
     const records = decodeAll(client);
     assert.deepEqual(records.map((r) => [r.key, r.value.body]), [
       ['{app="winston-capture", env="test", level="info"}', 'winston loki line 1 {"level":"info"}'],

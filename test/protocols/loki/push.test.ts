@@ -3,44 +3,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import protobuf from 'protobufjs';
 import { compressSync } from 'snappy';
 import {
-  buildinfoAnswer, decodeLokiPush, errorAnswer, LokiDecodeError, pushFormatOf, readyAnswer, type KeyedLokiRecord, type LokiDecodeOptions,
+  decodeLokiPush, LokiDecodeError, pushFormatOf, type KeyedLokiRecord, type LokiDecodeOptions,
 } from '../../../src/protocols/loki';
-import { decodedBody, fixtureNames, loadCapture } from '../client-fixtures';
+import { LOKI_ANSWERS, LOKI_PROBES } from '../../../src/protocols/loki/answers';
+import { capturedRequests } from '../../support/client-captures';
+import { protoBody, PushRequest } from '../../support/loki-push';
 
 const OPTIONS: LokiDecodeOptions = { maxRecords: 1000, maxLineBytes: 1024, maxLabels: 8, maxDecompressedBytes: 1 << 20 };
-
-// An encoder written independently of the decoder's schema: strings as
-// strings and the real google.protobuf.Timestamp, as a Go client sends them.
-const withTimestamp = protobuf.Root.fromJSON({ nested: protobuf.common.get('google/protobuf/timestamp.proto')!.nested! });
-const testRoot = protobuf.parse(`
-syntax = "proto3";
-package logproto;
-message PushRequest { repeated StreamAdapter streams = 1; }
-message StreamAdapter { string labels = 1; repeated EntryAdapter entries = 2; uint64 hash = 3; }
-message LabelPairAdapter { string name = 1; string value = 2; }
-message EntryAdapter { google.protobuf.Timestamp timestamp = 1; string line = 2; repeated LabelPairAdapter structuredMetadata = 3; }
-`, withTimestamp).root;
-const PushRequest = testRoot.lookupType('logproto.PushRequest');
-
-interface TestEntry { seconds: number; nanos: number; line: string; metadata?: Array<[string, string]> }
-
-function protoBody(streams: Array<{ labels: string; entries: TestEntry[] }>): Buffer {
-  const message = PushRequest.fromObject({
-    streams: streams.map((s) => ({
-      labels: s.labels,
-      hash: 12345,
-      entries: s.entries.map((e) => ({
-        timestamp: { seconds: e.seconds, nanos: e.nanos },
-        line: e.line,
-        structuredMetadata: (e.metadata ?? []).map(([name, value]) => ({ name, value })),
-      })),
-    })),
-  });
-  return compressSync(Buffer.from(PushRequest.encode(message).finish()));
-}
 
 function decodeJson(document: unknown, options: Partial<LokiDecodeOptions> = {}): KeyedLokiRecord[] {
   return decodeLokiPush(Buffer.from(JSON.stringify(document)), 'json', { ...OPTIONS, ...options });
@@ -203,10 +174,10 @@ describe('loki: limits', () => {
 
 describe('loki: Fluent Bit 5.1.1 captures', () => {
   const client = 'fluent-bit-5.1.1';
-  for (const file of [...fixtureNames(client, 'loki_api_v1_push-'), ...fixtureNames(client, 'gz_loki_api_v1_push-')]) {
+  for (const request of [...capturedRequests(client, 'loki_api_v1_push-'), ...capturedRequests(client, 'gz_loki_api_v1_push-')]) {
+    const file = request.file;
     it(`decodes ${file}`, () => {
-      const request = loadCapture(client, file);
-      const body = decodedBody(request);
+      const body = request.body;
       const format = pushFormatOf(request.headers['content-type']);
       assert.equal(format, 'json');
       const sent = JSON.parse(body.toString('utf8')) as { streams: Array<{ values: string[][] }> };
@@ -266,11 +237,19 @@ describe('loki: hostile bodies (fuzzed)', () => {
   });
 });
 
-describe('loki: other answers', () => {
-  it('answers /ready with 200 "ready" and buildinfo with a version', () => {
-    assert.deepEqual(readyAnswer(), { status: 200, contentType: 'text/plain; charset=utf-8', body: 'ready\n' });
-    assert.equal(JSON.parse(buildinfoAnswer().body).version, '3.0.0');
-    const error = new LokiDecodeError('invalid_labels', 'bad', { stream: 2 });
-    assert.deepEqual(errorAnswer(error, 400), { status: 400, contentType: 'text/plain; charset=utf-8', body: 'stream 2: bad\n' });
+describe('loki: answers and probes', () => {
+  const probe = (path: string, ready: boolean) =>
+    LOKI_PROBES.find((p) => p.path === path)!.answer({ ready, path, query: '', header: () => '' });
+
+  it('answers /ready by readiness and buildinfo with a Loki 3 version', () => {
+    assert.deepEqual(probe('/ready', true), { status: 200, contentType: 'text/plain; charset=utf-8', body: 'ready\n' });
+    assert.equal(probe('/ready', false).status, 503);
+    assert.equal(JSON.parse(String(probe('/loki/api/v1/status/buildinfo', true).body)).version, '3.0.0');
+  });
+
+  it('answers a push with 204 and no body, a refusal as text naming the code', () => {
+    assert.deepEqual(LOKI_ANSWERS.success(3, undefined, undefined), { status: 204, body: null, contentType: '' });
+    assert.deepEqual(LOKI_ANSWERS.refusal('invalid_record', 400, 'stream 2: bad', undefined),
+      { status: 400, contentType: 'text/plain; charset=utf-8', body: 'invalid_record: stream 2: bad\n' });
   });
 });

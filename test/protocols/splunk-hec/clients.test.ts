@@ -4,15 +4,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decodeHecEvents, hecText, hecToken, type HecLogRecord } from '../../../src/protocols/splunk-hec';
-import { decodedBody, fixtureNames, loadCapture } from '../client-fixtures';
+import { capturedRequests } from '../../support/client-captures';
 
 describe('splunk hec: splunk-logging 0.11.1', () => {
   const client = 'splunk-logging-0.11.1';
-  const records = fixtureNames(client, 'services_collector_event_1_0-').map((file) => {
-    const request = loadCapture(client, file);
-    assert.equal(request.url, '/services/collector/event/1.0');
+  const records = capturedRequests(client, 'services_collector_event_1_0-').map((request) => {
+    assert.equal(request.url.pathname, '/services/collector/event/1.0');
     assert.deepEqual(hecToken(request.headers['authorization']), { ok: true, token: '00000000-0000-0000-0000-000000000000' });
-    const decoded = decodeHecEvents(hecText(decodedBody(request)), { receivedAtMs: 0, defaults: {}, channel: undefined, maxDepth: 16 }, { maxRecords: 10, maxEventBytes: 4096 });
+    const decoded = decodeHecEvents(hecText(request.body), { receivedAtMs: 0, defaults: {}, channel: undefined, maxDepth: 16 }, { maxRecords: 10, maxEventBytes: 4096 });
     assert.equal(decoded.length, 1);
     return (decoded[0]!.kind === 'log' ? decoded[0]!.record : assert.fail('expected a log')) as HecLogRecord;
   });

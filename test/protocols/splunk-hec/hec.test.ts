@@ -7,7 +7,7 @@ import {
   decodeHecEvents, decodeHecRaw, HEC, HecDecodeError, healthAnswer, hecAnswer, hecText, hecToken, parseHecTime,
   type HecContext, type HecLimits, type HecRecord,
 } from '../../../src/protocols/splunk-hec';
-import { decodedBody, fixtureNames, loadCapture } from '../client-fixtures';
+import { capturedRequests } from '../../support/client-captures';
 
 const CONTEXT: HecContext = { receivedAtMs: 1_700_000_000_123, defaults: {}, channel: undefined, maxDepth: 8 };
 const LIMITS: HecLimits = { maxRecords: 100, maxEventBytes: 4096 };
@@ -148,11 +148,10 @@ describe('splunk hec: answers', () => {
 
 describe('splunk hec: Fluent Bit 5.1.1 captures', () => {
   const client = 'fluent-bit-5.1.1';
-  for (const file of fixtureNames(client, 'services_collector_event-')) {
-    it(`decodes ${file}`, () => {
-      const request = loadCapture(client, file);
+  for (const request of capturedRequests(client, 'services_collector_event-')) {
+    it(`decodes ${request.file}`, () => {
       assert.ok(hecToken(request.headers['authorization']).ok);
-      const records = logs(decodeHecEvents(hecText(decodedBody(request)), CONTEXT, LIMITS));
+      const records = logs(decodeHecEvents(hecText(request.body), CONTEXT, LIMITS));
       assert.ok(records.length > 0);
       for (const record of records) {
         assert.deepEqual(record.body, { message: 'capture splunk event', level: 'info' });
