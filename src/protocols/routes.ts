@@ -10,6 +10,7 @@ import { createOtlpDecoder } from './otlp/decode';
 import { bearerToken } from './credentials';
 import type { AnswerShape, CredentialReader, Decoder, DecoderSettings, Probe } from './protocol';
 import { REMOTE_WRITE_ANSWERS } from './remote-write/answers';
+import { remoteWriteContentTypeProblem } from './remote-write/content-type';
 import { createRemoteWriteDecoder } from './remote-write/decode';
 
 /** Routes, named as in metricstream_http_requests_total{route}. */
@@ -77,11 +78,13 @@ export const ROUTES: Readonly<Record<Route, RouteSpec>> = {
     route: Route.Logs, path: '/logs', signal: Signal.Logs, mediaTypes: JSON_MEDIA_TYPES, encodings: JSON_ENCODINGS,
     inline: true, createDecoder: createLogsDecoder, answers: always(JSON_ANSWERS),
   },
-  // Prometheus remote_write 1.0: snappy-compressed protobuf, 204 on success.
+  // Prometheus remote_write 1.0 and 2.0 (by the Content-Type's proto=):
+  // snappy-compressed protobuf, 204 on success with the written counts.
   [Route.RemoteWrite]: {
     route: Route.RemoteWrite, path: '/api/v1/write', signal: Signal.Metrics,
     mediaTypes: new Set(['application/x-protobuf']), encodings: new Set(['snappy']),
     inline: false, createDecoder: createRemoteWriteDecoder, answers: always(REMOTE_WRITE_ANSWERS),
+    contentTypeProblem: remoteWriteContentTypeProblem,
   },
   // OTLP/HTTP: protobuf or JSON, 200 with the signal's Export*ServiceResponse.
   [Route.OtlpMetrics]: otlpRoute(Route.OtlpMetrics, '/v1/metrics', Signal.Metrics),
