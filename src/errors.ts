@@ -59,6 +59,7 @@ export const ERRORS = {
   too_deep: invalid('protobuf messages nested deeper than `16 + 3 × limits.maxValueDepth`'),
   invalid_batch: invalid('a native batch object with unknown fields or a bad `metrics` / `batch_timestamp`'),
   invalid_record: invalid('a record that fails validation; `record` names it'),
+  entries_refused: invalid('collectd: value lists (JSON) or PUTVAL lines refused while the rest was written; `accepted` counts the records written, the message names the first refused'),
   series_refused: invalid('remote_write 2.0: series, native histograms or exemplars not written while the rest was (the `X-Prometheus-Remote-Write-*-Written` headers count what was)'),
   decoded_too_large: tooLarge('the decoded request would take more than its share of `pool.workerMaxHeapMb`'),
   too_many_records: tooLarge('more than `limits.maxRecordsPerRequest` records'),

@@ -3,7 +3,9 @@
 // decoder and the shape of its answers. Each protocol lives in its own folder
 // beside this file; adding one adds a folder and its rows here.
 import { Signal } from '../signals';
-import { createLogsDecoder, createMetricsDecoder } from './native/decoder';
+import { createCollectdDecoder } from './collectd/decoder';
+import { createMetricsDecoder } from './metrics-body';
+import { createLogsDecoder } from './native/decoder';
 import { JSON_ANSWERS } from './native/answers';
 import { otlpAnswers } from './otlp/answers';
 import { createOtlpDecoder } from './otlp/decode';
@@ -21,6 +23,7 @@ export const enum Route {
   OtlpMetrics = 'otlp_metrics',
   OtlpLogs = 'otlp_logs',
   OtlpTraces = 'otlp_traces',
+  Collectd = 'collectd',
 }
 
 export interface RouteSpec {
@@ -85,6 +88,12 @@ export const ROUTES: Readonly<Record<Route, RouteSpec>> = {
     mediaTypes: new Set(['application/x-protobuf']), encodings: new Set(['snappy']),
     inline: false, createDecoder: createRemoteWriteDecoder, answers: always(REMOTE_WRITE_ANSWERS),
     contentTypeProblem: remoteWriteContentTypeProblem,
+  },
+  // collectd write_http, JSON or Command format (told apart by the body): 200
+  // {"accepted":N,"unknownValues":K} (collectd logs anything but 200 as an error).
+  [Route.Collectd]: {
+    route: Route.Collectd, path: '/collectd', signal: Signal.Metrics, mediaTypes: JSON_MEDIA_TYPES, encodings: JSON_ENCODINGS,
+    inline: true, createDecoder: createCollectdDecoder, answers: always(JSON_ANSWERS),
   },
   // OTLP/HTTP: protobuf or JSON, 200 with the signal's Export*ServiceResponse.
   [Route.OtlpMetrics]: otlpRoute(Route.OtlpMetrics, '/v1/metrics', Signal.Metrics),
