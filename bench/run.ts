@@ -9,8 +9,9 @@
 // Environment: BENCH_DURATION_S (default 10), BENCH_BATCHES (default "1,100,1000";
 // "" skips the native scenarios), BENCH_CONNECTIONS (default "16,64,256"),
 // BENCH_REMOTE_WRITE (samples per remote_write request, default 500, run at
-// every BENCH_CONNECTIONS for metricstream and metricstream-batch; "" or 0
-// skips it), BENCH_OTLP (data points per OTLP/HTTP protobuf request to
+// every BENCH_CONNECTIONS for metricstream and metricstream-batch, in
+// remote_write 1.0 and then 2.0 — io.prometheus.write.v2.Request, the same
+// series with their metadata, as Prometheus 3 sends them; "" or 0 skips both), BENCH_OTLP (data points per OTLP/HTTP protobuf request to
 // /v1/metrics, default 100; "" or 0 skips it), BENCH_INFLUX (InfluxDB line
 // protocol lines per gzip'd POST /write, default 1000 as Telegraf batches, run
 // at every BENCH_CONNECTIONS for metricstream; "" or 0 skips it), BENCH_TARGETS (default
@@ -52,6 +53,7 @@ import { KafkaCluster } from '../test/support/kafka/cluster';
 import { EXPORT_REQUEST } from '../src/protocols/otlp/proto';
 import { Signal } from '../src/signals';
 import { WriteRequest } from '../src/protocols/remote-write/decode';
+import { RequestV2 } from '../src/protocols/remote-write/v2';
 
 const ROOT = path.resolve(__dirname, '../..');
 const DURATION_S = Number(process.env['BENCH_DURATION_S'] ?? 10);
@@ -111,7 +113,7 @@ const CLK_TCK = 100;
 /** format remote_write: Prometheus remote_write bodies of `batch` samples to /api/v1/write;
  * otlp: OTLP/HTTP protobuf ExportMetricsServiceRequests of `batch` data points to /v1/metrics;
  * influx: gzip'd line protocol of `batch` lines (one field each) to /write. */
-interface Scenario { batch: number; connections: number; format?: 'native' | 'remote_write' | 'otlp' | 'influx' | LogFormat }
+interface Scenario { batch: number; connections: number; format?: 'native' | 'remote_write' | 'remote_write_v2' | 'otlp' | 'influx' | LogFormat }
 
 type LogFormat = 'logs' | 'loki' | 'elasticsearch' | 'splunk_hec';
 const LOG_FORMATS = (process.env['BENCH_LOGS'] ?? 'logs,loki,elasticsearch,splunk_hec').split(',').filter((f) => f.trim() !== '') as LogFormat[];
@@ -151,6 +153,22 @@ function remoteWriteBody(samples: number): Buffer {
     samples: [{ value: i, timestamp: now }],
   }));
   return compressSync(Buffer.from(WriteRequest.encode(WriteRequest.fromObject({ timeseries })).finish()));
+}
+
+/** The same series as remoteWriteBody, as remote_write 2.0: one symbols table, labels_refs, counter metadata. */
+function remoteWriteV2Body(samples: number): Buffer {
+  const now = Date.now();
+  const symbols = ['', '__name__', 'http_requests_total', 'code', '200', 'instance', 'job', 'web', 'path'];
+  const ref = (text: string): number => {
+    const at = symbols.indexOf(text);
+    return at >= 0 ? at : symbols.push(text) - 1;
+  };
+  const timeseries = Array.from({ length: samples }, (_, i) => ({
+    labelsRefs: [1, 2, 3, 4, 5, ref(`web-${i % 50}:9100`), 6, 7, 8, ref(`/api/${i}`)],
+    samples: [{ value: i, timestamp: now }],
+    metadata: { type: 1 },
+  }));
+  return compressSync(Buffer.from(RequestV2.encode(RequestV2.fromObject({ symbols, timeseries })).finish()));
 }
 
 /** An OTLP ExportMetricsServiceRequest of `points` data points, as an SDK sends it:
@@ -400,6 +418,7 @@ function groupCommit(before: SyncCounters, after: SyncCounters, requests: number
 function payloadOf(s: Scenario): Payload {
   switch (s.format) {
     case 'remote_write': return { body: remoteWriteBody(s.batch), contentType: 'application/x-protobuf', encoding: 'snappy', path: '/api/v1/write' };
+    case 'remote_write_v2': return { body: remoteWriteV2Body(s.batch), contentType: 'application/x-protobuf;proto=io.prometheus.write.v2.Request', encoding: 'snappy', path: '/api/v1/write' };
     case 'otlp': return { body: otlpMetricsBody(s.batch), contentType: 'application/x-protobuf', path: '/v1/metrics' };
     case 'influx': return { body: influxBody(s.batch), contentType: 'text/plain; charset=utf-8', encoding: 'gzip', path: '/write?db=telegraf' };
     case 'logs': return { body: logBody('logs', s.batch), contentType: 'application/x-ndjson', path: '/logs' };
@@ -555,9 +574,11 @@ async function main(): Promise<void> {
     // format: no ratio for these.
     for (const connections of REMOTE_WRITE_SAMPLES > 0 ? CONNECTIONS : []) {
       for (const target of TARGETS.filter((t) => t === 'metricstream' || t === 'metricstream-batch')) {
-        const r = await runScenario(kafka, client, dir, target, { batch: REMOTE_WRITE_SAMPLES, connections, format: 'remote_write' }, n++);
-        results.push({ ...r, target: `${target} remote_write` });
-        process.stdout.write(`${target} remote_write ${REMOTE_WRITE_SAMPLES} samples c=${connections}: ${fmt(r.recordsPerS)} records/s, ${fmt(r.requestsPerS)} req/s, p99 ${fmt(r.p99Ms, 1)} ms, ${fmt(r.cpuCores, 2)} cores, ${fmt(r.peakRssMb)} MB\n`);
+        for (const format of ['remote_write', 'remote_write_v2'] as const) {
+          const r = await runScenario(kafka, client, dir, target, { batch: REMOTE_WRITE_SAMPLES, connections, format }, n++);
+          results.push({ ...r, target: `${target} ${format}` });
+          process.stdout.write(`${target} ${format} ${REMOTE_WRITE_SAMPLES} samples c=${connections}: ${fmt(r.recordsPerS)} records/s, ${fmt(r.requestsPerS)} req/s, p99 ${fmt(r.p99Ms, 1)} ms, ${fmt(r.cpuCores, 2)} cores, main ${fmt(r.mainUsPerRecord, 1)} µs/record, all ${fmt(r.allUsPerRecord, 1)} µs/record, ${fmt(r.peakRssMb)} MB\n`);
+        }
       }
     }
     // InfluxDB line protocol as Telegraf sends it (no baseline: it speaks only the native format).

@@ -68,6 +68,8 @@ export const ERRORS = {
   event_required: invalid('a Splunk HEC event without `event` (HEC code 12); `record` names it'),
   event_blank: invalid('a Splunk HEC event whose `event` is empty (HEC code 13); `record` names it'),
   invalid_fields: invalid('a Splunk HEC event whose `fields` are not flat strings, numbers or booleans (HEC code 15); `record` names it'),
+  entries_refused: invalid('collectd: value lists (JSON) or PUTVAL lines refused while the rest was written; `accepted` counts the records written, the message names the first refused'),
+  series_refused: invalid('remote_write 2.0: series, native histograms or exemplars not written while the rest was (the `X-Prometheus-Remote-Write-*-Written` headers count what was)'),
   decoded_too_large: tooLarge('the decoded request would take more than its share of `pool.workerMaxHeapMb`'),
   too_many_records: tooLarge('more than `limits.maxRecordsPerRequest` records'),
   key_too_large: tooLarge('a Kafka key (series name and labels, or the log key field) over 65,535 bytes'),

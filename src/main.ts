@@ -93,6 +93,7 @@ async function start(config: Config, log: Logger): Promise<void> {
     ringCapacityBytes: () => pump.capacityBytes,
     poolQueueSize: () => pool.queueSize,
     poolBusySeconds: () => pool.busySeconds,
+    familyTypesReplaced: () => pool.familyTypesReplaced,
     poolThreads: config.pool.threads,
     kafkaReachable: () => kafka.reachable,
     draining: () => state.draining,

@@ -5,6 +5,7 @@ import { Piscina } from 'piscina';
 import type { Config } from '../config/schema';
 import type { RingSet } from '../ring/layout';
 import { LeaseTable } from '../ring/leases';
+import { FamilyTypeTable } from '../protocols/remote-write/family-types';
 import { ROUTES } from '../protocols/routes';
 import { createDecoder } from './decoder';
 import type { DecodeResult, DecodeTask, WorkerData } from './task';
@@ -28,6 +29,7 @@ export class DecodePool {
   readonly #maxQueue: number;
   readonly #inlineMaxBytes: number;
   readonly #inline: (task: DecodeTask) => DecodeResult;
+  readonly #familyTypes = new FamilyTypeTable();
   #nextRing = 0;
   #busyMs = 0;
   /** Requests decoded on the main thread (pool.inlineMaxBytes). */
@@ -44,6 +46,7 @@ export class DecodePool {
       otlpEncoding: config.otlp.encoding,
       // A quarter of the worker heap: room for the body, the records and V8's slack.
       maxDecodedBytes: config.pool.workerMaxHeapMb * 1024 * 1024 / 4,
+      familyTypes: this.#familyTypes.shared,
     };
     this.#ringSet = ringSet;
     this.#leases = new LeaseTable(ringSet.leases);
@@ -77,6 +80,11 @@ export class DecodePool {
   /** Seconds workers spent on tasks that returned a result, since start. */
   get busySeconds(): number {
     return this.#busyMs / 1000;
+  }
+
+  /** Metric families whose remembered type another family replaced (family-types.ts). */
+  get familyTypesReplaced(): number {
+    return this.#familyTypes.replaced;
   }
 
   /** Whether another task can be queued without waiting (else: 503). */

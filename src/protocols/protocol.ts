@@ -31,6 +31,9 @@ export interface DecoderSettings {
   readonly otlpEncoding: Config['otlp']['encoding'];
   /** Estimated heap a decoded protobuf request may take; more is a 413. */
   readonly maxDecodedBytes: number;
+  /** Metric family types remembered across requests and threads
+   * (remote-write/family-types.ts): one buffer, shared by every thread. */
+  readonly familyTypes: SharedArrayBuffer;
 }
 
 /** Items of a request that were refused while the rest was accepted
@@ -39,6 +42,8 @@ export interface PartialRejection {
   readonly rejected: number;
   /** Why the first refused item was refused. */
   readonly message: string;
+  /** The catalogue code a JSON answer names for the refused part. */
+  readonly code?: ErrorCode;
 }
 
 /** What a protocol's success answer needs beyond the counts (e.g. per-item

@@ -3,6 +3,8 @@
 // decoder and the shape of its answers. Each protocol lives in its own folder
 // beside this file; adding one adds a folder and its rows here.
 import { Signal } from '../signals';
+import { createCollectdDecoder } from './collectd/decoder';
+import { createMetricsDecoder } from './metrics-body';
 import { createLogsDecoder } from './native/decoder';
 import { JSON_ANSWERS } from './native/answers';
 import { otlpAnswers } from './otlp/answers';
@@ -11,7 +13,6 @@ import { basicPassword, bearerToken, schemeToken } from './credentials';
 import { influxAnswers } from './influx/answers';
 import { influxV1Token, influxV2Token } from './influx/credentials';
 import { createInfluxDecoder } from './influx/decoder';
-import { createMetricsRouteDecoder, METRICS_ROUTE_ANSWERS } from './influx/metrics-route';
 import { INFLUX_PROBES } from './influx/probes';
 import { bulkAnswers, compatibilityProblem, ES_PROBES } from './elasticsearch/answers';
 import { createBulkDecoder } from './elasticsearch/decoder';
@@ -19,6 +20,7 @@ import { LOKI_ANSWERS, LOKI_PROBES } from './loki/answers';
 import { createLokiDecoder, TENANT_HEADER } from './loki/decoder';
 import type { AnswerShape, CredentialReader, Decoder, DecoderSettings, Probe } from './protocol';
 import { REMOTE_WRITE_ANSWERS } from './remote-write/answers';
+import { remoteWriteContentTypeProblem } from './remote-write/content-type';
 import { createRemoteWriteDecoder } from './remote-write/decode';
 import { HEC_ANSWERS, HEC_PROBES } from './splunk-hec/answers';
 import { CHANNEL_HEADER, createHecEventDecoder, createHecRawDecoder } from './splunk-hec/decoder';
@@ -37,6 +39,7 @@ export const enum Route {
   ElasticsearchBulk = 'elasticsearch_bulk',
   SplunkHecEvent = 'splunk_hec_event',
   SplunkHecRaw = 'splunk_hec_raw',
+  Collectd = 'collectd',
 }
 
 export interface RouteSpec {
@@ -108,20 +111,28 @@ const ELASTICSEARCH_MEDIA_TYPES = new Set([
 ]);
 
 export const ROUTES: Readonly<Record<Route, RouteSpec>> = {
-  // Native JSON, or InfluxDB line protocol as text/plain (src/protocols/influx/metrics-route.ts).
+  // Native JSON, or collectd's or InfluxDB line protocol's bodies as they come (src/protocols/metrics-body.ts).
   [Route.Metrics]: {
     route: Route.Metrics, path: '/metrics', signal: Signal.Metrics, mediaTypes: JSON_MEDIA_TYPES, encodings: JSON_ENCODINGS,
-    inline: true, createDecoder: createMetricsRouteDecoder, answers: always(METRICS_ROUTE_ANSWERS),
+    inline: true, createDecoder: createMetricsDecoder, answers: always(JSON_ANSWERS),
   },
   [Route.Logs]: {
     route: Route.Logs, path: '/logs', signal: Signal.Logs, mediaTypes: JSON_MEDIA_TYPES, encodings: JSON_ENCODINGS,
     inline: true, createDecoder: createLogsDecoder, answers: always(JSON_ANSWERS),
   },
-  // Prometheus remote_write 1.0: snappy-compressed protobuf, 204 on success.
+  // Prometheus remote_write 1.0 and 2.0 (by the Content-Type's proto=):
+  // snappy-compressed protobuf, 204 on success with the written counts.
   [Route.RemoteWrite]: {
     route: Route.RemoteWrite, path: '/api/v1/write', signal: Signal.Metrics,
     mediaTypes: new Set(['application/x-protobuf']), encodings: new Set(['snappy']),
     inline: false, createDecoder: createRemoteWriteDecoder, answers: always(REMOTE_WRITE_ANSWERS),
+    contentTypeProblem: remoteWriteContentTypeProblem,
+  },
+  // collectd write_http, JSON or Command format (told apart by the body): 200
+  // {"accepted":N,"unknownValues":K} (collectd logs anything but 200 as an error).
+  [Route.Collectd]: {
+    route: Route.Collectd, path: '/collectd', signal: Signal.Metrics, mediaTypes: JSON_MEDIA_TYPES, encodings: JSON_ENCODINGS,
+    inline: true, createDecoder: createCollectdDecoder, answers: always(JSON_ANSWERS),
   },
   // OTLP/HTTP: protobuf or JSON, 200 with the signal's Export*ServiceResponse.
   [Route.OtlpMetrics]: otlpRoute(Route.OtlpMetrics, '/v1/metrics', Signal.Metrics),

@@ -24,6 +24,8 @@ export interface TelemetrySources {
   ringCapacityBytes(): number;
   poolQueueSize(): number;
   poolBusySeconds(): number;
+  /** remote_write 1.0 metric families whose remembered type another family replaced. */
+  familyTypesReplaced(): number;
   poolThreads: number;
   kafkaReachable(): boolean;
   draining(): boolean;
@@ -95,6 +97,7 @@ export class Telemetry {
     gauge(r, 'metricstream_pool_queue_size', 'Requests waiting for a decode worker', sources.poolQueueSize);
     mirroredCounter(r, 'metricstream_pool_busy_seconds_total', 'Seconds decode workers spent on requests; rate() / metricstream_pool_threads = utilization', sources.poolBusySeconds);
     gauge(r, 'metricstream_pool_threads', 'Decode worker threads', () => sources.poolThreads);
+    mirroredCounter(r, 'metricstream_remote_write_family_types_replaced_total', 'remote_write 1.0 metric families whose remembered type another family took the slot of (their samples are gauge until their metadata comes again)', sources.familyTypesReplaced);
     gauge(r, 'metricstream_kafka_reachable', '1 when Kafka metadata could be fetched', () => (sources.kafkaReachable() ? 1 : 0));
     gauge(r, 'metricstream_draining', '1 while shutting down', () => (sources.draining() ? 1 : 0));
     this.#delivery = new Histogram({

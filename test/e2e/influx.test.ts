@@ -273,10 +273,11 @@ describe('InfluxDB line protocol', () => {
       const partial = await post(target, body, { ...TEXT, ...route.auth });
       assert.equal(partial.status, 400);
       const message = route.path === '/write' ? partial.body['error'] : partial.body['message'];
-      assert.match(String(message), /^partial write.*unable to parse 'partial_\w+ bad=oops'/);
+      // /metrics names the code (partial_write) in `error` and the first bad line in `message`.
+      assert.match(String(message), route.path === '/metrics' ? /^unable to parse 'partial_\w+ bad=oops'/ : /^partial write.*unable to parse 'partial_\w+ bad=oops'/);
       if (route.path === '/write') assert.match(partial.headers.get('x-influxdb-error') ?? '', /^partial write: /);
       if (route.path === '/api/v2/write') assert.equal(partial.body['code'], 'invalid');
-      if (route.path === '/metrics') assert.deepEqual([partial.body['error'], partial.body['accepted'], partial.body['rejected_lines']], ['partial_write', 2, 1]);
+      if (route.path === '/metrics') assert.deepEqual([partial.body['error'], partial.body['accepted'], partial.body['refused']], ['partial_write', 2, 1]);
       const id = partial.headers.get('x-request-id');
       await until('the good lines', () => metrics.records.filter((r) => recordId(r).requestId === id).length >= 2);
       assert.deepEqual(parsed<MetricValue>(metrics.records.filter((r) => recordId(r).requestId === id)).map((v) => [v.name, v.value]).sort(),

@@ -9,7 +9,7 @@ const spec = routeAt;
 
 describe('protocols: the route table', () => {
   it('serves the exact paths, each once', () => {
-    assert.deepEqual([...ROUTE_BY_PATH.keys()].sort(), ['/api/v1/write', '/api/v2/write', '/logs', '/loki/api/v1/push', '/metrics', '/v1/logs', '/v1/metrics', '/v1/traces', '/write']);
+    assert.deepEqual([...ROUTE_BY_PATH.keys()].sort(), ['/api/v1/write', '/api/v2/write', '/collectd', '/logs', '/loki/api/v1/push', '/metrics', '/v1/logs', '/v1/metrics', '/v1/traces', '/write']);
     for (const [path, s] of ROUTE_BY_PATH) assert.equal(ROUTES[s.route].path, path);
   });
 
@@ -26,7 +26,34 @@ describe('protocols: the route table', () => {
   });
 
   it('only the JSON routes may be decoded on the main thread', () => {
-    assert.deepEqual(Object.values(ROUTES).filter((s) => s.inline).map((s) => s.path).sort(), ['/logs', '/metrics']);
+    assert.deepEqual(Object.values(ROUTES).filter((s) => s.inline).map((s) => s.path).sort(), ['/collectd', '/logs', '/metrics']);
+  });
+
+  it('remote_write: an unknown proto= is refused before the body; every success says what was written', () => {
+    const rw = spec('/api/v1/write');
+    assert.equal(rw.contentTypeProblem!('application/x-protobuf;proto=io.prometheus.write.v2.Request'), null);
+    assert.equal(rw.contentTypeProblem!('application/x-protobuf'), null);
+    assert.match(rw.contentTypeProblem!('application/x-protobuf;proto=io.prometheus.write.v3.Request') ?? '', /proto=io\.prometheus\.write\.v3\.Request is not supported/);
+    const written = { samples: 5, histograms: 0, exemplars: 0 };
+    const ok = rw.answers('application/x-protobuf').success(5, undefined, written);
+    assert.equal(ok.status, 204);
+    assert.deepEqual(ok.headers, {
+      'x-prometheus-remote-write-samples-written': '5', 'x-prometheus-remote-write-histograms-written': '0', 'x-prometheus-remote-write-exemplars-written': '0',
+    });
+    const partial = rw.answers('application/x-protobuf').success(5, { rejected: 2, message: 'not written: 2 samples' }, written);
+    assert.equal(partial.status, 400);
+    assert.equal(partial.headers?.['x-prometheus-remote-write-samples-written'], '5');
+    assert.deepEqual(JSON.parse(String(partial.body)), { error: 'series_refused', message: 'not written: 2 samples' });
+  });
+
+  it('JSON routes: detail joins the count; a partial write is a 400 entries_refused with the count written', () => {
+    const json = spec('/collectd').answers('application/json');
+    assert.deepEqual(JSON.parse(String(json.success(4, undefined, { unknownValues: 1 }).body)), { accepted: 4, unknownValues: 1 });
+    const partial = json.success(4, { rejected: 1, message: '1 not written; the first, value list 2: bad' }, { unknownValues: 0 });
+    assert.equal(partial.status, 400);
+    assert.deepEqual(JSON.parse(String(partial.body)), {
+      error: 'entries_refused', message: '1 not written; the first, value list 2: bad', accepted: 4, refused: 1, unknownValues: 0,
+    });
   });
 
   it('InfluxDB: /write and /api/v2/write answer 204, read their tokens where the clients put them; the probes answer without a route', () => {

@@ -14,6 +14,7 @@ function sources(over: Partial<TelemetrySources> = {}): TelemetrySources {
     ringCapacityBytes: () => 1000,
     poolQueueSize: () => 0,
     poolBusySeconds: () => 1.5,
+    familyTypesReplaced: () => 0,
     poolThreads: 2,
     kafkaReachable: () => true,
     draining: () => false,

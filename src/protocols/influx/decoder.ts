@@ -85,7 +85,7 @@ export function decodeLineProtocol(text: string, options: WriteOptions, received
   if (result.firstBadLine === undefined) return { records: index, directMessages: 0 };
   return {
     records: index, directMessages: 0,
-    partial: { rejected: result.badLines, message: unableToParse(result.firstBadLine) },
+    partial: { rejected: result.badLines, message: unableToParse(result.firstBadLine), code: 'partial_write' },
     detail: badLinesDetail(result.firstBadLine),
   };
 }

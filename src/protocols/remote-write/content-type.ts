@@ -29,3 +29,9 @@ export function remoteWriteMessageOf(contentType: string | undefined): RemoteWri
   if (proto === V2_PROTO) return { version: '2.0' };
   return { version: 'unsupported', reason: `proto=${proto} is not supported: send ${V1_PROTO} or ${V2_PROTO}` };
 }
+
+/** The route's Content-Type rule (RouteSpec.contentTypeProblem): why a proto= is refused, or null. */
+export function remoteWriteContentTypeProblem(contentType: string): string | null {
+  const message = remoteWriteMessageOf(contentType);
+  return message.version === 'unsupported' ? message.reason : null;
+}

@@ -1,11 +1,15 @@
-// Prometheus remote_write 1.0: a snappy block-compressed protobuf
-// WriteRequest. Each sample becomes one metric record: name from __name__, the
+// Prometheus remote_write on /api/v1/write: a snappy block-compressed
+// protobuf, 1.0 (prometheus.WriteRequest) or 2.0 (io.prometheus.write.v2.Request,
+// v2-records.ts) as the Content-Type's proto= says (content-type.ts).
+// In 1.0 each sample becomes one metric record: name from __name__, the
 // other labels as labels, the sample's timestamp (ms).
-//  - type: from the request's metadata for the metric family when present,
-//    else "gauge" (remote_write 1.0 samples carry no type).
+//  - type: from metadata for the metric family — in the same request, or
+//    remembered from an earlier one by any thread (family-types.ts) —, else
+//    "gauge" (remote_write 1.0 samples carry no type).
 //  - exemplars and native histograms (TimeSeries fields 3 and 4) are not
-//    written: protobufjs skips the fields this schema leaves out.
-//  - metadata-only requests are accepted with 0 records.
+//    written: protobufjs skips the fields this schema leaves out, and the
+//    written-counts headers say 0 of them were written.
+//  - metadata-only requests are accepted with 0 records (and remembered).
 import protobuf from 'protobufjs';
 import type { Config } from '../../config/schema';
 import { Signal } from '../../signals';
@@ -14,7 +18,11 @@ import { metricRecord, type MetricType } from '../native/metrics';
 import { seriesKey } from '../../decode/series-key';
 import { snappyHeader, SnappyError, uncompressInto } from '../../decode/snappy';
 import type { RecordSink } from '../../decode/sink';
-import type { Decoder, DecoderSettings } from '../protocol';
+import type { Decoded, Decoder, DecoderSettings } from '../protocol';
+import { remoteWriteMessageOf } from './content-type';
+import { FamilyTypeTable, familyTypeOf, seriesTypeOf, type FamilyType } from './family-types';
+import { decodeV2Records } from './v2-records';
+import { writtenCounts } from './written';
 
 // The messages of prompb/remote.proto and prompb/types.proto (Prometheus 2.x)
 // that remote_write 1.0 uses, with their field numbers.
@@ -47,8 +55,6 @@ function toNumber(value: Int64): number {
   return typeof value === 'number' ? value : value.toNumber();
 }
 
-const METADATA_TYPES: Readonly<Record<number, MetricType>> = { 1: 'counter', 2: 'gauge', 3: 'histogram', 5: 'summary' };
-
 /** The uncompressed length a snappy block declares (its leading varint), so a
  * bomb is refused before anything is decompressed. */
 export function snappyDeclaredLength(block: Uint8Array): number {
@@ -57,7 +63,7 @@ export function snappyDeclaredLength(block: Uint8Array): number {
   return header.length;
 }
 
-function decompress(body: Buffer, maxBytes: number): Buffer {
+export function decompress(body: Buffer, maxBytes: number): Buffer {
   const declared = snappyDeclaredLength(body);
   if (declared > maxBytes) {
     throw new DecodeError('decompressed_too_large', `body decompresses to ${declared} bytes; the limit is ${maxBytes}`);
@@ -100,23 +106,29 @@ function checkLabels(labels: Label[], series: number, limits: Config['limits']):
   return { name, rest };
 }
 
-export function decodeRemoteWrite(body: Buffer, maxDecompressedBytes: number, limits: Config['limits'], sink: RecordSink): number {
+/** Decodes a 1.0 request; its metadata is remembered in `familyTypes` for later requests. */
+export function decodeRemoteWrite(body: Buffer, maxDecompressedBytes: number, limits: Config['limits'], sink: RecordSink, familyTypes: FamilyTypeTable): number {
   const request = decode(decompress(body, maxDecompressedBytes));
   const series = request.timeseries;
   const total = series.reduce((n, s) => n + s.samples.length, 0);
   if (total > limits.maxRecordsPerRequest) {
     throw new DecodeError('too_many_records', `request holds ${total} samples; the limit is ${limits.maxRecordsPerRequest}`);
   }
-  const types = new Map<string, MetricType>();
+  // This request's own metadata first (a table slot may have been taken since), then the table.
+  const types = new Map<string, FamilyType>();
   for (const m of request.metadata) {
-    const type = METADATA_TYPES[m.type];
-    if (m.metricFamilyName && type) types.set(m.metricFamilyName, type);
+    const type = familyTypeOf(m.type);
+    if (!m.metricFamilyName || type === undefined) continue;
+    types.set(m.metricFamilyName, type);
+    familyTypes.remember(m.metricFamilyName, type);
   }
+  const typeOf = (name: string): MetricType =>
+    (types.size > 0 ? seriesTypeOf(name, (family) => types.get(family)) : undefined) ?? familyTypes.typeOf(name) ?? 'gauge';
   let index = 0;
   for (let s = 0; s < series.length; s++) {
     const { name, rest } = checkLabels(series[s]!.labels, s, limits);
     const key = seriesKey(name, rest);
-    const type = types.get(name) ?? 'gauge';
+    const type = typeOf(name);
     for (const sample of series[s]!.samples) {
       sink.append(Signal.Metrics, index++, key, metricRecord(name, sample.value, type, toNumber(sample.timestamp), rest));
     }
@@ -125,8 +137,17 @@ export function decodeRemoteWrite(body: Buffer, maxDecompressedBytes: number, li
 }
 
 export function createRemoteWriteDecoder(settings: DecoderSettings): Decoder {
-  return (request, records) => ({
-    records: decodeRemoteWrite(request.body, settings.maxDecompressedBytes, settings.limits, records),
-    directMessages: 0,
-  });
+  const familyTypes = new FamilyTypeTable(settings.familyTypes);
+  return (request, records): Decoded => {
+    const message = remoteWriteMessageOf(request.contentType);
+    // The listener refuses an unknown proto= before the body (the route's contentTypeProblem).
+    if (message.version === 'unsupported') throw new DecodeError('unsupported_content_type', message.reason);
+    if (message.version === '2.0') {
+      return decodeV2Records(decompress(request.body, settings.maxDecompressedBytes), settings.limits, records);
+    }
+    const samples = decodeRemoteWrite(request.body, settings.maxDecompressedBytes, settings.limits, records, familyTypes);
+    // 1.0 has no written-counts headers, but Prometheus reads them when sent:
+    // they tell it that exemplars and native histograms were not written.
+    return { records: samples, directMessages: 0, detail: writtenCounts({ samples, histograms: 0, exemplars: 0 }) };
+  };
 }

@@ -6,7 +6,8 @@ import { gzipSync } from 'node:zlib';
 import { configSchema } from '../../../src/config/schema';
 import type { RecordSink } from '../../../src/decode/sink';
 import { createInfluxDecoder } from '../../../src/protocols/influx/decoder';
-import { createMetricsRouteDecoder, METRICS_ROUTE_ANSWERS, startsAsJson } from '../../../src/protocols/influx/metrics-route';
+import { createMetricsDecoder, startsAsJson } from '../../../src/protocols/metrics-body';
+import { JSON_ANSWERS } from '../../../src/protocols/native/answers';
 import type { Decoded, Decoder, DecoderSettings, ProtocolRequest } from '../../../src/protocols/protocol';
 import { Signal } from '../../../src/signals';
 import { refusal } from '../../support/refusal';
@@ -15,6 +16,7 @@ const config = configSchema.parse({});
 const RECEIVED_AT = 1_800_000_000_000;
 const settings: DecoderSettings = {
   limits: config.limits, maxDecompressedBytes: 1 << 20, maxDecodedBytes: 1 << 25, otlpEncoding: config.otlp.encoding, logKeyField: '',
+  familyTypes: new SharedArrayBuffer(0),
 };
 
 interface Written { signal: Signal; index: number; key: string | null; value: Record<string, unknown> }
@@ -40,7 +42,7 @@ function run(decoder: Decoder, req: ProtocolRequest): { decoded: Decoded; sink: 
 
 const v1 = createInfluxDecoder('v1')(settings);
 const v2 = createInfluxDecoder('v2')(settings);
-const metrics = createMetricsRouteDecoder(settings);
+const metrics = createMetricsDecoder(settings);
 
 describe('influx decoder: /write and /api/v2/write', () => {
   it('one metric record per numeric or boolean field, the native record shape, keyed by series; db and rp as labels', () => {
@@ -91,7 +93,7 @@ describe('influx decoder: /write and /api/v2/write', () => {
     const { decoded, sink } = run(v1, request(body));
     assert.deepEqual(sink.written.map((w) => w.value['value']), [1, 3]);
     assert.equal(decoded.records, 2);
-    assert.deepEqual(decoded.partial, { rejected: 2, message: decoded.partial!.message });
+    assert.deepEqual(decoded.partial, { rejected: 2, message: decoded.partial!.message, code: 'partial_write' });
     assert.match(decoded.partial!.message, /^unable to parse 'm v=oops': invalid field format.*\(line 2\)$/);
     assert.deepEqual(decoded.detail, { badLine: { line: 2, text: 'm v=oops', reason: (decoded.detail!['badLine'] as { reason: string }).reason } });
   });
@@ -138,11 +140,11 @@ describe('influx decoder: line protocol on /metrics', () => {
 
   it('a partial write on /metrics answers 400 partial_write with what was written', () => {
     const { decoded } = run(metrics, request('m v=1\nm v=\n'));
-    const reply = METRICS_ROUTE_ANSWERS.success(decoded.records, decoded.partial, decoded.detail);
+    const reply = JSON_ANSWERS.success(decoded.records, decoded.partial, decoded.detail);
     assert.equal(reply.status, 400);
     assert.deepEqual(JSON.parse(String(reply.body)), {
-      error: 'partial_write', message: `partial write: ${decoded.partial!.message}`, accepted: 1, rejected_lines: 1,
+      error: 'partial_write', message: decoded.partial!.message, accepted: 1, refused: 1, badLine: decoded.detail!['badLine'],
     });
-    assert.deepEqual(METRICS_ROUTE_ANSWERS.success(3, undefined, undefined), { status: 200, body: '{"accepted":3}', contentType: 'application/json' });
+    assert.deepEqual(JSON_ANSWERS.success(3, undefined, undefined), { status: 200, body: '{"accepted":3}', contentType: 'application/json' });
   });
 });

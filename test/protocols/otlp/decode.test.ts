@@ -36,7 +36,7 @@ const NO_TARGET = { path: '/v1/metrics', query: '', headers: {} };
 
 function settings(overrides: Partial<DecoderSettings> = {}): DecoderSettings {
   return {
-    limits: config.limits, maxDecompressedBytes: 1 << 24, maxDecodedBytes: 1 << 25,
+    limits: config.limits, maxDecompressedBytes: 1 << 24, maxDecodedBytes: 1 << 25, familyTypes: new SharedArrayBuffer(0),
     otlpEncoding: config.otlp.encoding, logKeyField: '', ...overrides,
   };
 }

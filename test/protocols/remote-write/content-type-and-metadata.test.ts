@@ -1,8 +1,8 @@
-// remote_write: which message a Content-Type names; the 1.0 metadata cache.
+// remote_write: which message a Content-Type names; the 1.0 family types table.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { remoteWriteMessageOf } from '../../../src/protocols/remote-write/content-type';
-import { MetadataCache, familyTypeOf } from '../../../src/protocols/remote-write/metadata-cache';
+import { FAMILY_SLOTS, FamilyTypeTable, familyTypeOf } from '../../../src/protocols/remote-write/family-types';
 
 describe('remote_write Content-Type', () => {
   const cases: Array<[string | undefined, string]> = [
@@ -26,41 +26,49 @@ describe('remote_write Content-Type', () => {
   });
 });
 
-describe('remote_write 1.0 metadata cache', () => {
+describe('remote_write 1.0 family types (shared table)', () => {
   it('types series by family name and by the suffixes that belong to the family type', () => {
-    const cache = new MetadataCache(10);
-    cache.remember('http_requests_total', 'counter');
-    cache.remember('system_cpu_time_seconds', 'counter');
-    cache.remember('latency_seconds', 'histogram');
-    cache.remember('rpc', 'summary');
-    cache.remember('temp', 'gauge');
+    const table = new FamilyTypeTable();
+    table.remember('http_requests_total', 'counter');
+    table.remember('system_cpu_time_seconds', 'counter');
+    table.remember('latency_seconds', 'histogram');
+    table.remember('rpc', 'summary');
+    table.remember('temp', 'gauge');
     const expected: Array<[string, string | undefined]> = [
       ['http_requests_total', 'counter'], ['system_cpu_time_seconds_total', 'counter'],
       ['latency_seconds_bucket', 'histogram'], ['latency_seconds_sum', 'histogram'], ['latency_seconds_count', 'histogram'],
       ['rpc_sum', 'summary'], ['rpc_count', 'summary'], ['rpc_bucket', undefined],
       ['temp', 'gauge'], ['temp_total', undefined], ['unknown', undefined],
     ];
-    for (const [series, type] of expected) assert.equal(cache.typeOf(series), type, series);
+    for (const [series, type] of expected) assert.equal(table.typeOf(series), type, series);
   });
 
-  it('is bounded: past maxEntries the least recently set family is forgotten', () => {
-    const cache = new MetadataCache(2);
-    cache.remember('a', 'counter');
-    cache.remember('b', 'gauge');
-    cache.remember('a', 'counter');
-    cache.remember('c', 'gauge');
-    assert.equal(cache.size, 2);
-    assert.equal(cache.typeOf('b'), undefined);
-    assert.equal(cache.typeOf('a'), 'counter');
-    assert.equal(cache.typeOf('c'), 'gauge');
-    assert.throws(() => new MetadataCache(0), RangeError);
+  it('a table over the same buffer (another thread) sees what one remembered', () => {
+    const one = new FamilyTypeTable();
+    const other = new FamilyTypeTable(one.shared);
+    one.remember('node_cpu_seconds_total', 'counter');
+    assert.equal(other.typeOf('node_cpu_seconds_total'), 'counter');
+    assert.throws(() => new FamilyTypeTable(new SharedArrayBuffer(8)), RangeError);
   });
 
-  it('a family set again takes the newer type', () => {
-    const cache = new MetadataCache(2);
-    cache.remember('x', 'gauge');
-    cache.remember('x', 'counter');
-    assert.equal(cache.typeOf('x'), 'counter');
+  it('is bounded: a family whose slot another takes is forgotten, and counted', () => {
+    const table = new FamilyTypeTable();
+    // More families than slots: some must share a slot.
+    for (let i = 0; i < FAMILY_SLOTS + 1_000; i++) table.remember(`family_${i}`, 'counter');
+    assert.ok(table.replaced >= 1_000, `${table.replaced} replaced`);
+    const last = `family_${FAMILY_SLOTS + 999}`;
+    assert.equal(table.typeOf(last), 'counter');
+    let forgotten = 0;
+    for (let i = 0; i < FAMILY_SLOTS + 1_000; i++) if (table.typeOf(`family_${i}`) === undefined) forgotten++;
+    assert.equal(forgotten, table.replaced);
+  });
+
+  it('a family set again takes the newer type, without counting a replacement', () => {
+    const table = new FamilyTypeTable();
+    table.remember('x', 'gauge');
+    table.remember('x', 'counter');
+    assert.equal(table.typeOf('x'), 'counter');
+    assert.equal(table.replaced, 0);
   });
 
   it('maps the MetricMetadata enum', () => {
