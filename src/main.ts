@@ -28,6 +28,7 @@ import { READ_CHUNK_BYTES } from './spool/replay';
 import { Spool } from './spool/spool';
 import { createLogger, type Logger } from './telemetry/log';
 import { Telemetry } from './telemetry/prometheus';
+import { StatusBoard } from './telemetry/status';
 
 const { version } = require('../../package.json') as { version: string }; // eslint-disable-line @typescript-eslint/no-require-imports
 
@@ -98,11 +99,19 @@ async function start(config: Config, log: Logger): Promise<void> {
     draining: () => state.draining,
     kafkaStats: () => kafka.stats,
     spool: spool?.telemetry,
+    memoryCeilingBytes: memoryCeilingBytes(config),
   });
+  const status = statusBoard(config, { kafka, admission, ledger, telemetry, spool, uwsBuild });
   if (spool !== undefined) spool.journal.onSync = (seconds, messages) => telemetry?.spoolSync(seconds, messages);
-  const answers = new Answers(config.ingest.retryAfterSeconds, config.delivery.mode, log);
+  const answers = new Answers(config.ingest.retryAfterSeconds, config.delivery.mode, log, {
+    accepted: (route, records) => telemetry?.recordsAccepted(route, records),
+    refused: (refusal) => {
+      telemetry?.refusal(refusal.code);
+      status.record(refusal);
+    },
+  });
   const ingest = new IngestServer(uws, { config, admission, forwarder, answers, telemetry });
-  const admin = new AdminServer(uws, telemetry, () => admission.notReadyReasons(), answers);
+  const admin = new AdminServer(uws, telemetry, () => admission.notReadyReasons(), answers, status);
   const ingestPort = await ingest.listen();
   const adminPort = await admin.listen(config.admin.host, config.admin.port);
   log.info({
@@ -114,6 +123,7 @@ async function start(config: Config, log: Logger): Promise<void> {
     kafka: { bootstrap: kafka.bootstrap, embedded: config.kafka.brokers === '' }, poolThreads: config.pool.threads,
     memoryCeilingMiB: memoryCeilingMiB(config), delivery: config.delivery.mode, config: maskSecrets(config),
   }, 'metricstream ready');
+  status.start();
   notifySystemd('READY=1', log);
 
   onShutdownSignal(log, (signal) => {
@@ -131,6 +141,7 @@ async function start(config: Config, log: Logger): Promise<void> {
       abandon: () => forwarder.abandon('draining', 'shutting down before Kafka acknowledged the records'),
       close: async () => {
         await spool?.close(config.spool.drainOnShutdown ? deadline : 0);
+        status.stop();
         admin.close();
         await pool.destroy();
         await kafka.close();
@@ -143,7 +154,35 @@ async function start(config: Config, log: Logger): Promise<void> {
 }
 
 /** The sum of every byte bound the configuration sets (src/config/memory.ts). */
-function memoryCeilingMiB(config: Config): number {
+function memoryCeilingBytes(config: Config): number {
   const producerQueueKbytes = Number(producerProperties(config)['queue.buffering.max.kbytes']);
-  return Math.round(memoryBudget(config, { producerQueueKbytes, spoolReadChunkBytes: READ_CHUNK_BYTES }).total / 2 ** 20);
+  return memoryBudget(config, { producerQueueKbytes, spoolReadChunkBytes: READ_CHUNK_BYTES }).total;
+}
+
+function memoryCeilingMiB(config: Config): number {
+  return Math.round(memoryCeilingBytes(config) / 2 ** 20);
+}
+
+/** The status page's sources (GET / and /status.json on the admin listener). */
+function statusBoard(config: Config, parts: {
+  kafka: Kafka; admission: Admission; ledger: Ledger; telemetry: Telemetry; spool: Spool | undefined; uwsBuild: string;
+}): StatusBoard {
+  const { kafka, admission, ledger, telemetry, spool, uwsBuild } = parts;
+  const rdkafka = NodeRdkafka.installed();
+  const ceilingBytes = memoryCeilingBytes(config);
+  return new StatusBoard({
+    build: {
+      metricstream: version, node: nodeVersion, uWebSockets: uwsBuild, ...rdkafka.versions,
+      nodeRdkafkaPatch: rdkafka.patchSha256, deliveryMode: config.delivery.mode,
+    },
+    routes: telemetry.routes,
+    notReadyReasons: () => admission.notReadyReasons(),
+    deliveredRecords: () => ledger.counters.delivered,
+    kafka: () => ({
+      reachable: kafka.reachable, bootstrap: kafka.bootstrap, brokers: kafka.stats?.brokers,
+      inFlightMessages: ledger.inFlightMessages, maxInFlightMessages: config.kafka.maxInFlightMessages,
+    }),
+    memory: () => ({ rssBytes: process.memoryUsage.rss(), ceilingBytes }),
+    spool: spool?.telemetry,
+  });
 }
