@@ -105,6 +105,22 @@ describe('status: status.json', () => {
     assert.deepEqual(board.snapshot(1, 5_000).history.samples, [], 'nothing after the sample the page has');
   });
 
+  it('in spool mode: the spool\'s bytes, oldest undelivered age and replay rate', () => {
+    let replayed = 0;
+    const board = new StatusBoard(statusSources(new RouteCounts(), {
+      spool: {
+        usedBytes: () => 4_096, maxBytes: 1_048_576, undeliveredMessages: () => 12, oldestUndeliveredSeconds: () => 7.5,
+        replayed: () => ({ messages: replayed, records: replayed * 10, rewinds: 0 }), syncs: () => ({ syncs: 0, failedSyncs: 0 }),
+      },
+    }));
+    board.sample(0);
+    replayed = 30;
+    board.sample(1_000);
+    replayed = 40;
+    board.sample(2_000);
+    assert.deepEqual(board.snapshot(0).spool, { bytes: 4_096, maxBytes: 1_048_576, undeliveredMessages: 12, oldestUndeliveredSeconds: 7.5, replayRecordsPerSecond: 200 });
+  });
+
   it('stays bounded: a full history, every route and a ring of huge refusals', () => {
     const counts = new RouteCounts();
     const board = new StatusBoard(statusSources(counts));
