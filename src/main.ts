@@ -5,7 +5,6 @@ import { version as nodeVersion } from 'node:process';
 import { parseCommandLine } from './config/cli';
 import { ConfigError, loadConfig } from './config/load';
 import { maskSecrets } from './config/mask';
-import { memoryBudget } from './config/memory';
 import type { Config } from './config/schema';
 import { AdminServer } from './ingest/admin';
 import { Answers } from './ingest/answer';
@@ -16,7 +15,6 @@ import { drain, onShutdownSignal } from './lifecycle/shutdown';
 import { notifySystemd } from './lifecycle/systemd';
 import { DecodePool } from './pool/pool';
 import { Kafka, KafkaStartError } from './produce/kafka';
-import { producerProperties } from './produce/producer';
 import { NodeRdkafka } from './produce/rdkafka-adapter';
 import { RingPump } from './produce/ring-pump';
 import { Admission } from './request/admission';
@@ -24,12 +22,10 @@ import { Forwarder } from './request/forward';
 import { createRingSet } from './ring/layout';
 import { Ledger } from './settle/ledger';
 import { checkSpoolDirectory, SpoolDirectoryError, type SpoolDirectoryReport } from './spool/directory';
-import { READ_CHUNK_BYTES } from './spool/replay';
 import { Spool } from './spool/spool';
 import { createLogger, type Logger } from './telemetry/log';
-import { Telemetry } from './telemetry/prometheus';
-
-const { version } = require('../../package.json') as { version: string }; // eslint-disable-line @typescript-eslint/no-require-imports
+import type { Telemetry } from './telemetry/prometheus';
+import { memoryCeilingBytes, observe, version } from './observability';
 
 /** EX_CONFIG from sysexits.h: systemd and operators read it as "fix the config". */
 const EXIT_CONFIG = 78;
@@ -51,7 +47,7 @@ export function runMain(argv: string[]): void {
   if (checkOnly) {
     // The effective configuration, secrets masked, and what it implies.
     const spool = spoolReport === undefined ? undefined : { ...spoolReport, maxBytes: config.spool.maxBytes };
-    process.stdout.write(JSON.stringify({ config: maskSecrets(config), memoryCeilingMiB: memoryCeilingMiB(config), spool }, null, 2) + '\n');
+    process.stdout.write(JSON.stringify({ config: maskSecrets(config), memoryCeilingMiB: Math.round(memoryCeilingBytes(config) / 2 ** 20), spool }, null, 2) + '\n');
     process.exit(0);
   }
   const log = createLogger(config.log.level);
@@ -84,26 +80,12 @@ async function start(config: Config, log: Logger): Promise<void> {
   const pump = new RingPump(ringSet, ledger, sender, config.kafka.topics, log);
   const admission = new Admission({ ...config.ingest, maxInFlightMessages: config.kafka.maxInFlightMessages }, state, ledger, pool, spool?.journal ?? null);
   const forwarder = new Forwarder(ledger, pool, log);
-  telemetry = new Telemetry({
-    counters: () => ({ ...ledger.counters, skipped: pump.skippedRecords }),
-    inFlightMessages: () => ledger.inFlightMessages,
-    openRequests: () => ledger.openRequests,
-    activeHttpRequests: () => admission.activeRequests,
-    ringUsedBytes: () => pump.usedBytes,
-    ringCapacityBytes: () => pump.capacityBytes,
-    poolQueueSize: () => pool.queueSize,
-    poolBusySeconds: () => pool.busySeconds,
-    familyTypesReplaced: () => pool.familyTypesReplaced,
-    poolThreads: config.pool.threads,
-    kafkaReachable: () => kafka.reachable,
-    draining: () => state.draining,
-    kafkaStats: () => kafka.stats,
-    spool: spool?.telemetry,
-  });
-  if (spool !== undefined) spool.journal.onSync = (seconds, messages) => telemetry?.spoolSync(seconds, messages);
-  const answers = new Answers(config.ingest.retryAfterSeconds, config.delivery.mode, log);
+  const seen = observe(config, { kafka, ledger, pool, pump, admission, spool, draining: () => state.draining, uwsBuild });
+  telemetry = seen.telemetry;
+  const { status } = seen;
+  const answers = new Answers(config.ingest.retryAfterSeconds, config.delivery.mode, log, seen.answers);
   const ingest = new IngestServer(uws, { config, admission, forwarder, answers, telemetry });
-  const admin = new AdminServer(uws, telemetry, () => admission.notReadyReasons(), answers);
+  const admin = new AdminServer(uws, telemetry, () => admission.notReadyReasons(), answers, status);
   const ingestPort = await ingest.listen();
   const adminPort = await admin.listen(config.admin.host, config.admin.port);
   log.info({
@@ -113,8 +95,9 @@ async function start(config: Config, log: Logger): Promise<void> {
     },
     ingest: `${config.ingest.host}:${ingestPort}`, admin: `${config.admin.host}:${adminPort}`,
     kafka: { bootstrap: kafka.bootstrap, embedded: config.kafka.brokers === '' }, poolThreads: config.pool.threads,
-    memoryCeilingMiB: memoryCeilingMiB(config), delivery: config.delivery.mode, config: maskSecrets(config),
+    memoryCeilingMiB: Math.round(memoryCeilingBytes(config) / 2 ** 20), delivery: config.delivery.mode, config: maskSecrets(config),
   }, 'metricstream ready');
+  status.start();
   notifySystemd('READY=1', log);
 
   onShutdownSignal(log, (signal) => {
@@ -132,6 +115,7 @@ async function start(config: Config, log: Logger): Promise<void> {
       abandon: () => forwarder.abandon('draining', 'shutting down before Kafka acknowledged the records'),
       close: async () => {
         await spool?.close(config.spool.drainOnShutdown ? deadline : 0);
+        status.stop();
         admin.close();
         await pool.destroy();
         await kafka.close();
@@ -141,10 +125,4 @@ async function start(config: Config, log: Logger): Promise<void> {
       process.exit(1);
     });
   });
-}
-
-/** The sum of every byte bound the configuration sets (src/config/memory.ts). */
-function memoryCeilingMiB(config: Config): number {
-  const producerQueueKbytes = Number(producerProperties(config)['queue.buffering.max.kbytes']);
-  return Math.round(memoryBudget(config, { producerQueueKbytes, spoolReadChunkBytes: READ_CHUNK_BYTES }).total / 2 ** 20);
 }

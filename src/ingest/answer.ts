@@ -7,18 +7,28 @@ import { ERRORS, type Refusal } from '../errors';
 import type { AnswerDetail, AnswerShape, PartialRejection } from '../protocols/protocol';
 import type { Answer } from '../settle/ledger';
 import { rateLimitedByKey } from '../telemetry/log';
+import type { RefusalEntry } from '../telemetry/refusal-ring';
 import type { Exchange, Headers } from './exchange';
 
 /** One line per refusal code at most this often; the next says how many were suppressed. */
 const REFUSAL_LOG_INTERVAL_MS = 10_000;
+
+/** Told of every answer as it is written, unthrottled (the status page's
+ * refusal ring and per-route records: src/telemetry/status.ts). */
+export interface AnswerObserver {
+  accepted(route: string, records: number): void;
+  refused(refusal: RefusalEntry): void;
+}
 
 export class Answers {
   readonly #retryAfter: Headers;
   /** Success answers say where the records are durable: `durable: kafka` or `durable: spool`. */
   readonly #durable: Headers;
   readonly #logRefusal: (code: string, context: object, message: string) => void;
+  readonly #observer: AnswerObserver | undefined;
 
-  constructor(retryAfterSeconds: number, durableIn: 'kafka' | 'spool', log: Logger) {
+  constructor(retryAfterSeconds: number, durableIn: 'kafka' | 'spool', log: Logger, observer?: AnswerObserver) {
+    this.#observer = observer;
     this.#retryAfter = { 'retry-after': String(retryAfterSeconds) };
     this.#durable = { durable: durableIn };
     this.#logRefusal = rateLimitedByKey(log, 'warn', REFUSAL_LOG_INTERVAL_MS);
@@ -30,6 +40,7 @@ export class Answers {
   }
 
   accept(exchange: Exchange, shape: AnswerShape, accepted: number, partial?: PartialRejection, detail?: AnswerDetail): void {
+    if (!exchange.answered) this.#observer?.accepted(exchange.route, accepted);
     const reply = shape.success(accepted, partial, detail);
     exchange.write(reply.status, reply.body, reply.contentType, reply.headers, this.#durable);
   }
@@ -44,6 +55,9 @@ export class Answers {
     this.#logRefusal(code, {
       code, status, route: exchange.route, client: exchange.client, requestId: exchange.requestId, reason: message, record,
     }, 'request refused');
+    this.#observer?.refused({
+      at: Date.now(), route: exchange.route, client: exchange.client, requestId: exchange.requestId, status, code, reason: message, record,
+    });
     const retryAfter = retriable ? this.#retryAfter : undefined;
     const reply = shape.refusal(code, status, message, record);
     exchange.write(reply.status, reply.body, reply.contentType, retryAfter, reply.headers === undefined ? headers : { ...reply.headers, ...headers });

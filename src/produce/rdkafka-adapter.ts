@@ -270,6 +270,11 @@ export class NodeRdkafka {
     return { nodeRdkafka: versionOf(this.#pkg), librdkafka: this.#pkg.librdkafkaVersion };
   }
 
+  /** The SHA-256 of the delivered-ids patch built into the addon (the self-check compared it). */
+  get patchSha256(): string {
+    return PATCH_SHA256;
+  }
+
   /** A plain Producer, used through node-rdkafka's public API only. */
   createProducer(global: LibrdkafkaProperties, topic: LibrdkafkaProperties): Producer {
     return new this.#pkg.Producer(global, topic);

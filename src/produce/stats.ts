@@ -1,5 +1,5 @@
 // librdkafka's statistics (statistics.interval.ms), reduced to what the
-// Prometheus gauges show: producer queue depth and broker state.
+// Prometheus gauges and the status page show: producer queue depth and broker state.
 export interface KafkaStatsSnapshot {
   queueMessages: number;
   queueBytes: number;
@@ -7,6 +7,8 @@ export interface KafkaStatsSnapshot {
   brokersKnown: number;
   /** Average produce round trip per broker ("host:port/id" → seconds). */
   rttSeconds: Record<string, number>;
+  /** Each broker in the cluster metadata, with librdkafka's state for it (UP, DOWN, CONNECT, ...). */
+  brokers: { name: string; nodeId: number; state: string; rttSeconds: number }[];
 }
 
 interface RawStats {
@@ -24,5 +26,6 @@ export function parseKafkaStats(json: string): KafkaStatsSnapshot {
     brokersUp: brokers.filter(([, b]) => b.state === 'UP').length,
     brokersKnown: brokers.length,
     rttSeconds: Object.fromEntries(brokers.map(([name, b]) => [name, (b.rtt?.avg ?? 0) / 1e6])),
+    brokers: brokers.map(([name, b]) => ({ name, nodeId: b.nodeid ?? -1, state: b.state ?? 'UNKNOWN', rttSeconds: (b.rtt?.avg ?? 0) / 1e6 })),
   };
 }

@@ -2,6 +2,7 @@
 // (Ledger.counters, RingPump.skippedRecords); gauges and counters read them at
 // scrape time, so nothing on the hot path touches prom-client per record.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { RouteCounts, type RouteTotals } from './route-counts';
 
 /** What the metricstream_kafka_* gauges show (src/produce/stats.ts reduces
  * librdkafka's statistics to this; declared here so telemetry depends on no
@@ -32,6 +33,8 @@ export interface TelemetrySources {
   kafkaStats(): KafkaStatsSnapshot | undefined;
   /** delivery.mode spool only. */
   spool?: SpoolSources | undefined;
+  /** The sum of every byte bound the configuration sets (src/config/memory.ts). */
+  memoryCeilingBytes?: number | undefined;
 }
 
 export interface SpoolSources {
@@ -56,6 +59,22 @@ function mirroredCounter(registry: Registry, name: string, help: string, read: (
   });
 }
 
+/** A counter per label value whose running totals are kept elsewhere. */
+function mirroredLabelledCounter(registry: Registry, name: string, help: string, label: string,
+  read: () => Iterable<readonly [string, number]>): void {
+  const published = new Map<string, number>();
+  new Counter({
+    name, help, labelNames: [label], registers: [registry],
+    collect() {
+      for (const [value, now] of read()) {
+        const before = published.get(value) ?? 0;
+        if (now > before) this.inc({ [label]: value }, now - before);
+        published.set(value, now);
+      }
+    },
+  });
+}
+
 function gauge(registry: Registry, name: string, help: string, read: () => number): void {
   new Gauge({ name, help, registers: [registry], collect() { this.set(read()); } });
 }
@@ -65,7 +84,11 @@ export class Telemetry {
   readonly #requests: Counter<'route' | 'status'>;
   readonly #duration: Histogram<'route'>;
   /** Routes and statuses are fixed sets, so this map stays small. */
-  readonly #requestChildren = new Map<string, { count: Counter.Internal; duration: Histogram.Internal<'route'> }>();
+  readonly #requestChildren = new Map<string, { count: Counter.Internal; duration: Histogram.Internal<'route'>; totals: RouteTotals }>();
+  /** Answers per route in plain fields (the status page's rates, metricstream_http_records_total). */
+  readonly routes = new RouteCounts();
+  /** Refusals by catalogue code: a fixed set. */
+  readonly #refusalsByCode = new Map<string, number>();
   readonly #delivery: Histogram;
   readonly #spoolSync: Histogram | undefined;
   readonly #spoolBatch: Histogram | undefined;
@@ -82,6 +105,10 @@ export class Telemetry {
       labelNames: ['route'], registers: [r],
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     });
+    mirroredLabelledCounter(r, 'metricstream_http_records_total', 'Records accepted in successful ingest answers, by route; rate() is the ingest rate per route',
+      'route', () => [...this.routes.totals].map(([route, totals]) => [route, totals.records]));
+    mirroredLabelledCounter(r, 'metricstream_http_refusals_total', 'Refusals answered (ingest and admin listeners), by catalogue code (docs/protocols.md)',
+      'code', () => this.#refusalsByCode);
     mirroredCounter(r, 'metricstream_records_accepted_total', 'Records decoded and admitted for Kafka', () => sources.counters().accepted);
     mirroredCounter(r, 'metricstream_records_delivered_total', 'Records acknowledged by Kafka', () => sources.counters().delivered);
     mirroredCounter(r, 'metricstream_records_failed_total', 'Records Kafka did not acknowledge', () => sources.counters().failed);
@@ -104,6 +131,8 @@ export class Telemetry {
       name: 'metricstream_delivery_duration_seconds', help: 'From a request\'s records entering librdkafka to Kafka acknowledging the last of them',
       registers: [r], buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     });
+    const ceiling = sources.memoryCeilingBytes;
+    if (ceiling !== undefined) gauge(r, 'metricstream_memory_ceiling_bytes', 'The sum of every byte bound the configuration sets: resident memory should stay below it', () => ceiling);
     const spool = sources.spool;
     if (spool !== undefined) {
       gauge(r, 'metricstream_spool_bytes', 'Bytes of spool segments on disk plus bytes waiting to be written (cap spool.maxBytes)', spool.usedBytes);
@@ -154,10 +183,22 @@ export class Telemetry {
     const key = `${route} ${status}`;
     let child = this.#requestChildren.get(key);
     if (child === undefined) {
-      child = { count: this.#requests.labels(route, String(status)), duration: this.#duration.labels(route) };
+      child = { count: this.#requests.labels(route, String(status)), duration: this.#duration.labels(route), totals: this.routes.of(route) };
       this.#requestChildren.set(key, child);
     }
     child.count.inc();
     child.duration.observe(seconds);
+    child.totals.requests++;
+    if (status >= 400) child.totals.refused++;
+  }
+
+  /** Records in a successful answer of `route`. */
+  recordsAccepted(route: string, records: number): void {
+    this.routes.accepted(route, records);
+  }
+
+  /** One refusal answered with `code` (a catalogue code). */
+  refusal(code: string): void {
+    this.#refusalsByCode.set(code, (this.#refusalsByCode.get(code) ?? 0) + 1);
   }
 }
