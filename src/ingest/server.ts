@@ -69,9 +69,11 @@ export class IngestServer {
     // Every refusal here leaves the body unread, so the connection closes after the answer.
     exchange.closeAfter = true;
     const path = req.getUrl();
-    if (this.#answerProbe(req, exchange, path)) return;
     const spec = routeOf(path);
     if (spec === undefined) {
+      // Probes are on paths no route serves: looked up only after the routes,
+      // so a data request pays one map lookup, not a scan of the probes.
+      if (this.#answerProbe(req, exchange, path)) return;
       exchange.route = path;
       return answers.refuse(exchange, JSON_ANSWERS, { code: 'not_found', message: `no route ${path}; POST ${ROUTE_PATHS}` });
     }

@@ -198,7 +198,7 @@ export function offeredToken(spec: RouteSpec, header: (name: string) => string, 
 }
 
 /** Probes: what clients ask before or beside sending (their answers are fixed
- * or follow readiness), in table order. */
+ * or follow readiness), in table order, each on a path no route serves. */
 export const PROBES: readonly Probe[] = [...INFLUX_PROBES, ...LOKI_PROBES, ...ES_PROBES, ...HEC_PROBES];
 
 export function probeOf(method: string, path: string): Probe | undefined {

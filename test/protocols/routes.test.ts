@@ -1,7 +1,7 @@
 // The route table (src/protocols/routes.ts): paths, signals, answer shapes.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { offeredToken, probeOf, ROUTES, ROUTE_BY_PATH, Route, routeOf } from '../../src/protocols/routes';
+import { offeredToken, PROBES, probeOf, ROUTES, ROUTE_BY_PATH, Route, routeOf } from '../../src/protocols/routes';
 import { SIGNAL_NAMES, Signal, topicsBySignal } from '../../src/signals';
 import { routeAt } from '../support/route-at';
 
@@ -85,6 +85,18 @@ describe('protocols: the route table', () => {
     assert.equal(routeOf('/services/collector/raw')?.route, Route.SplunkHecRaw);
     assert.equal(routeOf('/services/collector/raw/1.0')?.route, Route.SplunkHecRaw);
     assert.equal(routeOf('/services/collector/ack'), undefined);
+  });
+
+  it('no probe stands on a path a route serves (the listener looks probes up only where no route is)', () => {
+    const probePaths = ['/ping', '/health', '/query', '/ready', '/loki/api/v1/status/buildinfo', '/', '/_license', '/_cluster/health',
+      '/_nodes/http', '/_index_template/x', '/_ilm/policy/x', '/_ingest/pipeline/x', '/services/collector/health', '/services/collector/health/1.0'];
+    for (const path of probePaths) {
+      assert.ok(['get', 'head', 'post', 'put'].some((method) => probeOf(method, path) !== undefined), `a probe at ${path}`);
+      assert.equal(routeOf(path), undefined, path);
+    }
+    for (const probe of PROBES) {
+      if (typeof probe.path === 'string') assert.equal(routeOf(probe.path), undefined, probe.path);
+    }
   });
 
   it('probes: Loki /ready, Elasticsearch / and its settings paths, HEC health; not the data paths', () => {
