@@ -15,7 +15,7 @@ import { DecodeError } from '../../decode/decode-error';
 import { seriesKey } from '../../decode/series-key';
 import type { RecordSink } from '../../decode/sink';
 import { Signal } from '../../signals';
-import { jsonNumber } from '../native/metrics';
+import { jsonNumber, metricRecord } from '../native/metrics';
 import type { Decoded } from '../protocol';
 import { RemoteWriteV2Error, decodeRemoteWriteV2, type RemoteWriteLimits, type RemoteWritePoint, type RemoteWriteV2Result } from './v2';
 import { writtenCounts } from './written';
@@ -24,7 +24,7 @@ import { writtenCounts } from './written';
 export function pointRecord(point: RemoteWritePoint): string {
   const { name, value, type, timestamp, startTimestamp, labels } = point;
   return startTimestamp === undefined
-    ? JSON.stringify({ name, value: jsonNumber(value), type, timestamp, labels })
+    ? metricRecord(name, value, type, timestamp, labels)
     : JSON.stringify({ name, value: jsonNumber(value), type, timestamp, start_timestamp: startTimestamp, labels });
 }
 
