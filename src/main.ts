@@ -66,16 +66,23 @@ async function start(config: Config, log: Logger): Promise<void> {
   let telemetry: Telemetry | undefined;
   const ledger = new Ledger({ maxInFlightMessages: config.kafka.maxInFlightMessages, requestTimeoutMs: config.ingest.requestTimeoutMs,
     observeDelivery: (seconds) => telemetry?.delivery(seconds) });
-  const kafka = await Kafka.connect(config, ledger, log);
+  // Spool mode starts without Kafka when it cannot be reached (docs/spool.md).
+  const kafka = await Kafka.connect(config, ledger, log, { startWithoutKafka: config.delivery.mode === 'spool' });
+  const ringSet = createRingSet(config.pool.threads + 2, config.pool.ringBytes);
+  const pool = new DecodePool(config, ringSet, kafka.partitionCounts.shared);
+  const spool = config.delivery.mode === 'spool'
+    ? await Spool.open(config, ledger, kafka.producer, {
+      kafkaReachable: () => kafka.reachable,
+      partitionsOf: (topic) => kafka.partitionCounts.partitionsOfTopic(topic),
+    }, log)
+    : undefined;
   const state = {
     draining: false,
     get kafkaReachable(): boolean { return kafka.reachable; },
     get kafkaProblem() { return kafka.health.problem; },
     missingTopic: kafka.missingTopic.bind(kafka),
+    get spoolReplayHeldBy() { return spool?.replay.hold?.reason === 'missing' ? spool.replay.hold.topic : undefined; },
   };
-  const ringSet = createRingSet(config.pool.threads + 2, config.pool.ringBytes);
-  const pool = new DecodePool(config, ringSet, kafka.partitionCounts.shared);
-  const spool = config.delivery.mode === 'spool' ? await Spool.open(config, ledger, kafka.producer, () => kafka.reachable, log) : undefined;
   const sender = spool?.journal ?? kafka.producer;
   const pump = new RingPump(ringSet, ledger, sender, config.kafka.topics, log);
   const admission = new Admission({ ...config.ingest, maxInFlightMessages: config.kafka.maxInFlightMessages }, state, ledger, pool, spool?.journal ?? null);

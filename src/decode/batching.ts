@@ -5,9 +5,13 @@
 //    partitioner would pick for their key (murmur2 of the key, modulo the
 //    signal's partition count), one NDJSON message per group, records in
 //    request order, so a series keeps its partition and its order.
+//    In spool mode, while the partition count is not known yet (started
+//    without Kafka), each record is a message of its own, keyed, with
+//    PARTITION_AT_REPLAY: replay picks the partition from the key with the
+//    count Kafka then has, and sends it as a one-line batch.
 import { Buffer } from 'node:buffer';
 import type { Signal } from '../signals';
-import { PARTITION_BY_KEY } from '../ring/layout';
+import { PARTITION_AT_REPLAY, PARTITION_BY_KEY } from '../ring/layout';
 import { DecodeError } from './decode-error';
 import { partitionOf } from './murmur2';
 import type { MessageSink, RecordSink } from './sink';
@@ -41,13 +45,23 @@ export class NdjsonBatchSink implements BatchingSink {
   messages = 0;
   readonly #groups = new Map<number, Group>();
   #signal: Signal | undefined;
+  /** Read once per request, so that one request's records are all grouped or all deferred (their order holds). */
+  #partitions: number | undefined;
 
-  /** partitionCount(signal): partitions of the signal's topic, 0 while unknown. */
-  constructor(private readonly out: MessageSink, private readonly partitionCount: (signal: Signal) => number) {}
+  /** partitionCount(signal): partitions of the signal's topic, 0 while unknown.
+   * deferUnknown (spool mode): while unknown, each record goes out on its own
+   * with PARTITION_AT_REPLAY instead of refusing the request. */
+  constructor(private readonly out: MessageSink, private readonly partitionCount: (signal: Signal) => number,
+    private readonly deferUnknown = false) {}
 
   append(signal: Signal, index: number, key: string | null, value: string): void {
-    const partitions = this.partitionCount(signal);
-    if (partitions <= 0) throw new DecodeError('metadata_unavailable', 'partition count of the topic not known yet');
+    const partitions = this.#partitions ??= this.partitionCount(signal);
+    if (partitions <= 0) {
+      if (!this.deferUnknown) throw new DecodeError('metadata_unavailable', 'partition count of the topic not known yet');
+      this.out.message(signal, index, key, value + '\n', PARTITION_AT_REPLAY, 1);
+      this.messages++;
+      return;
+    }
     this.#signal = signal;
     // Keyless records (none today) would go to partition 0 of the batch.
     const partition = key === null ? 0 : partitionOf(Buffer.from(key), partitions);

@@ -55,7 +55,7 @@ export function createDecoder(data: WorkerData): (task: DecodeTask) => DecodeRes
       const writer = writers[ring] ??= new RingWriter(data.ringSet.rings[ring]!, task.seq);
       writer.restart(task.seq);
       const ringSink = new RingSink(writer);
-      const sink: BatchingSink = data.messageMode === 'ndjson-batch' ? new NdjsonBatchSink(ringSink, partitionCount) : new PerRecordSink(ringSink);
+      const sink: BatchingSink = data.messageMode === 'ndjson-batch' ? new NdjsonBatchSink(ringSink, partitionCount, data.deferUnknownPartitions) : new PerRecordSink(ringSink);
       const { body, contentType, contentEncoding, receivedAtMs, client, path, query, headers } = task;
       const request = { body: Buffer.from(body), contentType, contentEncoding, receivedAtMs, client, path, query, headers };
       const decoded = decoders.get(task.route)!(request, sink, ringSink);

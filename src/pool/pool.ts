@@ -40,6 +40,7 @@ export class DecodePool {
       ringSet,
       partitionCounts,
       messageMode: config.kafka.messageMode,
+      deferUnknownPartitions: config.delivery.mode === 'spool',
       limits: config.limits,
       maxDecompressedBytes: config.ingest.maxDecompressedBytes,
       logKeyField: config.kafka.logKeyField,

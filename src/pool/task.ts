@@ -10,6 +10,8 @@ import type { RingSet } from '../ring/layout';
 export interface WorkerData extends DecoderSettings {
   readonly ringSet: RingSet;
   readonly messageMode: Config['kafka']['messageMode'];
+  /** delivery.mode spool: ndjson-batch records whose partition count is not known yet are deferred to replay. */
+  readonly deferUnknownPartitions: boolean;
   /** The partition table's buffer (src/produce/partition-table.ts), kept fresh by the main thread. */
   readonly partitionCounts: SharedArrayBuffer;
 }

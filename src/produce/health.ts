@@ -10,7 +10,7 @@
 // every 2 s, the return of the brokers was seen up to 2 s late, and an outage
 // that librdkafka did not report was seen 2.9 s late; back to back: 20 ms).
 import type { Logger } from 'pino';
-import type { MetadataProbe } from './metadata-probe';
+import type { MetadataSource } from './metadata-probe';
 
 /** Gap between failed probes, so a probe that fails at once does not spin. */
 const RETRY_GAP_MS = 50;
@@ -18,7 +18,7 @@ const RETRY_GAP_MS = 50;
 export type KafkaProblem = 'kafka_unreachable' | 'kafka_authentication_failed';
 
 export class KafkaHealth {
-  readonly #probe: MetadataProbe;
+  readonly #probe: MetadataSource;
   readonly #log: Logger;
   readonly #intervalMs: number;
   #timer: NodeJS.Timeout | undefined;
@@ -30,7 +30,7 @@ export class KafkaHealth {
   /** Runs after each successful probe (e.g. to refresh partition counts). */
   onProbe: (() => void) | undefined;
 
-  constructor(probe: MetadataProbe, log: Logger, intervalMs: number) {
+  constructor(probe: MetadataSource, log: Logger, intervalMs: number) {
     this.#probe = probe;
     this.#log = log;
     this.#intervalMs = intervalMs;

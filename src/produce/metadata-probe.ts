@@ -18,7 +18,13 @@ const PRODUCE_ONLY = /^(enable\.idempotence|transactional\.id|statistics\.interv
 /** Error events reach JS only when the handle is polled. */
 const POLL_INTERVAL_MS = 100;
 
-export class MetadataProbe {
+/** What the health probe and the partition counts ask of Kafka. */
+export interface MetadataSource {
+  /** Cluster metadata; with `topic`, only that topic's (which may auto-create it where the broker allows). */
+  metadata(timeoutMs: number, topic?: string): Promise<Metadata>;
+}
+
+export class MetadataProbe implements MetadataSource {
   readonly #handle: Producer;
   #pollTimer: NodeJS.Timeout | undefined;
 

@@ -21,6 +21,8 @@ export interface DaemonState {
   readonly kafkaProblem?: NotReadyReason | undefined;
   /** The topic's name when Kafka does not have it (produce/partition-counts.ts). */
   missingTopic(signal: Signal): string | undefined;
+  /** Spool mode: the topic replay waits for because Kafka does not have it (src/spool/replay.ts). */
+  readonly spoolReplayHeldBy?: string | undefined;
 }
 
 export interface AdmissionGauges {
@@ -40,7 +42,7 @@ export interface SpoolRoom {
 }
 
 /** /readyz reasons (docs/operations.md). */
-export type NotReadyReason = 'draining' | 'kafka_unreachable' | 'kafka_authentication_failed' | 'spool_full' | 'overloaded';
+export type NotReadyReason = 'draining' | 'kafka_unreachable' | 'kafka_authentication_failed' | 'spool_full' | 'spool_topic_missing' | 'overloaded';
 
 export class Admission {
   readonly #limits: AdmissionLimits;
@@ -114,6 +116,7 @@ export class Admission {
     if (this.#state.draining) reasons.push('draining');
     if (this.#spool !== null) {
       if (!this.#spool.hasRoom()) reasons.push('spool_full');
+      if (this.#state.spoolReplayHeldBy !== undefined) reasons.push('spool_topic_missing');
     } else if (!this.#state.kafkaReachable) reasons.push(this.#state.kafkaProblem ?? 'kafka_unreachable');
     if (this.#messagesAtLimit() || !this.#pool.hasRoom()) reasons.push('overloaded');
     return reasons;

@@ -37,7 +37,8 @@
 //  13  u8  reserved
 //  14  u16 keyBytes      0 = no key
 //  16  u32 valueBytes
-//  20  i32 partition     PARTITION_BY_KEY = librdkafka's partitioner decides
+//  20  i32 partition     PARTITION_BY_KEY = librdkafka's partitioner decides;
+//                        PARTITION_AT_REPLAY = the spool's replay decides from the key
 //  24  u32 count         data records in the message (1, or an NDJSON batch's lines)
 //  28  key bytes, value bytes, padding to 4
 import { LeaseTable } from './leases';
@@ -61,6 +62,10 @@ export const enum Field {
 }
 export const RECORD_HEADER_BYTES = 28;
 export const PARTITION_BY_KEY = -1;
+/** An ndjson-batch record spooled while its topic's partition count was not
+ * known (spool mode started without Kafka): one record, with its key, whose
+ * partition replay computes with murmur2 and the real count (src/spool/replay.ts). */
+export const PARTITION_AT_REPLAY = -2;
 export const WRAP_MARKER = 0xffffffff;
 /** Room the writer keeps between WRITE and READ (a wrap marker's size). */
 export const GAP_BYTES = 4;

@@ -10,7 +10,8 @@
 //   8  u32 crc32 of the payload (zlib's CRC-32)
 //  12  payload:
 //        0  f64 appendedAtMs  wall clock when the request was accepted
-//        8  i32 partition     the ring's PARTITION_BY_KEY = librdkafka's partitioner decides
+//        8  i32 partition     the ring's PARTITION_BY_KEY = librdkafka's partitioner decides,
+//                             PARTITION_AT_REPLAY = replay computes it from the key (replay.ts)
 //       12  u32 count         data records in the message
 //       16  u16 topicBytes
 //       18  u16 keyBytes      0 = no key

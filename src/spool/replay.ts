@@ -8,14 +8,25 @@
 // was delivered after the checkpoint is produced again (at least once; the
 // metricstream-id header lets consumers drop repeats), and per partition the
 // order of first deliveries is the journal's order, which is the ring's.
+//
+// A message is produced only once Kafka has told the partition count of its
+// topic: a message spooled before that (spool mode started without Kafka)
+// may need it (PARTITION_AT_REPLAY: murmur2 of its key, as the ndjson-batch
+// sink computes it with a known count). While Kafka says a message's topic
+// does not exist, replay holds at it: the message and everything behind it
+// stay in the spool (one delivered checkpoint per spool, so nothing behind a
+// held message can be acknowledged past it), reported by log, metric and
+// /readyz, and replay goes on once the topic exists.
 import type { FileHandle } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
 import type { Logger } from 'pino';
+import { partitionOf } from '../decode/murmur2';
 import { classifyProduceError } from '../produce/kafka-errors';
 import { ID_HEADER, type RecordHeaders } from '../produce/producer';
-import { PARTITION_BY_KEY } from '../ring/layout';
+import { PARTITION_AT_REPLAY, PARTITION_BY_KEY } from '../ring/layout';
+import { rateLimited } from '../telemetry/log';
 import type { SettlesItself } from '../settle/deliveries';
-import { checkFrame, readFrame } from './frame';
+import { checkFrame, readFrame, type SpooledMessage } from './frame';
 import type { SegmentState, SpoolJournal } from './journal';
 import { findIntactFrame, segmentFile, type Checkpoint } from './segments';
 
@@ -43,11 +54,24 @@ export interface ReplayOptions {
   readonly checkpointIntervalMs: number;
   /** True when Kafka takes writes (the health probe's verdict). */
   readonly kafkaReachable: () => boolean;
+  /** The topic's partition count: undefined while Kafka has not told it, 0 when the topic does not exist. */
+  readonly partitionsOf: (topic: string) => number | undefined;
+}
+
+/** Why replay waits at a message. */
+export interface ReplayHold {
+  readonly topic: string;
+  /** missing: Kafka says the topic does not exist; unknown: its metadata has not been read yet. */
+  readonly reason: 'missing' | 'unknown';
+  readonly sinceMs: number;
 }
 
 /** What replay reads of a segment at once (its share of the memory ceiling). */
 export const READ_CHUNK_BYTES = 1024 * 1024;
 const RETRY_MS = 50;
+/** How often a held replay looks at its topic again (the partition counts refresh every 2 s). */
+const HOLD_RETRY_MS = 1_000;
+const HOLD_LOG_INTERVAL_MS = 60_000;
 
 export interface ReplayCounters {
   messages: number;
@@ -80,6 +104,10 @@ export class SpoolReplay {
   /** appendedAtMs of the oldest message not known delivered; NaN = none. */
   #oldestPendingMs: number;
   #undelivered: number;
+  #hold: ReplayHold | null = null;
+  /** While held, appends do not make replay read again before this time. */
+  #holdUntilMs = 0;
+  readonly #logHold: (context: object, message: string) => void;
   readonly counters: ReplayCounters = { messages: 0, records: 0, rewinds: 0 };
 
   constructor(journal: SpoolJournal, producer: ReplayProducer, start: { checkpoint: Checkpoint | null; messages: number; oldestAppendedAtMs: number },
@@ -93,6 +121,7 @@ export class SpoolReplay {
     this.#persisted = this.#position;
     this.#undelivered = start.messages;
     this.#oldestPendingMs = start.oldestAppendedAtMs;
+    this.#logHold = rateLimited(log, 'error', HOLD_LOG_INTERVAL_MS);
     journal.onAppended(() => this.#kick());
   }
 
@@ -113,6 +142,16 @@ export class SpoolReplay {
   oldestUndeliveredSeconds(now = Date.now()): number {
     if (this.#inFlight.length > this.#inFlightHead) return (now - this.#inFlight[this.#inFlightHead]!.appendedAtMs) / 1000;
     return Number.isNaN(this.#oldestPendingMs) || this.#undelivered === 0 ? 0 : (now - this.#oldestPendingMs) / 1000;
+  }
+
+  /** Where replay waits for a topic, if it does. */
+  get hold(): ReplayHold | null {
+    return this.#hold;
+  }
+
+  /** Undelivered messages that wait behind a message of a topic Kafka does not have (0 when none does). */
+  get blockedMessages(): number {
+    return this.#hold?.reason === 'missing' ? this.#undelivered : 0;
   }
 
   /** Everything synced so far is in Kafka. */
@@ -237,6 +276,7 @@ export class SpoolReplay {
       if (this.#absorbing) this.#log.info({ undeliveredMessages: this.#undelivered }, 'spool: Kafka is reachable again; replaying');
       this.#absorbing = false;
       if (this.#inFlight.length - this.#inFlightHead >= this.#options.maxInFlightMessages) return null;
+      if (this.#hold !== null && Date.now() < this.#holdUntilMs) return this.#holdUntilMs - Date.now();
       const segment = this.#segmentAt(this.#position.segment);
       if (segment === undefined) return null;
       if (this.#position.offset >= segment.durableBytes) {
@@ -300,11 +340,14 @@ export class SpoolReplay {
 
   #produceFrame(buf: Buffer, at: number, size: number, segmentId: number, base: number): number | undefined {
     const message = readFrame(buf, at);
+    const partitions = this.#options.partitionsOf(message.topic);
+    if (partitions === undefined || partitions === 0) return this.#holdAt(message.topic, partitions === 0 ? 'missing' : 'unknown');
+    this.#release();
     const end = base + at + size;
     const ticket = new ReplayTicket(segmentId, end, message.appendedAtMs, message.count, this);
+    const target = replayTarget(message, partitions);
     try {
-      this.#producer.produce(message.topic, message.partition === PARTITION_BY_KEY ? null : message.partition,
-        message.value, message.key, [{ [ID_HEADER]: message.id }], ticket);
+      this.#producer.produce(message.topic, target.partition, message.value, target.key, [{ [ID_HEADER]: message.id }], ticket);
     } catch (err) {
       // librdkafka's queue is full: back-pressure, not failure.
       if (classifyProduceError(err) === 'producer_queue_full') return RETRY_MS;
@@ -319,6 +362,25 @@ export class SpoolReplay {
     this.#unsettled++;
     this.#position = { segment: segmentId, offset: end };
     return undefined;
+  }
+
+  /** Replay waits at a message of `topic`; returns when to look again. */
+  #holdAt(topic: string, reason: ReplayHold['reason']): number {
+    const held = this.#hold;
+    if (held === null || held.topic !== topic || held.reason !== reason) this.#hold = { topic, reason, sinceMs: Date.now() };
+    if (reason === 'missing') {
+      this.#logHold({ topic, undeliveredMessages: this.#undelivered },
+        `spool replay: Kafka topic ${topic} does not exist; its spooled messages, and every message spooled after them, stay in the spool until it is created`);
+    }
+    this.#holdUntilMs = Date.now() + HOLD_RETRY_MS;
+    return HOLD_RETRY_MS;
+  }
+
+  #release(): void {
+    const held = this.#hold;
+    if (held === null) return;
+    this.#hold = null;
+    if (held.reason === 'missing') this.#log.info({ topic: held.topic, heldSeconds: (Date.now() - held.sinceMs) / 1000 }, `spool replay: Kafka topic ${held.topic} exists now; replaying`);
   }
 
   /** Damage inside a segment: a stretch found at start-up is stepped over;
@@ -351,4 +413,15 @@ export class SpoolReplay {
     this.#file = null;
     if (file !== null) await file.handle.close();
   }
+}
+
+/** Partition and key a spooled message is produced with, given its topic's
+ * partition count now. A message whose partition was left to replay is a
+ * one-line NDJSON batch: it goes where the ndjson-batch sink would have put
+ * its record (murmur2 of the key; a keyless record to partition 0) and, like
+ * every batch, without a key. */
+export function replayTarget(message: Pick<SpooledMessage, 'partition' | 'key'>, partitions: number): { partition: number | null; key: Buffer | null } {
+  if (message.partition === PARTITION_BY_KEY) return { partition: null, key: message.key };
+  if (message.partition === PARTITION_AT_REPLAY) return { partition: message.key === null ? 0 : partitionOf(message.key, partitions), key: null };
+  return { partition: message.partition, key: message.key };
 }

@@ -7,7 +7,7 @@ import type { Config } from '../config/schema';
 import { settleDelivery, type Ledger } from '../settle/ledger';
 import type { SpoolSources } from '../telemetry/prometheus';
 import { SpoolJournal } from './journal';
-import { READ_CHUNK_BYTES, SpoolReplay, type ReplayProducer } from './replay';
+import { READ_CHUNK_BYTES, SpoolReplay, type ReplayOptions, type ReplayProducer } from './replay';
 
 /** Start-up recovery reads every segment once; a full 1 GiB spool takes seconds. */
 const RECOVERY_TIMEOUT_MS = 120_000;
@@ -18,7 +18,7 @@ export class Spool {
   private constructor(readonly journal: SpoolJournal, readonly replay: SpoolReplay, readonly log: Logger) {}
 
   /** Recovers the spool directory and starts replay. */
-  static async open(config: Config, ledger: Ledger, producer: ReplayProducer, kafkaReachable: () => boolean, log: Logger): Promise<Spool> {
+  static async open(config: Config, ledger: Ledger, producer: ReplayProducer, kafka: Pick<ReplayOptions, 'kafkaReachable' | 'partitionsOf'>, log: Logger): Promise<Spool> {
     let replay: SpoolReplay | undefined;
     const { journal, recovered } = await SpoolJournal.open({
       dir: config.spool.dir,
@@ -40,7 +40,7 @@ export class Spool {
       maxInFlightMessages: config.spool.replayMaxInFlightMessages,
       readChunkBytes: READ_CHUNK_BYTES,
       checkpointIntervalMs: CHECKPOINT_INTERVAL_MS,
-      kafkaReachable,
+      ...kafka,
     }, log);
     replay.start();
     return new Spool(journal, replay, log);
@@ -54,6 +54,7 @@ export class Spool {
       maxBytes: journal.maxBytes,
       undeliveredMessages: () => replay.undeliveredMessages,
       oldestUndeliveredSeconds: () => replay.oldestUndeliveredSeconds(),
+      blockedMessages: () => replay.blockedMessages,
       replayed: () => replay.counters,
       syncs: () => journal.stats,
     };

@@ -42,6 +42,8 @@ export interface SpoolSources {
   readonly maxBytes: number;
   undeliveredMessages(): number;
   oldestUndeliveredSeconds(): number;
+  /** Undelivered messages replay holds behind a message of a topic Kafka does not have. */
+  blockedMessages(): number;
   replayed(): { messages: number; records: number; rewinds: number };
   syncs(): { syncs: number; failedSyncs: number };
 }
@@ -139,6 +141,7 @@ export class Telemetry {
       gauge(r, 'metricstream_spool_max_bytes', 'spool.maxBytes', () => spool.maxBytes);
       gauge(r, 'metricstream_spool_messages', 'Kafka messages in the spool not yet delivered to Kafka', spool.undeliveredMessages);
       gauge(r, 'metricstream_spool_oldest_undelivered_seconds', 'Age of the oldest spooled message not yet delivered to Kafka (0 when none)', spool.oldestUndeliveredSeconds);
+      gauge(r, 'metricstream_spool_blocked_messages', 'Spooled messages replay cannot deliver because a topic they wait behind does not exist in Kafka (0 when none; the log names the topic)', spool.blockedMessages);
       mirroredCounter(r, 'metricstream_spool_replayed_messages_total', 'Spooled Kafka messages delivered to Kafka by replay', () => spool.replayed().messages);
       mirroredCounter(r, 'metricstream_spool_replayed_records_total', 'Records in those messages; rate() is the replay rate', () => spool.replayed().records);
       mirroredCounter(r, 'metricstream_spool_replay_restarts_total', 'Times replay started again from the delivered checkpoint after a failed delivery', () => spool.replayed().rewinds);

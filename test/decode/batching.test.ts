@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { Buffer } from 'node:buffer';
 import { describe, it } from 'node:test';
 import { Signal } from '../../src/signals';
-import { PARTITION_BY_KEY } from '../../src/ring/layout';
+import { PARTITION_AT_REPLAY, PARTITION_BY_KEY } from '../../src/ring/layout';
 import { NdjsonBatchSink, PerRecordSink } from '../../src/decode/batching';
 import { partitionOf } from '../../src/decode/murmur2';
 import type { MessageSink } from '../../src/decode/sink';
@@ -55,6 +55,28 @@ describe('workers: batching', () => {
     const sink = new NdjsonBatchSink(new Messages(), () => 0);
     const err = refusal(() => sink.append(Signal.Logs, 0, 'k', '{}'));
     assert.deepEqual([err.status, err.code], [503, 'metadata_unavailable']);
+  });
+
+  it('ndjson-batch in spool mode, partition count unknown: one keyed one-line message per record, partition left to replay, at once and in order', () => {
+    const messages = new Messages();
+    const sink = new NdjsonBatchSink(messages, () => 0, true);
+    sink.append(Signal.Metrics, 0, 'cpu{host="a"}', '{"i":0}');
+    sink.append(Signal.Metrics, 1, 'cpu{host="b"}', '{"i":1}');
+    sink.finish();
+    assert.equal(sink.messages, 2);
+    assert.deepEqual(messages.out.map((m) => [m.index, m.key, m.value, m.partition, m.count]),
+      [[0, 'cpu{host="a"}', '{"i":0}\n', PARTITION_AT_REPLAY, 1], [1, 'cpu{host="b"}', '{"i":1}\n', PARTITION_AT_REPLAY, 1]]);
+  });
+
+  it('ndjson-batch: the count is read once per request, so a request is all grouped or all deferred', () => {
+    const messages = new Messages();
+    let count = 0;
+    const sink = new NdjsonBatchSink(messages, () => count, true);
+    sink.append(Signal.Metrics, 0, 'a', '{"i":0}');
+    count = 4; // the metadata arrives mid-request
+    sink.append(Signal.Metrics, 1, 'a', '{"i":1}');
+    sink.finish();
+    assert.deepEqual(messages.out.map((m) => [m.index, m.partition]), [[0, PARTITION_AT_REPLAY], [1, PARTITION_AT_REPLAY]]);
   });
 
   it('ndjson-batch: an empty request writes nothing', () => {

@@ -12,7 +12,9 @@ import { after, describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import pino from 'pino';
 import { SpoolError, SpoolJournal, type SpoolOptions } from '../../src/spool/journal';
-import { ReplayTicket, SpoolReplay } from '../../src/spool/replay';
+import { partitionOf } from '../../src/decode/murmur2';
+import { PARTITION_AT_REPLAY, PARTITION_BY_KEY } from '../../src/ring/layout';
+import { ReplayTicket, replayTarget, SpoolReplay } from '../../src/spool/replay';
 import { listSegments, readCheckpoint } from '../../src/spool/segments';
 import { recordBytes } from '../support/record-bytes';
 
@@ -52,11 +54,11 @@ function append(journal: SpoolJournal, n: number, from = 0): void {
 
 /** A producer that records what it was given and reports deliveries when told. */
 class FakeProducer {
-  readonly produced: Array<{ topic: string; value: string; key: string | null; id: string; ticket: ReplayTicket }> = [];
+  readonly produced: Array<{ topic: string; partition: number | null; value: string; key: string | null; id: string; ticket: ReplayTicket }> = [];
   failNext = 0;
   replay: SpoolReplay | undefined;
-  produce(topic: string, _partition: number | null, value: Buffer, key: Buffer | null, headers: Array<Record<string, string>>, opaque: unknown): void {
-    this.produced.push({ topic, value: value.toString(), key: key?.toString() ?? null, id: headers[0]!['metricstream-id']!, ticket: opaque as ReplayTicket });
+  produce(topic: string, partition: number | null, value: Buffer, key: Buffer | null, headers: Array<Record<string, string>>, opaque: unknown): void {
+    this.produced.push({ topic, partition, value: value.toString(), key: key?.toString() ?? null, id: headers[0]!['metricstream-id']!, ticket: opaque as ReplayTicket });
   }
   /** Reports every message not yet reported, failing the first `failNext`. */
   deliverAll(): number {
@@ -119,7 +121,7 @@ describe('spool replay', () => {
   it('produces every message in journal order, checkpoints and deletes delivered segments', async () => {
     const { journal, outcomes, recovered } = await openJournal(options({ segmentBytes: 2048 }));
     const producer = new FakeProducer();
-    const replay = new SpoolReplay(journal, producer, recovered, { maxInFlightMessages: 50, readChunkBytes: 1024, checkpointIntervalMs: 10, kafkaReachable: () => true }, log);
+    const replay = new SpoolReplay(journal, producer, recovered, { maxInFlightMessages: 50, readChunkBytes: 1024, checkpointIntervalMs: 10, kafkaReachable: () => true, partitionsOf: () => 4 }, log);
     producer.replay = replay;
     journal.onAppended(() => undefined);
     replay.start();
@@ -144,7 +146,7 @@ describe('spool replay', () => {
     const { journal, outcomes, recovered } = await openJournal(options());
     const producer = new FakeProducer();
     let reachable = true;
-    const replay = new SpoolReplay(journal, producer, recovered, { maxInFlightMessages: 40, readChunkBytes: 4096, checkpointIntervalMs: 10, kafkaReachable: () => reachable }, log);
+    const replay = new SpoolReplay(journal, producer, recovered, { maxInFlightMessages: 40, readChunkBytes: 4096, checkpointIntervalMs: 10, kafkaReachable: () => reachable, partitionsOf: () => 4 }, log);
     producer.replay = replay;
     replay.start();
     append(journal, 200);
@@ -177,7 +179,7 @@ describe('spool replay', () => {
     const opts = options({ segmentBytes: 4096 });
     const first = await openJournal(opts);
     const producer = new FakeProducer();
-    const replay = new SpoolReplay(first.journal, producer, first.recovered, { maxInFlightMessages: 1000, readChunkBytes: 4096, checkpointIntervalMs: 10, kafkaReachable: () => true }, log);
+    const replay = new SpoolReplay(first.journal, producer, first.recovered, { maxInFlightMessages: 1000, readChunkBytes: 4096, checkpointIntervalMs: 10, kafkaReachable: () => true, partitionsOf: () => 4 }, log);
     producer.replay = replay;
     replay.start();
     append(first.journal, 100);
@@ -190,7 +192,7 @@ describe('spool replay', () => {
     const second = await openJournal(opts);
     assert.equal(second.recovered.messages, 40, 'the 40 undelivered messages are found again');
     const producer2 = new FakeProducer();
-    const replay2 = new SpoolReplay(second.journal, producer2, second.recovered, { maxInFlightMessages: 1000, readChunkBytes: 4096, checkpointIntervalMs: 10, kafkaReachable: () => true }, log);
+    const replay2 = new SpoolReplay(second.journal, producer2, second.recovered, { maxInFlightMessages: 1000, readChunkBytes: 4096, checkpointIntervalMs: 10, kafkaReachable: () => true, partitionsOf: () => 4 }, log);
     producer2.replay = replay2;
     replay2.start();
     await waitFor(() => producer2.produced.length === 40, 'the rest produced');
@@ -199,5 +201,68 @@ describe('spool replay', () => {
     assert.ok(replay2.caughtUp);
     await replay2.stop();
     await second.journal.close(5_000);
+  });
+
+  it('a message whose partition was left to replay goes where murmur2 of its key says with the count Kafka has then, as a keyless one-line batch', async () => {
+    const { journal, outcomes, recovered } = await openJournal(options());
+    const producer = new FakeProducer();
+    let partitions: number | undefined;
+    const replay = new SpoolReplay(journal, producer, recovered, { maxInFlightMessages: 1000, readChunkBytes: 4096, checkpointIntervalMs: 10, kafkaReachable: () => true, partitionsOf: () => partitions }, log);
+    producer.replay = replay;
+    replay.start();
+    const keys = Array.from({ length: 60 }, (_, i) => `cpu{host="h${i % 13}"}`);
+    keys.forEach((key, i) => journal.send('metrics', PARTITION_AT_REPLAY, recordBytes(`{"n":${i}}\n`, key), `req/${i}+1`, 1, i));
+    await waitFor(() => outcomes.length === 60, 'durable');
+    for (let i = 0; i < 60; i++) replay.appended(Date.now());
+    await delay(100);
+    assert.equal(producer.produced.length, 0, 'nothing produced while the partition count is unknown');
+    assert.deepEqual(replay.hold && { topic: replay.hold.topic, reason: replay.hold.reason }, { topic: 'metrics', reason: 'unknown' });
+    assert.equal(replay.blockedMessages, 0, 'an unknown count is not a missing topic');
+    partitions = 7;
+    await waitFor(() => producer.produced.length === 60, 'produced once the count is known');
+    assert.deepEqual(producer.produced.map((p) => p.partition), keys.map((key) => partitionOf(Buffer.from(key), 7)));
+    assert.ok(producer.produced.every((p) => p.key === null), 'sent without a key, like every ndjson batch');
+    assert.deepEqual(producer.produced.map((p) => p.id), keys.map((_, i) => `req/${i}+1`), 'in journal order');
+    assert.equal(replay.hold, null);
+    producer.deliverAll();
+    await replay.stop();
+    await journal.close(5_000);
+  });
+
+  it('holds at a message of a topic Kafka does not have: nothing after it is produced or acknowledged, counted as blocked, then replays once the topic exists', async () => {
+    const { journal, outcomes, recovered } = await openJournal(options());
+    const producer = new FakeProducer();
+    const counts = new Map<string, number>([['metrics', 4], ['logs', 0]]);
+    const replay = new SpoolReplay(journal, producer, recovered, { maxInFlightMessages: 1000, readChunkBytes: 4096, checkpointIntervalMs: 10, kafkaReachable: () => true, partitionsOf: (t) => counts.get(t) }, log);
+    producer.replay = replay;
+    replay.start();
+    for (let i = 0; i < 30; i++) journal.send(i >= 10 && i < 15 ? 'logs' : 'metrics', null, recordBytes(`{"n":${i}}`, `k${i}`), `req/${i}`, 1, i);
+    await waitFor(() => outcomes.length === 30, 'durable');
+    for (let i = 0; i < 30; i++) replay.appended(Date.now());
+    await waitFor(() => producer.produced.length === 10, 'the messages before the missing topic');
+    producer.deliverAll();
+    await delay(100);
+    assert.equal(producer.produced.length, 10, 'replay holds at the first message of the missing topic');
+    assert.equal(replay.hold?.topic, 'logs');
+    assert.equal(replay.hold?.reason, 'missing');
+    assert.equal(replay.undeliveredMessages, 20, 'nothing from the held message on counts as delivered');
+    assert.equal(replay.blockedMessages, 20);
+    counts.set('logs', 2);
+    await waitFor(() => producer.produced.length === 30, 'the rest, once the topic exists');
+    assert.deepEqual(producer.produced.map((p) => p.id), Array.from({ length: 30 }, (_, i) => `req/${i}`));
+    producer.deliverAll();
+    assert.ok(replay.caughtUp);
+    assert.equal(replay.hold, null);
+    assert.equal(replay.blockedMessages, 0);
+    await replay.stop();
+    await journal.close(5_000);
+  });
+
+  it('replayTarget: by key, left to replay (keyless → 0), or the partition the frame names', () => {
+    const key = Buffer.from('mem{host="a"}');
+    assert.deepEqual(replayTarget({ partition: PARTITION_BY_KEY, key }, 8), { partition: null, key });
+    assert.deepEqual(replayTarget({ partition: PARTITION_AT_REPLAY, key }, 8), { partition: partitionOf(key, 8), key: null });
+    assert.deepEqual(replayTarget({ partition: PARTITION_AT_REPLAY, key: null }, 8), { partition: 0, key: null });
+    assert.deepEqual(replayTarget({ partition: 3, key: null }, 8), { partition: 3, key: null });
   });
 });

@@ -109,7 +109,7 @@ describe('status: status.json', () => {
     let replayed = 0;
     const board = new StatusBoard(statusSources(new RouteCounts(), {
       spool: {
-        usedBytes: () => 4_096, maxBytes: 1_048_576, undeliveredMessages: () => 12, oldestUndeliveredSeconds: () => 7.5,
+        usedBytes: () => 4_096, maxBytes: 1_048_576, undeliveredMessages: () => 12, oldestUndeliveredSeconds: () => 7.5, blockedMessages: () => 0,
         replayed: () => ({ messages: replayed, records: replayed * 10, rewinds: 0 }), syncs: () => ({ syncs: 0, failedSyncs: 0 }),
       },
     }));
