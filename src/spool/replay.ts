@@ -281,7 +281,13 @@ export class SpoolReplay {
       if (segment === undefined) return null;
       if (this.#position.offset >= segment.durableBytes) {
         const next = this.#journal.segments.find((s) => s.id > segment.id);
-        if (!segment.sealed || next === undefined) return null;
+        if (!segment.sealed || next === undefined) {
+          // Caught up: no file stays open while there is nothing to read, so
+          // a filesystem that failed can be unmounted, checked and mounted
+          // again under the running daemon.
+          await this.#closeFile();
+          return null;
+        }
         this.#position = { segment: next.id, offset: 0 };
         continue;
       }

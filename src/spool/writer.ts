@@ -68,10 +68,24 @@ export class SpoolWriter {
     if (this.#current !== null && (this.#current.size === 0 || this.#current.size + bytes <= this.#segmentBytes)) return this.#current;
     if (this.#current !== null) fs.closeSync(this.#current.fd);
     this.#current = null;
-    const id = this.#nextId++;
-    const fd = fs.openSync(segmentFile(this.#dir, id), 'wx');
+    const id = this.#nextId;
+    const file = segmentFile(this.#dir, id);
+    const fd = fs.openSync(file, 'wx');
+    this.#nextId++;
+    try {
+      syncDirectory(this.#dir);
+    } catch (err) {
+      // Its directory entry may not survive a crash: never append to it (an
+      // empty segment left behind is harmless at start-up).
+      fs.closeSync(fd);
+      try {
+        fs.unlinkSync(file);
+      } catch {
+        // The disk refuses: the empty file stays.
+      }
+      throw err;
+    }
     this.#current = { id, fd, size: 0 };
-    syncDirectory(this.#dir);
     return this.#current;
   }
 
