@@ -50,8 +50,7 @@ import protobuf from 'protobufjs';
 import { compressSync } from 'snappy';
 import { MockKafka } from '../test/support/mock-kafka';
 import { KafkaCluster } from '../test/support/kafka/cluster';
-import { EXPORT_REQUEST } from '../src/protocols/otlp/proto';
-import { Signal } from '../src/signals';
+import { otlpMetricsBody } from './otlp-bodies';
 import { WriteRequest } from '../src/protocols/remote-write/decode';
 import { RequestV2 } from '../src/protocols/remote-write/v2';
 
@@ -169,32 +168,6 @@ function remoteWriteV2Body(samples: number): Buffer {
     metadata: { type: 1 },
   }));
   return compressSync(Buffer.from(RequestV2.encode(RequestV2.fromObject({ symbols, timeseries })).finish()));
-}
-
-/** An OTLP ExportMetricsServiceRequest of `points` data points, as an SDK sends it:
- * one resource (a few attributes), one scope, ten metrics alternating gauge and
- * monotonic cumulative sum, each point with its own attributes (distinct series). */
-function otlpMetricsBody(points: number): Buffer {
-  const type = EXPORT_REQUEST[Signal.Metrics];
-  const nowNs = BigInt(Date.now()) * 1_000_000n;
-  const attribute = (key: string, value: string | number): { key: string; value: Record<string, unknown> } =>
-    ({ key, value: typeof value === 'string' ? { stringValue: value } : { intValue: value } });
-  const metricCount = Math.min(10, points);
-  const metrics = Array.from({ length: metricCount }, (_, m) => {
-    const dataPoints = Array.from({ length: Math.ceil((points - m) / metricCount) }, (_, j) => ({
-      startTimeUnixNano: String(nowNs - 60_000_000_000n), timeUnixNano: String(nowNs),
-      ...(m % 2 === 0 ? { asDouble: j * 1.5 } : { asInt: j * 10 }),
-      attributes: [attribute('http.route', `/api/v1/items/${j}`), attribute('http.request.method', 'GET'), attribute('http.response.status_code', 200)],
-    }));
-    return m % 2 === 0
-      ? { name: `app_gauge_${m}`, unit: 'By', gauge: { dataPoints } }
-      : { name: `app_requests_${m}_total`, unit: '1', sum: { aggregationTemporality: 2, isMonotonic: true, dataPoints } };
-  });
-  const request = { resourceMetrics: [{
-    resource: { attributes: [attribute('service.name', 'checkout'), attribute('service.instance.id', 'checkout-7d9f-1'), attribute('host.name', 'web-1'), attribute('deployment.environment', 'prod')] },
-    scopeMetrics: [{ scope: { name: 'bench', version: '1.0.0' }, metrics }],
-  }] };
-  return Buffer.from(type.encode(type.fromObject(request)).finish());
 }
 
 /** A Lua string literal of any bytes (decimal escapes). */
