@@ -88,8 +88,10 @@ function malformed(message: string): DecodeError {
   return new DecodeError('invalid_protobuf', `body is not a valid protobuf message: ${message}`);
 }
 
-export function checkWire(bytes: Uint8Array, root: protobuf.Type, limits: WireLimits): void {
+/** Checks the request; returns the deepest message nesting in it (the request alone: 1). */
+export function checkWire(bytes: Uint8Array, root: protobuf.Type, limits: WireLimits): number {
   let pos = 0;
+  let deepest = 1;
   let decodedBytes = MESSAGE_BYTES;
   const stack: Frame[] = [{ rules: rulesOf(root), end: bytes.length }];
 
@@ -140,6 +142,7 @@ export function checkWire(bytes: Uint8Array, root: protobuf.Type, limits: WireLi
           }
           decodedBytes += MESSAGE_BYTES;
           stack.push({ rules: field.message, end: pos + length });
+          if (stack.length > deepest) deepest = stack.length;
         } else {
           if (field?.repeated && field.wireType !== 2) decodedBytes += field.valueBytes * packedCount(bytes, pos, length, field.wireType);
           if (field?.isString && !isAscii(bytes, pos, length) && !isUtf8(bytes.subarray(pos, pos + length))) {
@@ -156,6 +159,7 @@ export function checkWire(bytes: Uint8Array, root: protobuf.Type, limits: WireLi
       throw new DecodeError('decoded_too_large', `the request would take more than ${limits.maxDecodedBytes} bytes of memory decoded (too many items); send smaller batches`);
     }
   }
+  return deepest;
 }
 
 /** Whether a short run of bytes is ASCII (so UTF-8), looked at in place: most
