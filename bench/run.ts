@@ -33,6 +33,17 @@
 // log routes at 64 connections for metricstream, each at its shippers' default
 // batch (LOG_BATCH below): /logs NDJSON, Loki push (protobuf + snappy),
 // Elasticsearch _bulk, Splunk HEC events.
+// BENCH_OTELCOL (default "otlp_proto,otlp_json" with BENCH_KAFKA=real, else
+// ""): the OpenTelemetry Collector (scripts/clients/build-otelcol.sh, otlp
+// receiver → kafka exporter, sending queue off, no batch processor, acks=all:
+// it answers after Kafka, one message per request) beside metricstream's
+// passthrough of the same encoding (otlp.encoding.metrics) and its per-point
+// records, BENCH_OTLP points per request at 64 connections, the body in the
+// encoding named (protobuf for otlp_proto, OTLP/JSON for otlp_json). Only on a
+// real broker: the collector's Kafka client (franz-go) makes no progress
+// against librdkafka's mock cluster. BENCH_OTELCOL_ROUNDS (default 3) rounds,
+// the three targets alternating within each, the load average printed before
+// each round; the table gives medians and the ratios to the collector.
 // metricstream-spool runs delivery.mode=spool (answers after fdatasync in a
 // spool under the system's temporary directory, replayed to Kafka); besides
 // the common figures it reports fsyncs/s and requests per fsync, and, at
@@ -50,8 +61,7 @@ import protobuf from 'protobufjs';
 import { compressSync } from 'snappy';
 import { MockKafka } from '../test/support/mock-kafka';
 import { KafkaCluster } from '../test/support/kafka/cluster';
-import { EXPORT_REQUEST } from '../src/protocols/otlp/proto';
-import { Signal } from '../src/signals';
+import { otlpMetricsBody, otlpMetricsJsonBody } from './otlp-bodies';
 import { WriteRequest } from '../src/protocols/remote-write/decode';
 import { RequestV2 } from '../src/protocols/remote-write/v2';
 
@@ -62,6 +72,11 @@ const CONNECTIONS = (process.env['BENCH_CONNECTIONS'] ?? '16,64,256').split(',')
 const TARGETS = (process.env['BENCH_TARGETS'] ?? 'metricstream,metricstream-batch,metricstream-spool,baseline').split(',');
 const PARTITIONS = 8;
 const KAFKA = process.env['BENCH_KAFKA'] ?? 'mock';
+type OtlpPassthrough = 'otlp_proto' | 'otlp_json';
+const OTELCOL_ENCODINGS = (process.env['BENCH_OTELCOL'] ?? (KAFKA === 'real' ? 'otlp_proto,otlp_json' : '')).split(',')
+  .map((e) => e.trim()).filter((e) => e !== '') as OtlpPassthrough[];
+const OTELCOL_ROUNDS = Number(process.env['BENCH_OTELCOL_ROUNDS'] ?? 3);
+const OTELCOL = path.join(process.env['METRICSTREAM_CI_CACHE'] ?? path.join(os.homedir(), '.cache/metricstream-ci'), 'otelcol-0.165.0/otelcol');
 
 /** Where the records go: the mock cluster, or a real broker. */
 interface BenchKafka {
@@ -113,7 +128,7 @@ const CLK_TCK = 100;
 /** format remote_write: Prometheus remote_write bodies of `batch` samples to /api/v1/write;
  * otlp: OTLP/HTTP protobuf ExportMetricsServiceRequests of `batch` data points to /v1/metrics;
  * influx: gzip'd line protocol of `batch` lines (one field each) to /write. */
-interface Scenario { batch: number; connections: number; format?: 'native' | 'remote_write' | 'remote_write_v2' | 'otlp' | 'influx' | LogFormat }
+interface Scenario { batch: number; connections: number; format?: 'native' | 'remote_write' | 'remote_write_v2' | 'otlp' | 'otlp_json' | 'influx' | LogFormat }
 
 type LogFormat = 'logs' | 'loki' | 'elasticsearch' | 'splunk_hec';
 const LOG_FORMATS = (process.env['BENCH_LOGS'] ?? 'logs,loki,elasticsearch,splunk_hec').split(',').filter((f) => f.trim() !== '') as LogFormat[];
@@ -169,32 +184,6 @@ function remoteWriteV2Body(samples: number): Buffer {
     metadata: { type: 1 },
   }));
   return compressSync(Buffer.from(RequestV2.encode(RequestV2.fromObject({ symbols, timeseries })).finish()));
-}
-
-/** An OTLP ExportMetricsServiceRequest of `points` data points, as an SDK sends it:
- * one resource (a few attributes), one scope, ten metrics alternating gauge and
- * monotonic cumulative sum, each point with its own attributes (distinct series). */
-function otlpMetricsBody(points: number): Buffer {
-  const type = EXPORT_REQUEST[Signal.Metrics];
-  const nowNs = BigInt(Date.now()) * 1_000_000n;
-  const attribute = (key: string, value: string | number): { key: string; value: Record<string, unknown> } =>
-    ({ key, value: typeof value === 'string' ? { stringValue: value } : { intValue: value } });
-  const metricCount = Math.min(10, points);
-  const metrics = Array.from({ length: metricCount }, (_, m) => {
-    const dataPoints = Array.from({ length: Math.ceil((points - m) / metricCount) }, (_, j) => ({
-      startTimeUnixNano: String(nowNs - 60_000_000_000n), timeUnixNano: String(nowNs),
-      ...(m % 2 === 0 ? { asDouble: j * 1.5 } : { asInt: j * 10 }),
-      attributes: [attribute('http.route', `/api/v1/items/${j}`), attribute('http.request.method', 'GET'), attribute('http.response.status_code', 200)],
-    }));
-    return m % 2 === 0
-      ? { name: `app_gauge_${m}`, unit: 'By', gauge: { dataPoints } }
-      : { name: `app_requests_${m}_total`, unit: '1', sum: { aggregationTemporality: 2, isMonotonic: true, dataPoints } };
-  });
-  const request = { resourceMetrics: [{
-    resource: { attributes: [attribute('service.name', 'checkout'), attribute('service.instance.id', 'checkout-7d9f-1'), attribute('host.name', 'web-1'), attribute('deployment.environment', 'prod')] },
-    scopeMetrics: [{ scope: { name: 'bench', version: '1.0.0' }, metrics }],
-  }] };
-  return Buffer.from(type.encode(type.fromObject(request)).finish());
 }
 
 /** A Lua string literal of any bytes (decimal escapes). */
@@ -339,18 +328,66 @@ async function startPair(bootstrap: string, topic: string): Promise<Target> {
   return { ...first, others: [second.child] };
 }
 
+/** The OpenTelemetry Collector as the issue's comparison has it: otlp receiver
+ * (HTTP) → kafka exporter, no batch processor, sending queue and retries off
+ * (the request is answered when Kafka has the message), acks=all. */
+async function startOtelcol(bootstrap: string, topic: string, dir: string, encoding: OtlpPassthrough): Promise<Target> {
+  const port = await freePort();
+  const config = path.join(dir, `otelcol-${topic}.yaml`);
+  writeFileSync(config, `receivers:
+  otlp:
+    protocols:
+      http:
+        endpoint: 127.0.0.1:${port}
+exporters:
+  kafka:
+    brokers: [${bootstrap}]
+    metrics:
+      topic: ${topic}
+      encoding: ${encoding}
+    producer:
+      required_acks: -1
+    sending_queue:
+      enabled: false
+    retry_on_failure:
+      enabled: false
+service:
+  telemetry:
+    metrics:
+      level: none
+  pipelines:
+    metrics:
+      receivers: [otlp]
+      exporters: [kafka]
+`);
+  const child = spawn(OTELCOL, [`--config=${config}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('otelcol not ready in 30 s')), 30_000);
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`otelcol exited ${code} (${OTELCOL}; build it with scripts/clients/build-otelcol.sh)`)));
+    createInterface({ input: child.stderr! }).on('line', (line) => {
+      if (!line.includes('Everything is ready')) return;
+      clearTimeout(timer);
+      resolve({ child, port, adminPort: 0 });
+    });
+  });
+}
+
 function startTarget(target: string, bootstrap: string, topic: string, dir: string): Promise<Target> {
   if (target === 'metricstream-x2') return startPair(bootstrap, topic);
+  if (target.startsWith('otelcol:')) return startOtelcol(bootstrap, topic, dir, target.slice('otelcol:'.length) as OtlpPassthrough);
   if (target === 'baseline') {
     return startProcess([path.join(ROOT, 'dist/bench/baseline/bridge.js'), bootstrap, topic, '0'], {}, /"port":(\d+)/);
   }
+  // metricstream-otlp:<encoding>: otlp.encoding.metrics as named (records: per data point).
+  const otlpEncoding: Record<string, string> = target.startsWith('metricstream-otlp:') ? { METRICSTREAM_OTLP_ENCODING_METRICS: target.slice('metricstream-otlp:'.length) } : {};
   const spool: Record<string, string> = target === 'metricstream-spool'
     ? { METRICSTREAM_DELIVERY_MODE: 'spool', METRICSTREAM_SPOOL_DIR: path.join(dir, `spool-${topic}`) } : {};
   return startProcess([path.join(ROOT, 'dist/main.js')], {
     METRICSTREAM_BROKERS: bootstrap, METRICSTREAM_KAFKA_TOPICS_METRICS: topic, METRICSTREAM_KAFKA_TOPICS_LOGS: topic,
     METRICSTREAM_PORT: '0', METRICSTREAM_ADMIN_PORT: '0', METRICSTREAM_INGEST_HOST: '127.0.0.1',
     METRICSTREAM_KAFKA_MESSAGE_MODE: target === 'metricstream-batch' ? 'ndjson-batch' : 'per-record',
-    ...spool,
+    ...spool, ...otlpEncoding,
   }, /"ingest":"[^"]*:(\d+)","admin":"[^"]*:(\d+)"/);
 }
 
@@ -380,7 +417,7 @@ function recordsInTopic(client: Producer, topic: string): Promise<number> {
 }
 
 async function runScenario(kafka: BenchKafka, client: Producer, dir: string, target: string, s: Scenario, n: number): Promise<Result> {
-  const topic = `bench-${n}-${target}-${s.batch}-${s.connections}`;
+  const topic = `bench-${n}-${target.replace(/[^a-zA-Z0-9._-]/g, '_')}-${s.batch}-${s.connections}`;
   await kafka.createTopic(topic);
   const started = await startTarget(target, kafka.bootstrap, topic, dir);
   try {
@@ -420,6 +457,7 @@ function payloadOf(s: Scenario): Payload {
     case 'remote_write': return { body: remoteWriteBody(s.batch), contentType: 'application/x-protobuf', encoding: 'snappy', path: '/api/v1/write' };
     case 'remote_write_v2': return { body: remoteWriteV2Body(s.batch), contentType: 'application/x-protobuf;proto=io.prometheus.write.v2.Request', encoding: 'snappy', path: '/api/v1/write' };
     case 'otlp': return { body: otlpMetricsBody(s.batch), contentType: 'application/x-protobuf', path: '/v1/metrics' };
+    case 'otlp_json': return { body: otlpMetricsJsonBody(s.batch), contentType: 'application/json', path: '/v1/metrics' };
     case 'influx': return { body: influxBody(s.batch), contentType: 'text/plain; charset=utf-8', encoding: 'gzip', path: '/write?db=telegraf' };
     case 'logs': return { body: logBody('logs', s.batch), contentType: 'application/x-ndjson', path: '/logs' };
     case 'loki': return { body: logBody('loki', s.batch), contentType: 'application/x-protobuf', path: '/loki/api/v1/push' };
@@ -531,6 +569,57 @@ function spoolTable(results: Result[], outage: OutageResult | undefined): string
   return rows.length > 2 ? rows.join('\n') : '';
 }
 
+interface OtelcolRow { encoding: OtlpPassthrough; target: string; runs: Result[] }
+
+/** Rounds of the collector, metricstream's passthrough and its per-point
+ * records, alternating, per encoding; the load average before each round. */
+async function runOtelcolComparison(kafka: BenchKafka, client: Producer, dir: string, next: () => number): Promise<OtelcolRow[]> {
+  const rows: OtelcolRow[] = [];
+  for (const encoding of OTELCOL_ENCODINGS) {
+    const targets = [`otelcol:${encoding}`, `metricstream-otlp:${encoding}`, 'metricstream-otlp:records'];
+    const byTarget = targets.map((target): OtelcolRow => ({ encoding, target, runs: [] }));
+    const scenario: Scenario = { batch: OTLP_POINTS, connections: 64, format: encoding === 'otlp_proto' ? 'otlp' : 'otlp_json' };
+    for (let round = 1; round <= OTELCOL_ROUNDS; round++) {
+      process.stdout.write(`otelcol comparison, ${encoding}, round ${round}/${OTELCOL_ROUNDS}: load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
+      for (const row of byTarget) {
+        const r = await runScenario(kafka, client, dir, row.target, scenario, next());
+        row.runs.push(r);
+        process.stdout.write(`  ${row.target}: ${fmt(r.requestsPerS)} req/s, ${fmt(r.recordsPerS)} messages/s into Kafka, p99 ${fmt(r.p99Ms, 1)} ms, ${fmt(r.cpuCores, 2)} cores, ${fmt(r.peakRssMb)} MB, ${r.non2xx + r.socketErrors} errors\n`);
+      }
+    }
+    rows.push(...byTarget);
+  }
+  return rows;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+function otelcolTable(rows: OtelcolRow[]): string {
+  if (rows.length === 0) return '';
+  const lines = [
+    `OpenTelemetry Collector 0.165 (otlp receiver → kafka exporter, sending queue off, no batch processor, acks=all) beside metricstream, ${OTLP_POINTS} data points per request, 64 connections; medians of ${OTELCOL_ROUNDS} alternating rounds (requests/s and p99: the runs' figures; ratios of medians).`,
+    '',
+    '| body → Kafka encoding | target | 2xx req/s | data points/s | p99 ms | peak RSS MB | CPU cores | CPU ms/request | × otelcol req/s | × otelcol p99 | × otelcol RSS | non-2xx (all rounds) |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const row of rows) {
+    const collector = rows.find((r) => r.encoding === row.encoding && r.target.startsWith('otelcol:'))!;
+    const m = (runs: Result[], f: (r: Result) => number): number => median(runs.map(f));
+    const rps = m(row.runs, (r) => r.requestsPerS);
+    const p99 = m(row.runs, (r) => r.p99Ms);
+    const rss = m(row.runs, (r) => r.peakRssMb);
+    const cores = m(row.runs, (r) => r.cpuCores);
+    const errors = row.runs.reduce((n, r) => n + r.non2xx + r.socketErrors, 0);
+    const ratio = (mine: number, theirs: number): string => (row === collector ? '' : `${fmt(mine / theirs, 2)}×`);
+    lines.push(`| ${row.encoding === 'otlp_proto' ? 'protobuf → otlp_proto' : 'OTLP/JSON → otlp_json'} | ${row.target} | ${fmt(rps)} | ${fmt(rps * OTLP_POINTS)} | ${fmt(p99, 1)} | ${fmt(rss)} | ${fmt(cores, 2)} | ${fmt(rps > 0 ? (cores * 1000) / rps : NaN, 3)} | ${ratio(rps, m(collector.runs, (r) => r.requestsPerS))} | ${ratio(p99, m(collector.runs, (r) => r.p99Ms))} | ${ratio(rss, m(collector.runs, (r) => r.peakRssMb))} | ${errors} |`);
+  }
+  return lines.join('\n');
+}
+
 function fmt(n: number, digits = 0): string {
   return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 }
@@ -557,6 +646,7 @@ async function main(): Promise<void> {
   const client = new Producer({ 'bootstrap.servers': kafka.bootstrap });
   await new Promise<void>((resolve, reject) => client.connect({}, (err) => (err ? reject(err) : resolve())));
   const results: Result[] = [];
+  let otelcolRows: OtelcolRow[] = [];
   let outage: OutageResult | undefined;
   let n = 0;
   try {
@@ -597,6 +687,10 @@ async function main(): Promise<void> {
       results.push({ ...r, target: 'metricstream otlp' });
       process.stdout.write(`otlp ${OTLP_POINTS} points c=64: ${fmt(r.recordsPerS)} records/s, ${fmt(r.requestsPerS)} req/s, p99 ${fmt(r.p99Ms, 1)} ms, ${fmt(r.cpuCores, 2)} cores, ${fmt(r.peakRssMb)} MB\n`);
     }
+    if (OTELCOL_ENCODINGS.length > 0 && OTLP_POINTS > 0) {
+      if (KAFKA !== 'real') throw new Error('BENCH_OTELCOL needs BENCH_KAFKA=real: the collector\'s Kafka client makes no progress against the mock cluster');
+      otelcolRows = await runOtelcolComparison(kafka, client, dir, () => n++);
+    }
     for (const format of TARGETS.includes('metricstream') ? LOG_FORMATS : []) {
       // The log shippers' routes beside /logs NDJSON, in one run; no baseline (it speaks only /metrics).
       const r = await runScenario(kafka, client, dir, 'metricstream', { batch: LOG_BATCH[format], connections: 64, format }, n++);
@@ -614,11 +708,13 @@ async function main(): Promise<void> {
     '',
     `Machine: ${cpus.length} × ${cpus[0]?.model ?? 'cpu'}, ${fmt(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}. ` +
       `${kafka.description}. wrk -t1, ${DURATION_S} s per scenario after a 2 s warm-up; load generator and targets share the machine.`,
-    `Command: \`${['BENCH_KAFKA', 'BENCH_DURATION_S', 'BENCH_BATCHES', 'BENCH_CONNECTIONS', 'BENCH_REMOTE_WRITE', 'BENCH_OTLP', 'BENCH_INFLUX', 'BENCH_LOGS', 'BENCH_TARGETS'].filter((k) => process.env[k] !== undefined).map((k) => `${k}=${process.env[k]}`).join(' ')} npm run bench\``.replace('` ', '`'),
+    `Command: \`${['BENCH_KAFKA', 'BENCH_DURATION_S', 'BENCH_BATCHES', 'BENCH_CONNECTIONS', 'BENCH_REMOTE_WRITE', 'BENCH_OTLP', 'BENCH_INFLUX', 'BENCH_LOGS', 'BENCH_TARGETS', 'BENCH_OTELCOL', 'BENCH_OTELCOL_ROUNDS'].filter((k) => process.env[k] !== undefined).map((k) => `${k}=${process.env[k]}`).join(' ')} npm run bench\``.replace('` ', '`'),
     '',
-    table(results),
+    results.length > 0 ? table(results) : '',
     '',
     spoolTable(results, outage),
+    '',
+    otelcolTable(otelcolRows),
     '',
   ].join('\n');
   appendFileSync(path.join(ROOT, 'bench/RESULTS.md'), section + '\n');

@@ -1,20 +1,23 @@
 // OTLP/HTTP export requests (/v1/metrics, /v1/logs, /v1/traces) in a pool
 // worker: decompress, decode (protobuf or JSON), then either normalize into
 // records or forward the request as one message (otlp_proto / otlp_json).
+import type { Buffer } from 'node:buffer';
+import protobuf from 'protobufjs';
 import { decompress } from '../../decode/decompress';
 import { DecodeError } from '../../decode/decode-error';
 import type { MessageSink, RecordSink } from '../../decode/sink';
 import { PARTITION_BY_KEY } from '../../ring/layout';
 import { SIGNAL_NAMES, Signal } from '../../signals';
 import type { Decoded, Decoder, DecoderSettings, ProtocolRequest } from '../protocol';
-import { otlpEncodingOf } from './proto';
+import { EXPORT_REQUEST, otlpEncodingOf } from './proto';
 import { decodeOtlpLogs, logGroups, type LogsRequest } from './logs';
 import { decodeOtlpMetrics, metricPointCount, type MetricsRequest } from './metrics';
 import type { Outcome } from './outcome';
 import { decodeRequest, encodeRequest, type RequestMessage } from './request';
 import { itemCount as groupItemCount } from './scopes';
 import { decodeOtlpTraces, spanGroups, type TracesRequest } from './traces';
-import type { WireLimits } from './wire-check';
+import { checkWire, type WireLimits } from './wire-check';
+import { wireItemCount } from './wire-count';
 
 export interface OtlpRequest extends ProtocolRequest {
   readonly signal: Signal;
@@ -55,23 +58,37 @@ function itemCount(signal: Signal, message: RequestMessage): number {
   }
 }
 
+/** Items of a protobuf request forwarded as it is, counted on the wire
+ * without decoding it when that gives what protobufjs would (wire-count.ts):
+ * protobufjs refuses messages nested past its recursion limit. */
+function protobufItemCount(signal: Signal, body: Buffer, limits: WireLimits): number {
+  const deepest = checkWire(body, EXPORT_REQUEST[signal], limits);
+  const counted = deepest - 1 <= protobuf.Reader.recursionLimit ? wireItemCount(body, signal) : undefined;
+  return counted ?? itemCount(signal, decodeRequest(signal, body, 'proto', limits));
+}
+
 export function decodeOtlp(request: OtlpRequest, settings: DecoderSettings, records: RecordSink, messages: MessageSink): Decoded {
   const body = decompress(request.body, request.contentEncoding, settings.maxDecompressedBytes);
   const encoding = otlpEncodingOf(request.contentType);
-  const message = decodeRequest(request.signal, body, encoding, wireLimits(settings));
   const forward = settings.otlpEncoding[SIGNAL_NAMES[request.signal]];
+  if (forward === 'otlp_proto' && encoding === 'proto') return forwarded(request.signal, () => body, protobufItemCount(request.signal, body, wireLimits(settings)), settings, messages);
+  const message = decodeRequest(request.signal, body, encoding, wireLimits(settings));
   if (forward === 'records') {
     const outcome = normalize(request, message, settings, records);
     return { records: outcome.records, directMessages: 0, partial: outcome.rejections.toPartial() };
   }
-  const items = itemCount(request.signal, message);
+  const wanted = forward === 'otlp_proto' ? 'proto' : 'json';
+  const value = (): Uint8Array => (wanted === encoding ? body : encodeRequest(request.signal, message, wanted));
+  return forwarded(request.signal, value, itemCount(request.signal, message), settings, messages);
+}
+
+/** The request as one message (otlp_proto / otlp_json), counting its items. */
+function forwarded(signal: Signal, value: () => Uint8Array, items: number, settings: DecoderSettings, messages: MessageSink): Decoded {
   if (items === 0) return { records: 0, directMessages: 0, partial: undefined };
   if (items > settings.limits.maxRecordsPerRequest) {
     throw new DecodeError('too_many_records', `request holds ${items} items; the limit is ${settings.limits.maxRecordsPerRequest}`);
   }
-  const wanted = forward === 'otlp_proto' ? 'proto' : 'json';
-  const value = wanted === encoding ? body : encodeRequest(request.signal, message, wanted);
-  messages.message(request.signal, 0, null, value, PARTITION_BY_KEY, items);
+  messages.message(signal, 0, null, value(), PARTITION_BY_KEY, items);
   return { records: items, directMessages: 1, partial: undefined };
 }
 

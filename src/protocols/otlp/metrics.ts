@@ -17,10 +17,10 @@
 import type { Config } from '../../config/schema';
 import { Signal } from '../../signals';
 import { DecodeError } from '../../decode/decode-error';
-import { metricRecord, type MetricType } from '../native/metrics';
-import { seriesKey } from '../../decode/series-key';
+import type { MetricType } from '../native/metrics';
 import type { RecordSink } from '../../decode/sink';
-import { addLabels, int64ToNumber, nanosToMs, RejectedItem, type Int64, type KeyValue, type Resource, type Scope } from './values';
+import { LabelSet, recordJson } from './label-set';
+import { int64ToNumber, nanosToMs, RejectedItem, type Int64, type KeyValue, type Resource, type Scope } from './values';
 import { Rejections, type Outcome } from './outcome';
 
 interface PointBase {
@@ -110,22 +110,18 @@ class MetricWriter {
     }
   }
 
-  labelsOf(base: Readonly<Record<string, string>>, point: PointBase): Record<string, string> {
-    const labels = { ...base };
-    addLabels(labels, point.attributes, this.limits.maxValueDepth);
-    const names = Object.keys(labels);
-    if (names.length > this.limits.maxLabelsPerRecord - 2) {
-      throw new RejectedItem(`more than ${this.limits.maxLabelsPerRecord - 2} attributes (resource, scope and point together)`);
-    }
-    for (const name of names) {
-      if (name.length === 0 || name.length > this.limits.maxLabelNameLength) {
-        throw new RejectedItem(`attribute key of length ${name.length} outside 1..${this.limits.maxLabelNameLength}`);
-      }
-      if (labels[name]!.length > this.limits.maxLabelValueLength) {
-        throw new RejectedItem(`attribute ${name} longer than ${this.limits.maxLabelValueLength}`);
-      }
-    }
+  labelsOf(base: LabelSet, point: PointBase): LabelSet {
+    const labels = base.copy();
+    labels.addAttributes(point.attributes, this.limits.maxValueDepth);
+    labels.check(this.limits);
     return labels;
+  }
+
+  /** The labels with one more (le, quantile): an attribute of that name is replaced in place. */
+  static with(labels: LabelSet, name: string, value: string): LabelSet {
+    const more = labels.copy();
+    more.set(name, value);
+    return more;
   }
 
   timestampOf(point: PointBase): number {
@@ -133,11 +129,11 @@ class MetricWriter {
     return ms > 0 ? ms : this.receivedAtMs;
   }
 
-  write(name: string, value: number, type: MetricType, timestamp: number, labels: Record<string, string>): void {
-    this.sink.append(Signal.Metrics, this.index++, seriesKey(name, labels), metricRecord(name, value, type, timestamp, labels));
+  write(name: string, value: number, type: MetricType, timestamp: number, labels: LabelSet): void {
+    this.sink.append(Signal.Metrics, this.index++, labels.seriesKey(name), recordJson(name, value, type, timestamp, labels));
   }
 
-  number(metric: Metric, point: NumberPoint, type: MetricType, base: Record<string, string>): void {
+  number(metric: Metric, point: NumberPoint, type: MetricType, base: LabelSet): void {
     let value: number;
     if (point.value === 'asDouble') value = point.asDouble;
     else if (point.value === 'asInt') value = int64ToNumber(point.asInt);
@@ -147,21 +143,21 @@ class MetricWriter {
   }
 
   /** <name>_bucket per (le, cumulative count), then _sum and _count. */
-  buckets(metric: Metric, point: HistogramPoint | ExponentialPoint, bounds: Array<[number, number]>, base: Record<string, string>): void {
+  buckets(metric: Metric, point: HistogramPoint | ExponentialPoint, bounds: Array<[number, number]>, base: LabelSet): void {
     const labels = this.labelsOf(base, point);
     const timestamp = this.timestampOf(point);
     const count = int64ToNumber(point.count);
     let cumulative = 0;
     for (const [le, n] of bounds) {
       cumulative += n;
-      this.write(`${metric.name}_bucket`, cumulative, 'histogram', timestamp, { ...labels, le: String(le) });
+      this.write(`${metric.name}_bucket`, cumulative, 'histogram', timestamp, MetricWriter.with(labels, 'le', String(le)));
     }
-    this.write(`${metric.name}_bucket`, count, 'histogram', timestamp, { ...labels, le: '+Inf' });
+    this.write(`${metric.name}_bucket`, count, 'histogram', timestamp, MetricWriter.with(labels, 'le', '+Inf'));
     if (has(point, 'sum')) this.write(`${metric.name}_sum`, point.sum, 'histogram', timestamp, labels);
     this.write(`${metric.name}_count`, count, 'histogram', timestamp, labels);
   }
 
-  histogram(metric: Metric, point: HistogramPoint, base: Record<string, string>): void {
+  histogram(metric: Metric, point: HistogramPoint, base: LabelSet): void {
     const { bucketCounts, explicitBounds } = point;
     if (bucketCounts.length !== 0 && bucketCounts.length !== explicitBounds.length + 1) {
       throw new RejectedItem(`metric ${metric.name}: ${bucketCounts.length} bucket counts for ${explicitBounds.length} bounds (want bounds + 1)`);
@@ -170,7 +166,7 @@ class MetricWriter {
     this.buckets(metric, point, bounds, base);
   }
 
-  exponential(metric: Metric, point: ExponentialPoint, base: Record<string, string>): void {
+  exponential(metric: Metric, point: ExponentialPoint, base: LabelSet): void {
     // Bucket index i covers (base^i, base^(i+1)], base = 2^(2^-scale); negative mirrored.
     const upper = (index: number): number => 2 ** ((index + 1) * 2 ** -point.scale);
     const bounds: Array<[number, number]> = [];
@@ -189,17 +185,17 @@ class MetricWriter {
     this.buckets(metric, point, bounds, base);
   }
 
-  summary(metric: Metric, point: SummaryPoint, base: Record<string, string>): void {
+  summary(metric: Metric, point: SummaryPoint, base: LabelSet): void {
     const labels = this.labelsOf(base, point);
     const timestamp = this.timestampOf(point);
     for (const q of point.quantileValues) {
-      this.write(metric.name, q.value, 'summary', timestamp, { ...labels, quantile: String(q.quantile) });
+      this.write(metric.name, q.value, 'summary', timestamp, MetricWriter.with(labels, 'quantile', String(q.quantile)));
     }
     this.write(`${metric.name}_sum`, point.sum, 'summary', timestamp, labels);
     this.write(`${metric.name}_count`, int64ToNumber(point.count), 'summary', timestamp, labels);
   }
 
-  metric(metric: Metric, base: Record<string, string>, rejections: Rejections): void {
+  metric(metric: Metric, base: LabelSet, rejections: Rejections): void {
     const points = pointsOf(metric);
     try {
       this.checkName(metric.name);
@@ -234,13 +230,13 @@ export function metricPointCount(request: MetricsRequest): number {
 }
 
 /** Labels every point of a scope starts from: resource, then scope attributes, then the scope's name and version. */
-function scopeLabels(resource: Resource | null, scope: Scope | null, maxDepth: number): Record<string, string> {
-  const labels: Record<string, string> = {};
-  addLabels(labels, resource?.attributes ?? [], maxDepth);
+function scopeLabels(resource: Resource | null, scope: Scope | null, maxDepth: number): LabelSet {
+  const labels = LabelSet.empty();
+  labels.addAttributes(resource?.attributes ?? [], maxDepth);
   if (scope) {
-    addLabels(labels, scope.attributes, maxDepth);
-    if (scope.name !== '') labels['otel_scope_name'] = scope.name;
-    if (scope.version !== '') labels['otel_scope_version'] = scope.version;
+    labels.addAttributes(scope.attributes, maxDepth);
+    if (scope.name !== '') labels.set('otel_scope_name', scope.name);
+    if (scope.version !== '') labels.set('otel_scope_version', scope.version);
   }
   return labels;
 }
@@ -255,7 +251,7 @@ export function decodeOtlpMetrics(request: MetricsRequest, receivedAtMs: number,
   const rejections = new Rejections();
   for (const rm of request.resourceMetrics) {
     for (const sm of rm.scopeMetrics) {
-      let base: Record<string, string>;
+      let base: LabelSet;
       try {
         base = scopeLabels(rm.resource, sm.scope, limits.maxValueDepth);
       } catch (err) {

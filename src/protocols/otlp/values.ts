@@ -98,7 +98,7 @@ export function attributesToJson(attributes: readonly KeyValue[], maxDepth: numb
 }
 
 /** An AnyValue as a metric label value. */
-function anyValueToLabel(v: AnyValue | null, maxDepth: number): string {
+export function anyValueToLabel(v: AnyValue | null, maxDepth: number): string {
   if (v === null || v === undefined) return '';
   switch (v.value) {
     case 'stringValue': return v.stringValue;

@@ -1,0 +1,42 @@
+// The OTLP metrics request the benches send: one resource (a few attributes),
+// one scope, ten metrics alternating gauge and monotonic cumulative sum, each
+// point with its own attributes (distinct series), as an SDK sends it.
+import { Buffer } from 'node:buffer';
+import { EXPORT_REQUEST } from '../src/protocols/otlp/proto';
+import { Signal } from '../src/signals';
+
+type Attribute = { key: string; value: Record<string, unknown> };
+
+const attribute = (key: string, value: string | number): Attribute =>
+  ({ key, value: typeof value === 'string' ? { stringValue: value } : { intValue: value } });
+
+/** The request as an OTLP/JSON document of `points` data points. */
+export function otlpMetricsDocument(points: number, nowMs = Date.now()): object {
+  const nowNs = BigInt(nowMs) * 1_000_000n;
+  const metricCount = Math.min(10, points);
+  const metrics = Array.from({ length: metricCount }, (_, m) => {
+    const dataPoints = Array.from({ length: Math.ceil((points - m) / metricCount) }, (_, j) => ({
+      startTimeUnixNano: String(nowNs - 60_000_000_000n), timeUnixNano: String(nowNs),
+      ...(m % 2 === 0 ? { asDouble: j * 1.5 } : { asInt: String(j * 10) }),
+      attributes: [attribute('http.route', `/api/v1/items/${j}`), attribute('http.request.method', 'GET'), attribute('http.response.status_code', 200)],
+    }));
+    return m % 2 === 0
+      ? { name: `app_gauge_${m}`, unit: 'By', gauge: { dataPoints } }
+      : { name: `app_requests_${m}_total`, unit: '1', sum: { aggregationTemporality: 2, isMonotonic: true, dataPoints } };
+  });
+  return { resourceMetrics: [{
+    resource: { attributes: [attribute('service.name', 'checkout'), attribute('service.instance.id', 'checkout-7d9f-1'), attribute('host.name', 'web-1'), attribute('deployment.environment', 'prod')] },
+    scopeMetrics: [{ scope: { name: 'bench', version: '1.0.0' }, metrics }],
+  }] };
+}
+
+/** The request as OTLP/protobuf (ExportMetricsServiceRequest). */
+export function otlpMetricsBody(points: number, nowMs = Date.now()): Buffer {
+  const type = EXPORT_REQUEST[Signal.Metrics];
+  return Buffer.from(type.encode(type.fromObject(otlpMetricsDocument(points, nowMs))).finish());
+}
+
+/** The request as OTLP/JSON. */
+export function otlpMetricsJsonBody(points: number, nowMs = Date.now()): Buffer {
+  return Buffer.from(JSON.stringify(otlpMetricsDocument(points, nowMs)));
+}
