@@ -4,7 +4,7 @@
 // client-error policy. Each delivery report goes to src/settle/deliveries.ts.
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema';
-import type { Signal } from '../signals';
+import type { TopicSlot, TopicTable } from '../config/topics';
 import { routeDeliveries } from '../settle/deliveries';
 import type { Ledger } from '../settle/ledger';
 import { ClientErrorPolicy, type KafkaConnection } from './client-errors';
@@ -41,9 +41,13 @@ export class Kafka {
     readonly bootstrap: string,
   ) {}
 
-  /** Connects the producer and the probe, reads the partition counts and
-   * starts the health probe; throws KafkaStartError when Kafka cannot be used. */
-  static async connect(config: Config, ledger: Ledger, log: Logger): Promise<Kafka> {
+  /** Connects the producer and the probe, reads the partition counts of
+   * every topic in `topics` and starts the health probe; throws
+   * KafkaStartError when Kafka cannot be used, or lacks a topic that only
+   * elasticsearch.indexTopics names (a signal's missing topic is refused per
+   * request instead, admission.ts; a mapped one cannot be: which topic a
+   * request writes to is known only once its documents are read). */
+  static async connect(config: Config, topics: TopicTable, ledger: Ledger, log: Logger): Promise<Kafka> {
     const properties = producerProperties(config);
     const connection = connectionOf(properties);
     const producer = new KafkaProducer(properties, routeDeliveries(ledger, describeDeliveryError, log));
@@ -70,8 +74,15 @@ export class Kafka {
     const health = new KafkaHealth(probe, log, PROBE_INTERVAL_MS);
     policy.started(health);
     health.start();
-    const partitionCounts = new PartitionCounts(probe, config.kafka.topics, log);
+    const partitionCounts = new PartitionCounts(probe, topics, log);
     await partitionCounts.refresh();
+    const missing = topics.mappedSlots.flatMap((slot) => partitionCounts.missing(slot) ?? []);
+    if (missing.length > 0) {
+      health.stop();
+      await Promise.all([producer.disconnect(1_000), probe.disconnect(1_000)]);
+      throw new KafkaStartError(`Kafka at ${policy.where} does not have the topic${missing.length > 1 ? 's' : ''} ${missing.join(', ')} `
+        + 'that elasticsearch.indexTopics names: create it (auto-creation is off) or remove it from the map', connection, { cause: undefined });
+    }
     health.onProbe = () => void partitionCounts.refresh();
     const kafka = new Kafka(producer, probe, health, partitionCounts, bootstrapOf(metadata));
     producer.onStats((json) => kafka.#readStats(json, log));
@@ -90,9 +101,9 @@ export class Kafka {
     return this.#stats;
   }
 
-  /** The topic of a signal that Kafka does not have, if it lacks it. */
-  missingTopic(signal: Signal): string | undefined {
-    return this.partitionCounts.missing(signal);
+  /** The topic in a slot (a signal's: slot = Signal) that Kafka does not have, if it lacks it. */
+  missingTopic(topic: TopicSlot): string | undefined {
+    return this.partitionCounts.missing(topic);
   }
 
   /** Stops probing and disconnects both handles (after the drain's flush). */

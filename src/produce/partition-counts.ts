@@ -3,7 +3,7 @@
 // does not have (auto-creation off: requests for them are refused at once,
 // issue 10). Refreshed from metadata on the probe's own connections.
 import type { Logger } from 'pino';
-import { SIGNAL_NAMES, type Signal, type TopicNames } from '../signals';
+import type { TopicSlot, TopicTable } from '../config/topics';
 import { ERR, kafkaErrorCode } from './kafka-errors';
 import type { MetadataProbe } from './metadata-probe';
 import { PartitionTable } from './partition-table';
@@ -13,15 +13,16 @@ const METADATA_TIMEOUT_MS = 5_000;
 const AUTO_CREATE_WAIT_MS = 250;
 
 export class PartitionCounts {
-  readonly table = new PartitionTable();
-  readonly #missing = new Set<Signal>();
+  readonly table: PartitionTable;
+  readonly #missing = new Set<TopicSlot>();
   readonly #probe: MetadataProbe;
-  readonly #topics: TopicNames;
+  readonly #topics: readonly string[];
   readonly #log: Logger;
 
-  constructor(probe: MetadataProbe, topics: TopicNames, log: Logger) {
+  constructor(probe: MetadataProbe, topics: TopicTable, log: Logger) {
     this.#probe = probe;
-    this.#topics = topics;
+    this.#topics = topics.names;
+    this.table = PartitionTable.withSlots(topics.size);
     this.#log = log;
   }
 
@@ -30,9 +31,9 @@ export class PartitionCounts {
     return this.table.shared;
   }
 
-  /** The signal's topic name when Kafka said it does not exist (or may not be described), else undefined. */
-  missing(signal: Signal): string | undefined {
-    return this.#missing.has(signal) ? this.#topics[SIGNAL_NAMES[signal]!] : undefined;
+  /** The slot's topic name when Kafka said it does not exist (or may not be described), else undefined. */
+  missing(topic: TopicSlot): string | undefined {
+    return this.#missing.has(topic) ? this.#topics[topic] : undefined;
   }
 
   /** The topic's partition count, 0 when Kafka says it has no such topic, undefined when metadata failed. */
@@ -48,24 +49,24 @@ export class PartitionCounts {
   }
 
   async refresh(): Promise<void> {
-    for (let signal = 0 as Signal; signal < SIGNAL_NAMES.length; signal++) {
-      const name = this.#topics[SIGNAL_NAMES[signal]!];
+    for (let slot = 0; slot < this.#topics.length; slot++) {
+      const name = this.#topics[slot]!;
       let partitions = await this.#partitionsOf(name);
       // Where topics are created on first use (the embedded cluster, brokers
       // with auto.create.topics.enable) the metadata request itself creates
       // the topic, after answering "none": ask once more before calling it missing.
-      if (partitions === 0 && !this.#missing.has(signal)) {
+      if (partitions === 0 && !this.#missing.has(slot)) {
         await new Promise((resolve) => setTimeout(resolve, AUTO_CREATE_WAIT_MS));
         partitions = await this.#partitionsOf(name);
       }
       if (partitions === undefined) continue;
-      if (partitions === 0 && !this.#missing.has(signal)) {
-        this.#missing.add(signal);
+      if (partitions === 0 && !this.#missing.has(slot)) {
+        this.#missing.add(slot);
         this.#log.error({ topic: name }, `Kafka topic ${name} does not exist (or this client may not describe it); requests for it are refused with 503 unknown_topic until it is created`);
-      } else if (partitions > 0 && this.#missing.delete(signal)) {
+      } else if (partitions > 0 && this.#missing.delete(slot)) {
         this.#log.info({ topic: name }, `Kafka topic ${name} exists now; admitting its requests`);
       }
-      const before = this.table.set(signal, partitions);
+      const before = this.table.set(slot, partitions);
       if (before !== partitions && partitions > 0) this.#log.info({ topic: name, partitions }, 'topic partition count');
     }
   }

@@ -12,7 +12,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { classifyProduceError } from '../produce/kafka-errors';
-import { ID_HEADER, type RecordHeaders } from '../produce/producer';
+import { ID_HEADER, recordHeaders, type RecordHeaders } from '../produce/producer';
 import { PARTITION_BY_KEY } from '../ring/layout';
 import type { SettlesItself } from '../settle/deliveries';
 import { checkFrame, readFrame } from './frame';
@@ -304,7 +304,7 @@ export class SpoolReplay {
     const ticket = new ReplayTicket(segmentId, end, message.appendedAtMs, message.count, this);
     try {
       this.#producer.produce(message.topic, message.partition === PARTITION_BY_KEY ? null : message.partition,
-        message.value, message.key, [{ [ID_HEADER]: message.id }], ticket);
+        message.value, message.key, message.headers === null ? [{ [ID_HEADER]: message.id }] : recordHeaders(message.id, message.headers, 0, message.headers.length), ticket);
     } catch (err) {
       // librdkafka's queue is full: back-pressure, not failure.
       if (classifyProduceError(err) === 'producer_queue_full') return RETRY_MS;

@@ -105,7 +105,7 @@ describe('produce: node-rdkafka self-check', () => {
     assertOneDifference(withProducers((p) => {
       p._client = { ...clientWithout(p._client, 'produceWithId'), produceWithId: () => { throw new TypeError('produceWithId(topic, data, id)'); } };
     }), /produceWithId\(\) is not the patch's/, /threw TypeError "produceWithId\(topic, data, id\)"/,
-    /not TypeError "produceWithId\(topic, partition, data, valueAt, valueBytes, keyAt, keyBytes, id, headerName, headerValue\)"/);
+    /not TypeError "produceWithId\(topic, partition, data, valueAt, valueBytes, keyAt, keyBytes, id, headerName, headerValue, headersAt, headersBytes\)"/);
   });
 
   it('refuses a takeDelivered() that takes no arguments', () => {
