@@ -23,7 +23,7 @@ function records(): RecordBytes[] {
   return Array.from({ length: 1000 }, (_, i) => {
     const key = `http_requests_total{host="web-${i % 50}",path="/api/${i}"}`;
     const data = Buffer.from(key + value);
-    return { data, keyAt: 0, keyBytes: Buffer.byteLength(key), valueAt: Buffer.byteLength(key), valueBytes: Buffer.byteLength(value) };
+    return { data, keyAt: 0, keyBytes: Buffer.byteLength(key), valueAt: Buffer.byteLength(key), valueBytes: Buffer.byteLength(value), headersAt: 0, headerBytes: 0 };
   });
 }
 

@@ -2,7 +2,8 @@
 // postinstall: applies patches/node-rdkafka-3.6.1-delivered-ids.patch to
 // node-rdkafka's C++ sources and rebuilds its addon (only the changed files;
 // librdkafka itself is not rebuilt). The patch adds Producer.produceWithId()
-// and takeDelivered(): one message with one header and a numeric id, and
+// and takeDelivered(): one message with the metricstream-id header (and any
+// extra headers the ring record carries) and a numeric id, and
 // successful deliveries handed over as ids in a Float64Array instead of one
 // JS report object and callback each (what that saves the main thread:
 // bench/RESULTS.md, "the delivered-ids patch of node-rdkafka"). The daemon refuses to start on a node-rdkafka whose addon lacks
@@ -21,6 +22,9 @@ const path = require('node:path');
 const VERSION = '3.6.1';
 const ROOT = path.join(__dirname, '..');
 const PATCH = path.join(ROOT, 'patches', `node-rdkafka-${VERSION}-delivered-ids.patch`);
+/** Earlier versions of PATCH, newest first: a tree built with one of them
+ * (every install made before PATCH changed) has it reversed, then PATCH applied. */
+const SUPERSEDED = [path.join(ROOT, 'patches', 'superseded', `node-rdkafka-${VERSION}-delivered-ids.1.patch`)];
 const PACKAGE = path.join(ROOT, 'node_modules', 'node-rdkafka');
 const ADDON = path.join(PACKAGE, 'build', 'Release', 'node-librdkafka.node');
 const MARKER = path.join(PACKAGE, 'build', 'metricstream-patch.sha256');
@@ -63,24 +67,33 @@ function nodeGyp() {
   }
 }
 
-/** Applies the patch unless it already is; a tree patched otherwise (an
- * older version of the patch) is refused rather than built half-patched. */
-function applyPatch() {
+/** Whether `patch` applies to node-rdkafka's sources (reversed: whether it is applied). */
+function applies(patch, reverse) {
   // -f: never guess that a patch is reversed (--batch would, and apply a
   // "reverse" check forwards); no questions either.
-  const dryRun = (reverse) => {
-    try {
-      execFileSync('patch', ['-p1', '--dry-run', '-f', '--silent', ...(reverse ? ['-R'] : []), '-i', PATCH], { cwd: PACKAGE, stdio: 'ignore' });
-      return true;
-    } catch (err) {
-      if (err.code === 'ENOENT') fail('the patch tool is missing (Debian: apt-get install patch; build-essential includes it)');
-      return false;
+  try {
+    execFileSync('patch', ['-p1', '--dry-run', '-f', '--silent', ...(reverse ? ['-R'] : []), '-i', patch], { cwd: PACKAGE, stdio: 'ignore' });
+    return true;
+  } catch (err) {
+    if (err.code === 'ENOENT') fail('the patch tool is missing (Debian: apt-get install patch; build-essential includes it)');
+    return false;
+  }
+}
+
+/** Applies the patch unless it already is. A tree with a superseded version
+ * of the patch has that one reversed first; a tree patched otherwise is
+ * refused rather than built half-patched. */
+function applyPatch() {
+  if (applies(PATCH, true)) return say('patch already applied');
+  if (!applies(PATCH, false)) {
+    const older = SUPERSEDED.find((patch) => existsSync(patch) && applies(patch, true));
+    if (older === undefined) {
+      fail(`${path.relative(ROOT, PATCH)} does not apply to node_modules/node-rdkafka (patched otherwise?): `
+        + 'rm -rf node_modules/node-rdkafka && npm install');
     }
-  };
-  if (dryRun(true)) return say('patch already applied');
-  if (!dryRun(false)) {
-    fail(`${path.relative(ROOT, PATCH)} does not apply to node_modules/node-rdkafka (patched otherwise?): `
-      + 'rm -rf node_modules/node-rdkafka && npm install');
+    say(`reversing the superseded ${path.relative(ROOT, older)}`);
+    run('patch', ['-p1', '-R', '-f', '-i', older], { cwd: PACKAGE });
+    if (!applies(PATCH, false)) fail(`${path.relative(ROOT, PATCH)} does not apply after reversing ${path.relative(ROOT, older)}`);
   }
   say(`applying ${path.relative(ROOT, PATCH)}`);
   run('patch', ['-p1', '-f', '-i', PATCH], { cwd: PACKAGE });
@@ -115,4 +128,4 @@ function main() {
 
 if (require.main === module) main();
 
-module.exports = { VERSION, PATCH, patchDigest };
+module.exports = { VERSION, PATCH, SUPERSEDED, patchDigest };

@@ -6,6 +6,7 @@ import { parseCommandLine } from './config/cli';
 import { ConfigError, loadConfig } from './config/load';
 import { maskSecrets } from './config/mask';
 import type { Config } from './config/schema';
+import { topicTableOf } from './config/topics';
 import { AdminServer } from './ingest/admin';
 import { Answers } from './ingest/answer';
 import { ListenError } from './ingest/listen';
@@ -66,8 +67,9 @@ async function start(config: Config, log: Logger): Promise<void> {
   let telemetry: Telemetry | undefined;
   const ledger = new Ledger({ maxInFlightMessages: config.kafka.maxInFlightMessages, requestTimeoutMs: config.ingest.requestTimeoutMs,
     observeDelivery: (seconds) => telemetry?.delivery(seconds) });
+  const topics = topicTableOf(config);
   // Spool mode starts without Kafka when it cannot be reached (docs/spool.md).
-  const kafka = await Kafka.connect(config, ledger, log, { startWithoutKafka: config.delivery.mode === 'spool' });
+  const kafka = await Kafka.connect(config, topics, ledger, log, { startWithoutKafka: config.delivery.mode === 'spool' });
   const ringSet = createRingSet(config.pool.threads + 2, config.pool.ringBytes);
   const pool = new DecodePool(config, ringSet, kafka.partitionCounts.shared);
   const spool = config.delivery.mode === 'spool'
@@ -84,7 +86,7 @@ async function start(config: Config, log: Logger): Promise<void> {
     get spoolReplayHeldBy() { return spool?.replay.hold?.reason === 'missing' ? spool.replay.hold.topic : undefined; },
   };
   const sender = spool?.journal ?? kafka.producer;
-  const pump = new RingPump(ringSet, ledger, sender, config.kafka.topics, log);
+  const pump = new RingPump(ringSet, ledger, sender, topics, log);
   const admission = new Admission({ ...config.ingest, maxInFlightMessages: config.kafka.maxInFlightMessages }, state, ledger, pool, spool?.journal ?? null);
   const forwarder = new Forwarder(ledger, pool, log);
   const seen = observe(config, { kafka, ledger, pool, pump, admission, spool, draining: () => state.draining, uwsBuild });

@@ -45,10 +45,14 @@ const STRING_KEYS = new Set([
   'ingest.auth.tokensFile', 'ingest.tls.certFile', 'ingest.tls.keyFile', 'spool.dir',
 ]);
 
+/** Keys whose value is one object of free keys (set whole, from the
+ * environment as JSON: METRICSTREAM_ELASTICSEARCH_INDEX_TOPICS='{"app-*":"app-logs"}'). */
+const MAP_KEYS = new Set(['kafka.producer', 'elasticsearch.indexTopics']);
+
 function leafPaths(tree: Tree, prefix = ''): string[] {
   return Object.entries(tree).flatMap(([key, value]) => {
     const path = prefix + key;
-    const isBranch = value !== null && typeof value === 'object' && !Array.isArray(value) && path !== 'kafka.producer';
+    const isBranch = value !== null && typeof value === 'object' && !Array.isArray(value) && !MAP_KEYS.has(path);
     return isBranch ? leafPaths(value as Tree, path + '.') : [path];
   });
 }

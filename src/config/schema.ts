@@ -107,6 +107,20 @@ const kafka = z.strictObject({
     .describe('File holding the SASL password (librdkafka sasl.password), read at start; one trailing newline is dropped. Keeps the secret out of the config file; refused together with producer["sasl.password"].'),
 });
 
+/** Kafka's own rule for topic names (and its length limit). */
+const topicName = z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'a Kafka topic name: 1 to 249 characters of A-Z a-z 0-9 . _ -');
+/** Slots left for mapped topics in the ring record's one-byte topic field, after the three signals' topics. */
+const MAX_MAPPED_TOPICS = 253;
+
+const elasticsearch = z.strictObject({
+  indexTopics: z.record(
+    z.string().regex(/^[^*]*\*?$/, 'an index name, or a prefix followed by one trailing *').min(1),
+    topicName,
+  ).default({})
+    .refine((map) => new Set(Object.values(map)).size <= MAX_MAPPED_TOPICS, `at most ${MAX_MAPPED_TOPICS} distinct topics`)
+    .describe('The Kafka topic of each _bulk document by its _index: keys are index names, or prefixes ending in * ("logs-app-*"); values are topics. An exact name wins, then the longest matching prefix; an index nothing matches goes to kafka.topics.logs. Every topic named here must exist at start-up when Kafka does not create topics (the daemon exits 1 naming it). See docs/protocols.md.'),
+});
+
 const otlpEncoding = z.enum(['records', 'otlp_proto', 'otlp_json']).default('records')
   .describe('How this signal\'s OTLP requests reach Kafka. records: one normalized JSON record per data point, log record or span. otlp_proto / otlp_json: the Export*ServiceRequest as is, one message per request, without key (the OpenTelemetry Collector Kafka exporter\'s encodings).');
 const otlp = z.strictObject({
@@ -161,6 +175,7 @@ export const configSchema = z.strictObject({
   pool: pool.default(pool.parse({})).describe('The decode worker pool and its shared-memory rings.'),
   kafka: kafka.default(kafka.parse({})).describe('The producer, its topics and caps.'),
   otlp: otlp.default(otlp.parse({})).describe('The OTLP/HTTP routes (/v1/metrics, /v1/logs, /v1/traces).'),
+  elasticsearch: elasticsearch.default(elasticsearch.parse({})).describe('The Elasticsearch _bulk routes (/_bulk, /<index>/_bulk).'),
   drain: drain.default(drain.parse({})).describe('Shutdown.'),
   delivery: delivery.default(delivery.parse({})).describe('When a request is answered 200.'),
   spool: spool.default(spool.parse({})).describe('The local spool, used when delivery.mode is spool.'),

@@ -3,14 +3,15 @@
 //    partitioner places it.
 //  - ndjson-batch: a request's records grouped by the partition that very
 //    partitioner would pick for their key (murmur2 of the key, modulo the
-//    signal's partition count), one NDJSON message per group, records in
-//    request order, so a series keeps its partition and its order.
-//    In spool mode, while the partition count is not known yet (started
-//    without Kafka), each record is a message of its own, keyed, with
+//    topic's partition count), one NDJSON message per topic, partition and
+//    extra headers, records in request order, so a series keeps its
+//    partition and its order.
+//    In spool mode, while a topic's partition count is not known yet (started
+//    without Kafka), each of its records is a message of its own, keyed, with
 //    PARTITION_AT_REPLAY: replay picks the partition from the key with the
 //    count Kafka then has, and sends it as a one-line batch.
 import { Buffer } from 'node:buffer';
-import type { Signal } from '../signals';
+import type { TopicSlot } from '../config/topics';
 import { PARTITION_AT_REPLAY, PARTITION_BY_KEY } from '../ring/layout';
 import { DecodeError } from './decode-error';
 import { partitionOf } from './murmur2';
@@ -26,8 +27,8 @@ export class PerRecordSink implements BatchingSink {
   messages = 0;
   constructor(private readonly out: MessageSink) {}
 
-  append(signal: Signal, index: number, key: string | null, value: string): void {
-    this.out.message(signal, index, key, value, PARTITION_BY_KEY, 1);
+  append(topic: TopicSlot, index: number, key: string | null, value: string, headers: Uint8Array | null = null): void {
+    this.out.message(topic, index, key, value, PARTITION_BY_KEY, 1, headers);
     this.messages++;
   }
 
@@ -36,49 +37,60 @@ export class PerRecordSink implements BatchingSink {
 }
 
 interface Group {
+  readonly topic: TopicSlot;
+  readonly partition: number;
+  readonly headers: Uint8Array | null;
   firstIndex: number;
   count: number;
   lines: string;
 }
 
+/** Topic slots and partitions fit below 2^8 and 2^31: one number keys both. */
+function groupKey(topic: TopicSlot, partition: number): number {
+  return topic * 2 ** 31 + partition;
+}
+
 export class NdjsonBatchSink implements BatchingSink {
   messages = 0;
-  readonly #groups = new Map<number, Group>();
-  #signal: Signal | undefined;
-  /** Read once per request, so that one request's records are all grouped or all deferred (their order holds). */
-  #partitions: number | undefined;
+  /** Groups by their headers block (a request's records share one object), then by topic and partition. */
+  readonly #groups = new Map<Uint8Array | null, Map<number, Group>>();
+  /** Read once per topic and request, so that one request's records of a topic are all grouped or all deferred (their order holds). */
+  readonly #partitions = new Map<TopicSlot, number>();
 
-  /** partitionCount(signal): partitions of the signal's topic, 0 while unknown.
+  /** partitionCount(topic): partitions of the topic in that slot, 0 while unknown.
    * deferUnknown (spool mode): while unknown, each record goes out on its own
    * with PARTITION_AT_REPLAY instead of refusing the request. */
-  constructor(private readonly out: MessageSink, private readonly partitionCount: (signal: Signal) => number,
+  constructor(private readonly out: MessageSink, private readonly partitionCount: (topic: TopicSlot) => number,
     private readonly deferUnknown = false) {}
 
-  append(signal: Signal, index: number, key: string | null, value: string): void {
-    const partitions = this.#partitions ??= this.partitionCount(signal);
+  append(topic: TopicSlot, index: number, key: string | null, value: string, headers: Uint8Array | null = null): void {
+    let partitions = this.#partitions.get(topic);
+    if (partitions === undefined) this.#partitions.set(topic, partitions = this.partitionCount(topic));
     if (partitions <= 0) {
       if (!this.deferUnknown) throw new DecodeError('metadata_unavailable', 'partition count of the topic not known yet');
-      this.out.message(signal, index, key, value + '\n', PARTITION_AT_REPLAY, 1);
+      this.out.message(topic, index, key, value + '\n', PARTITION_AT_REPLAY, 1, headers);
       this.messages++;
       return;
     }
-    this.#signal = signal;
     // Keyless records (none today) would go to partition 0 of the batch.
     const partition = key === null ? 0 : partitionOf(Buffer.from(key), partitions);
-    const group = this.#groups.get(partition);
-    if (group === undefined) this.#groups.set(partition, { firstIndex: index, count: 1, lines: value + '\n' });
+    let byPartition = this.#groups.get(headers);
+    if (byPartition === undefined) this.#groups.set(headers, byPartition = new Map());
+    const group = byPartition.get(groupKey(topic, partition));
+    if (group === undefined) byPartition.set(groupKey(topic, partition), { topic, partition, headers, firstIndex: index, count: 1, lines: value + '\n' });
     else {
       group.count++;
       group.lines += value + '\n';
     }
   }
 
-  /** Writes one message per partition group. */
+  /** Writes one message per group. */
   finish(): void {
-    if (this.#signal === undefined) return;
-    for (const [partition, group] of this.#groups) {
-      this.out.message(this.#signal, group.firstIndex, null, group.lines, partition, group.count);
-      this.messages++;
+    for (const byPartition of this.#groups.values()) {
+      for (const group of byPartition.values()) {
+        this.out.message(group.topic, group.firstIndex, null, group.lines, group.partition, group.count, group.headers);
+        this.messages++;
+      }
     }
   }
 }

@@ -12,20 +12,21 @@ import { ROUTES, type Route } from '../protocols/routes';
 import { MAX_KEY_BYTES } from '../ring/layout';
 import { LeaseTable } from '../ring/leases';
 import { RingWriter } from '../ring/writer';
-import type { Signal } from '../signals';
+import type { TopicSlot } from '../config/topics';
 import type { DecodeAccepted, DecodeRejected, DecodeResult, DecodeTask, WorkerData } from './task';
 
 /** Writes messages into the ring a task leased; a full ring refuses the request. */
 class RingSink implements MessageSink {
   constructor(private readonly writer: RingWriter) {}
 
-  message(signal: Signal, index: number, key: string | null, value: string | Uint8Array, partition: number, count: number): void {
+  message(topic: TopicSlot, index: number, key: string | null, value: string | Uint8Array, partition: number, count: number,
+    headers: Uint8Array | null = null): void {
     // The ring stores key lengths in 16 bits. A UTF-16 unit is at most 3 UTF-8
     // bytes, so only keys longer than a third of that need measuring.
     if (key !== null && key.length > MAX_KEY_BYTES / 3 && Buffer.byteLength(key) > MAX_KEY_BYTES) {
       throw new DecodeError('key_too_large', `record ${index}: its Kafka key (series name and labels) exceeds ${MAX_KEY_BYTES} bytes`, index);
     }
-    if (this.writer.append(signal, index, key, value, partition, count)) return;
+    if (this.writer.append(topic, index, key, value, partition, count, headers)) return;
     if (this.writer.exceedsCapacity(this.writer.lastRecordBytes)) {
       throw new DecodeError('request_too_large', 'the request\'s records exceed the ring size (pool.ringBytes); send smaller batches');
     }
@@ -37,7 +38,7 @@ class RingSink implements MessageSink {
 export function createDecoder(data: WorkerData): (task: DecodeTask) => DecodeResult {
   const decoders = new Map<Route, Decoder>(Object.values(ROUTES).map((spec) => [spec.route, spec.createDecoder(data)]));
   const partitions = new PartitionTable(data.partitionCounts);
-  const partitionCount = (signal: Signal): number => partitions.get(signal);
+  const partitionCount = (topic: TopicSlot): number => partitions.get(topic);
   const leases = new LeaseTable(data.ringSet.leases);
   /** One writer per ring, reused by every task that leases it. */
   const writers: Array<RingWriter | undefined> = [];

@@ -3,6 +3,7 @@
 import path from 'node:path';
 import { Piscina } from 'piscina';
 import type { Config } from '../config/schema';
+import { topicTableOf } from '../config/topics';
 import type { RingSet } from '../ring/layout';
 import { LeaseTable } from '../ring/leases';
 import { FamilyTypeTable } from '../protocols/remote-write/family-types';
@@ -48,6 +49,7 @@ export class DecodePool {
       // A quarter of the worker heap: room for the body, the records and V8's slack.
       maxDecodedBytes: config.pool.workerMaxHeapMb * 1024 * 1024 / 4,
       familyTypes: this.#familyTypes.shared,
+      indexTopics: topicTableOf(config).indexRules,
     };
     this.#ringSet = ringSet;
     this.#leases = new LeaseTable(ringSet.leases);

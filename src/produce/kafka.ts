@@ -8,7 +8,7 @@
 // partition counts begin when it is.
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema';
-import type { Signal } from '../signals';
+import type { TopicSlot, TopicTable } from '../config/topics';
 import { routeDeliveries } from '../settle/deliveries';
 import type { Ledger } from '../settle/ledger';
 import { ClientErrorPolicy, type KafkaConnection } from './client-errors';
@@ -70,10 +70,15 @@ export class Kafka {
     return this.#bootstrap;
   }
 
-  /** Connects the producer and the probe, reads the partition counts and
-   * starts the health probe; throws KafkaStartError when Kafka cannot be used
-   * (in spool mode only when it refused: unreachable, it connects later). */
-  static async connect(config: Config, ledger: Ledger, log: Logger, options: KafkaStartOptions = { startWithoutKafka: false }): Promise<Kafka> {
+  /** Connects the producer and the probe, reads the partition counts of
+   * every topic in `topics` and starts the health probe; throws
+   * KafkaStartError when Kafka cannot be used (in spool mode only when it
+   * refused: unreachable, it connects later), or lacks a topic that only
+   * elasticsearch.indexTopics names (a signal's missing topic is refused per
+   * request instead, admission.ts; a mapped one cannot be: which topic a
+   * request writes to is known only once its documents are read). */
+  static async connect(config: Config, topics: TopicTable, ledger: Ledger, log: Logger,
+    options: KafkaStartOptions = { startWithoutKafka: false }): Promise<Kafka> {
     const properties = producerProperties(config);
     const connection = connectionOf(properties);
     const producer = new KafkaProducer(properties, routeDeliveries(ledger, describeDeliveryError, log));
@@ -86,7 +91,7 @@ export class Kafka {
     producer.startPolling(POLL_INTERVAL_MS);
     const metadata = new ProbeWhenConnected();
     const health = new KafkaHealth(metadata, log, PROBE_INTERVAL_MS);
-    const partitionCounts = new PartitionCounts(metadata, config.kafka.topics, log);
+    const partitionCounts = new PartitionCounts(metadata, topics, log);
     const kafka = new Kafka(producer, metadata, health, partitionCounts, connection.brokers);
     producer.onStats((json) => kafka.#readStats(json, log));
     const connectMs = options.startWithoutKafka ? SPOOL_START_WAIT_MS : CONNECT_TIMEOUT_MS;
@@ -109,6 +114,12 @@ export class Kafka {
       return kafka;
     }
     await kafka.#started(policy);
+    const missing = topics.mappedSlots.flatMap((slot) => partitionCounts.missing(slot) ?? []);
+    if (missing.length > 0) {
+      await kafka.close();
+      throw new KafkaStartError(`Kafka at ${policy.where} does not have the topic${missing.length > 1 ? 's' : ''} ${missing.join(', ')} `
+        + 'that elasticsearch.indexTopics names: create it (auto-creation is off) or remove it from the map', connection, { cause: undefined });
+    }
     if (config.kafka.brokers === '') {
       log.warn({ bootstrap: kafka.bootstrap }, `no Kafka brokers configured (kafka.brokers / METRICSTREAM_BROKERS): using an embedded in-memory Kafka, data is NOT persistent; read it with: kcat -b ${kafka.bootstrap} -t ${config.kafka.topics.metrics} -C`);
     }
@@ -167,9 +178,9 @@ export class Kafka {
     return this.#stats;
   }
 
-  /** The topic of a signal that Kafka does not have, if it lacks it. */
-  missingTopic(signal: Signal): string | undefined {
-    return this.partitionCounts.missing(signal);
+  /** The topic in a slot (a signal's: slot = Signal) that Kafka does not have, if it lacks it. */
+  missingTopic(topic: TopicSlot): string | undefined {
+    return this.partitionCounts.missing(topic);
   }
 
   /** Stops probing and disconnects both handles (after the drain's flush). */

@@ -5,7 +5,7 @@
 // Also answers the spool's replay, which may hold messages for topics no
 // longer configured (partitionsOfTopic).
 import type { Logger } from 'pino';
-import { SIGNAL_NAMES, type Signal, type TopicNames } from '../signals';
+import type { TopicSlot, TopicTable } from '../config/topics';
 import { ERR, kafkaErrorCode } from './kafka-errors';
 import type { MetadataSource } from './metadata-probe';
 import { PartitionTable } from './partition-table';
@@ -15,19 +15,20 @@ const METADATA_TIMEOUT_MS = 5_000;
 const AUTO_CREATE_WAIT_MS = 250;
 
 export class PartitionCounts {
-  readonly table = new PartitionTable();
-  readonly #missing = new Set<Signal>();
-  /** Signals whose count Kafka has told (a count, or missing). */
-  readonly #known = new Set<Signal>();
-  /** Topics outside kafka.topics that replay asked about: name → count (0 = missing), undefined until read. */
+  readonly table: PartitionTable;
+  readonly #missing = new Set<TopicSlot>();
+  /** Slots whose count Kafka has told (a count, or missing). */
+  readonly #known = new Set<TopicSlot>();
+  /** Topics outside the topic table that replay asked about: name → count (0 = missing), undefined until read. */
   readonly #others = new Map<string, number | undefined>();
   readonly #probe: MetadataSource;
-  readonly #topics: TopicNames;
+  readonly #topics: readonly string[];
   readonly #log: Logger;
 
-  constructor(probe: MetadataSource, topics: TopicNames, log: Logger) {
+  constructor(probe: MetadataSource, topics: TopicTable, log: Logger) {
     this.#probe = probe;
-    this.#topics = topics;
+    this.#topics = topics.names;
+    this.table = PartitionTable.withSlots(topics.size);
     this.#log = log;
   }
 
@@ -36,19 +37,19 @@ export class PartitionCounts {
     return this.table.shared;
   }
 
-  /** The signal's topic name when Kafka said it does not exist (or may not be described), else undefined. */
-  missing(signal: Signal): string | undefined {
-    return this.#missing.has(signal) ? this.#topics[SIGNAL_NAMES[signal]!] : undefined;
+  /** The slot's topic name when Kafka said it does not exist (or may not be described), else undefined. */
+  missing(topic: TopicSlot): string | undefined {
+    return this.#missing.has(topic) ? this.#topics[topic] : undefined;
   }
 
   /** A topic's partition count as last read: undefined while Kafka has not
-   * told (not reached yet), 0 when it has no such topic. A name outside
-   * kafka.topics is read from the next refresh on. */
+   * told (not reached yet), 0 when it has no such topic. A name outside the
+   * topic table is read from the next refresh on. */
   partitionsOfTopic(name: string): number | undefined {
-    for (let signal = 0 as Signal; signal < SIGNAL_NAMES.length; signal++) {
-      if (this.#topics[SIGNAL_NAMES[signal]!] !== name) continue;
-      if (this.#missing.has(signal)) return 0;
-      return this.#known.has(signal) ? this.table.get(signal) : undefined;
+    const slot = this.#topics.indexOf(name);
+    if (slot >= 0) {
+      if (this.#missing.has(slot)) return 0;
+      return this.#known.has(slot) ? this.table.get(slot) : undefined;
     }
     if (!this.#others.has(name)) this.#others.set(name, undefined);
     return this.#others.get(name);
@@ -67,25 +68,25 @@ export class PartitionCounts {
   }
 
   async refresh(): Promise<void> {
-    for (let signal = 0 as Signal; signal < SIGNAL_NAMES.length; signal++) {
-      const name = this.#topics[SIGNAL_NAMES[signal]!];
+    for (let slot = 0; slot < this.#topics.length; slot++) {
+      const name = this.#topics[slot]!;
       let partitions = await this.#partitionsOf(name);
       // Where topics are created on first use (the embedded cluster, brokers
       // with auto.create.topics.enable) the metadata request itself creates
       // the topic, after answering "none": ask once more before calling it missing.
-      if (partitions === 0 && !this.#missing.has(signal)) {
+      if (partitions === 0 && !this.#missing.has(slot)) {
         await new Promise((resolve) => setTimeout(resolve, AUTO_CREATE_WAIT_MS));
         partitions = await this.#partitionsOf(name);
       }
       if (partitions === undefined) continue;
-      if (partitions === 0 && !this.#missing.has(signal)) {
-        this.#missing.add(signal);
+      if (partitions === 0 && !this.#missing.has(slot)) {
+        this.#missing.add(slot);
         this.#log.error({ topic: name }, `Kafka topic ${name} does not exist (or this client may not describe it); requests for it are refused with 503 unknown_topic until it is created`);
-      } else if (partitions > 0 && this.#missing.delete(signal)) {
+      } else if (partitions > 0 && this.#missing.delete(slot)) {
         this.#log.info({ topic: name }, `Kafka topic ${name} exists now; admitting its requests`);
       }
-      const before = this.table.set(signal, partitions);
-      this.#known.add(signal);
+      const before = this.table.set(slot, partitions);
+      this.#known.add(slot);
       if (before !== partitions && partitions > 0) this.#log.info({ topic: name, partitions }, 'topic partition count');
     }
     for (const name of this.#others.keys()) {

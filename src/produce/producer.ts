@@ -3,6 +3,7 @@
 // which reaches node-rdkafka through rdkafka-adapter.ts.
 import type { LibrdKafkaError, Metadata, NumberNullUndefined, Producer } from 'node-rdkafka';
 import type { Config } from '../config/schema';
+import { decodeHeaders } from '../ring/headers';
 import { keyView, valueView, type RecordBytes } from '../ring/reader';
 import { NodeRdkafka, type DeliveredIdsClient, type LibrdkafkaProperties } from './rdkafka-adapter';
 import type { MessageProducer } from './sender';
@@ -13,8 +14,16 @@ export type ProducerProperties = LibrdkafkaProperties;
 export type DeliveryHandler = (error: LibrdKafkaError | null, opaque: unknown, topic: string) => void;
 export type RecordHeaders = Array<Record<string, string>>;
 
-/** The one header every message carries. */
+/** The header every message carries, first. */
 export const ID_HEADER = 'metricstream-id';
+
+/** node-rdkafka's headers for produce(): metricstream-id, then the extra
+ * headers of an encoded block (src/ring/headers.ts) of `data`. */
+export function recordHeaders(id: string, data: Uint8Array, headersAt: number, headerBytes: number): RecordHeaders {
+  const headers: RecordHeaders = [{ [ID_HEADER]: id }];
+  for (const [name, value] of decodeHeaders(data, headersAt, headerBytes)) headers.push({ [name]: value });
+  return headers;
+}
 
 
 /** Ids taken from the native client per call. */
@@ -165,13 +174,15 @@ export class KafkaProducer implements MessageProducer {
   send(topic: string, partition: number | null, record: RecordBytes, id: string, _records: number, ticket: number): void {
     const fast = this.#fast;
     if (fast === null) {
-      this.#header[ID_HEADER] = id;
-      this.produce(topic, partition, valueView(record), keyView(record), this.#headers, ticket);
+      let headers = this.#headers;
+      if (record.headerBytes === 0) this.#header[ID_HEADER] = id;
+      else headers = recordHeaders(id, record.data, record.headersAt, record.headerBytes);
+      this.produce(topic, partition, valueView(record), keyView(record), headers, ticket);
       return;
     }
-    // The value and key are read from the ring in place: no Buffer view each.
+    // The value, key and extra headers are read from the ring in place: no Buffer view each.
     const code = fast.produceWithId(topic, partition, record.data, record.valueAt, record.valueBytes,
-      record.keyAt, record.keyBytes, ticket, ID_HEADER, id);
+      record.keyAt, record.keyBytes, ticket, ID_HEADER, id, record.headersAt, record.headerBytes);
     if (code !== 0) throw this.#rdkafka.error(code);
   }
 

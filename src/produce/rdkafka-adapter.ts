@@ -17,7 +17,7 @@ export const NODE_RDKAFKA_VERSION = '3.6.1';
 const PATCH_FILE = `patches/node-rdkafka-${NODE_RDKAFKA_VERSION}-delivered-ids.patch`;
 /** sha256 of PATCH_FILE. scripts/patch-node-rdkafka.js writes the digest of the
  * patch it built into the addon to PATCH_MARKER. */
-export const PATCH_SHA256 = '422cc505a7a4b0b53d3f47f80089397b57b5af8a14a3cf1041e408938ca73638';
+export const PATCH_SHA256 = '43393ec2ec9173ae38f0a07536d83c8355a65f25eefaeda9c63e14d12865fa04';
 /** Relative to node-rdkafka's directory. */
 export const PATCH_MARKER = 'build/metricstream-patch.sha256';
 
@@ -30,15 +30,17 @@ function rebase(version: string): string {
 /**
  * The patch's native methods, on node-rdkafka's native client
  * (`Producer._client`). produceWithId() queues one message whose value and
- * key are byte ranges of `data`, with one header, and a numeric opaque `id`
- * (an integer below 2^52); it returns librdkafka's error code (0: queued).
+ * key are byte ranges of `data`, with the header headerName = headerValue
+ * followed by the headers encoded in data[headersAt, headersAt + headersBytes)
+ * (src/ring/headers.ts; 0 bytes: none), and a numeric opaque `id` (an integer
+ * below 2^52); it returns librdkafka's error code (0: queued).
  * takeDelivered() moves the ids of successful deliveries into `out` and
  * returns how many. Failed deliveries still come through the delivery
  * callback, opaque = id.
  */
 export interface DeliveredIdsClient {
   produceWithId(topic: string, partition: number | null, data: Buffer, valueAt: number, valueBytes: number,
-    keyAt: number, keyBytes: number, id: number, headerName: string, headerValue: string): number;
+    keyAt: number, keyBytes: number, id: number, headerName: string, headerValue: string, headersAt: number, headersBytes: number): number;
   takeDelivered(out: Float64Array): number;
 }
 
@@ -46,7 +48,7 @@ export interface DeliveredIdsClient {
  * arguments (patches/, producer.cc), before touching anything: the proof that
  * the loaded addon has the patch's methods with the patch's parameters. */
 const PATCH_USAGE: Readonly<Record<keyof DeliveredIdsClient, string>> = {
-  produceWithId: 'produceWithId(topic, partition, data, valueAt, valueBytes, keyAt, keyBytes, id, headerName, headerValue)',
+  produceWithId: 'produceWithId(topic, partition, data, valueAt, valueBytes, keyAt, keyBytes, id, headerName, headerValue, headersAt, headersBytes)',
   takeDelivered: 'takeDelivered(Float64Array)',
 };
 

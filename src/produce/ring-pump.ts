@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import { statusOf } from '../errors';
 import { rateLimited } from '../telemetry/log';
-import { topicsBySignal, type TopicNames } from '../signals';
+import type { TopicTable } from '../config/topics';
 import { PARTITION_BY_KEY, type RingSet } from '../ring/layout';
 import { LeaseTable } from '../ring/leases';
 import { RingReader } from '../ring/reader';
@@ -33,12 +33,12 @@ export class RingPump {
   skippedRecords = 0;
 
   constructor(ringSet: RingSet, ledger: Ledger, producer: MessageProducer,
-    topics: TopicNames, log: Logger) {
+    topics: TopicTable, log: Logger) {
     this.#readers = ringSet.rings.map((ring) => new RingReader(ring));
     this.#leases = new LeaseTable(ringSet.leases);
     this.#ledger = ledger;
     this.#producer = producer;
-    this.#topics = topicsBySignal(topics);
+    this.#topics = topics.names;
     this.#logRefusal = rateLimited(log, 'warn', 10_000);
     ledger.onDecodeEnded(() => this.schedule());
   }
@@ -100,17 +100,18 @@ export class RingPump {
   }
 
   #produce(reader: RingReader, entry: RequestEntry): void {
-    // One header, "<requestId>/<index>" (a batch: "<requestId>/<first>+<count>").
+    // The metricstream-id header, "<requestId>/<index>" (a batch:
+    // "<requestId>/<first>+<count>"); the record's extra headers follow it.
     const batch = reader.partition !== PARTITION_BY_KEY;
     const id = batch ? `${entry.idPrefix}${reader.index}+${reader.count}` : entry.idPrefix + reader.index;
     const records = batch ? reader.count : 1;
     try {
-      this.#producer.send(this.#topics[reader.signal]!, batch ? reader.partition : null, reader, id, records, ticketOf(entry, records));
+      this.#producer.send(this.#topics[reader.topic]!, batch ? reader.partition : null, reader, id, records, ticketOf(entry, records));
       entry.produced++;
     } catch (err) {
       const code = classifyProduceError(err);
       const message = `record ${reader.index}: ${(err as Error).message}`;
-      if (statusOf(code) >= 500) this.#logRefusal({ err, requestId: entry.requestId, code, topic: this.#topics[reader.signal] }, 'produce refused; request answered with an error');
+      if (statusOf(code) >= 500) this.#logRefusal({ err, requestId: entry.requestId, code, topic: this.#topics[reader.topic] }, 'produce refused; request answered with an error');
       this.#ledger.fail(entry, code, message);
       this.#ledger.skipped(entry);
     }

@@ -9,7 +9,8 @@ import type { RecordBytes } from '../ring/reader';
  * callback with `ticket` (an integer below 2^52). The record's bytes are the
  * ring's, valid only during the call: copy what is kept. */
 export interface MessageProducer {
-  /** One message of `records` data records whose only header is metricstream-id = `id`. */
+  /** One message of `records` data records whose first header is
+   * metricstream-id = `id`, followed by the record's extra headers (RecordBytes.headersAt). */
   send(topic: string, partition: number | null, record: RecordBytes, id: string, records: number, ticket: number): void;
 }
 

@@ -4,6 +4,7 @@
 // (routes.ts) ties a path to both.
 import type { Buffer } from 'node:buffer';
 import type { Config } from '../config/schema';
+import type { IndexTopicRule } from '../config/topics';
 import type { ErrorCode } from '../errors';
 import type { MessageSink, RecordSink } from '../decode/sink';
 
@@ -34,6 +35,8 @@ export interface DecoderSettings {
   /** Metric family types remembered across requests and threads
    * (remote-write/family-types.ts): one buffer, shared by every thread. */
   readonly familyTypes: SharedArrayBuffer;
+  /** elasticsearch.indexTopics resolved to topic slots (src/config/topics.ts); none = every index to the logs topic. */
+  readonly indexTopics?: readonly IndexTopicRule[];
 }
 
 /** Items of a request that were refused while the rest was accepted

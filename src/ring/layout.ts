@@ -33,14 +33,17 @@
 //   0  u32 recordBytes   whole record with padding; WRAP_MARKER = continue at 0
 //   4  u32 requestSeq    the ledger entry it settles
 //   8  u32 index         position in the request of its (first) data record
-//  12  u8  signal        Signal (src/signals.ts): picks the topic
+//  12  u8  topic         slot of the topic table (src/config/topics.ts): a
+//                        signal's topic (slot = Signal) or one elasticsearch.indexTopics maps to
 //  13  u8  reserved
 //  14  u16 keyBytes      0 = no key
 //  16  u32 valueBytes
 //  20  i32 partition     PARTITION_BY_KEY = librdkafka's partitioner decides;
 //                        PARTITION_AT_REPLAY = the spool's replay decides from the key
 //  24  u32 count         data records in the message (1, or an NDJSON batch's lines)
-//  28  key bytes, value bytes, padding to 4
+//  28  u16 headerBytes   extra Kafka headers (ring/headers.ts), 0 = none; at most MAX_HEADER_BYTES
+//  30  u16 reserved
+//  32  key bytes, header bytes, value bytes, padding to 4
 import { LeaseTable } from './leases';
 
 export const HEADER_BYTES = 64;
@@ -53,14 +56,16 @@ export const enum Field {
   RecordBytes = 0,
   RequestSeq = 4,
   Index = 8,
-  Signal = 12,
+  Topic = 12,
   Reserved = 13,
   KeyBytes = 14,
   ValueBytes = 16,
   Partition = 20,
   Count = 24,
+  HeaderBytes = 28,
+  Reserved2 = 30,
 }
-export const RECORD_HEADER_BYTES = 28;
+export const RECORD_HEADER_BYTES = 32;
 export const PARTITION_BY_KEY = -1;
 /** An ndjson-batch record spooled while its topic's partition count was not
  * known (spool mode started without Kafka): one record, with its key, whose
@@ -76,8 +81,8 @@ export function align4(n: number): number {
 }
 
 /** Total bytes a record occupies in the ring. */
-export function recordSize(keyBytes: number, valueBytes: number): number {
-  return align4(RECORD_HEADER_BYTES + keyBytes + valueBytes);
+export function recordSize(keyBytes: number, valueBytes: number, headerBytes = 0): number {
+  return align4(RECORD_HEADER_BYTES + keyBytes + headerBytes + valueBytes);
 }
 
 /** The rings and their lease table (leases.ts). */

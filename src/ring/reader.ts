@@ -2,11 +2,11 @@
 // allocates nothing; its key and value are byte ranges of `data`, handed to
 // librdkafka in place (RecordBytes).
 import { Buffer } from 'node:buffer';
-import type { Signal } from '../signals';
+import type { TopicSlot } from '../config/topics';
 import { Field, HEADER_BYTES, READ, RECORD_HEADER_BYTES, WRAP_MARKER, WRITE, capacityOf } from './layout';
 import type { LeaseTable } from './leases';
 
-/** A record's value and key as byte ranges of one buffer. */
+/** A record's value, key and extra headers as byte ranges of one buffer. */
 export interface RecordBytes {
   readonly data: Buffer;
   readonly valueAt: number;
@@ -14,11 +14,19 @@ export interface RecordBytes {
   readonly keyAt: number;
   /** -1: the record has no key. */
   readonly keyBytes: number;
+  /** The extra Kafka headers, encoded (ring/headers.ts); 0 bytes = none. */
+  readonly headersAt: number;
+  readonly headerBytes: number;
 }
 
 /** A record's key as a view of its buffer; null when it has none. */
 export function keyView(record: RecordBytes): Buffer | null {
   return record.keyBytes < 0 ? null : record.data.subarray(record.keyAt, record.keyAt + record.keyBytes);
+}
+
+/** A record's extra headers (encoded) as a view of its buffer; null when it has none. */
+export function headersView(record: RecordBytes): Buffer | null {
+  return record.headerBytes === 0 ? null : record.data.subarray(record.headersAt, record.headersAt + record.headerBytes);
 }
 
 /** A record's value as a view of its buffer. */
@@ -37,11 +45,13 @@ export class RingReader implements RecordBytes {
   // Fields of the current record, valid after next() returned true.
   seq = 0;
   index = 0;
-  signal: Signal = 0;
+  topic: TopicSlot = 0;
   valueAt = 0;
   valueBytes = 0;
   keyAt = 0;
   keyBytes = -1;
+  headersAt = 0;
+  headerBytes = 0;
   /** Explicit partition, or PARTITION_BY_KEY. */
   partition = -1;
   /** Data records in this message. */
@@ -89,15 +99,18 @@ export class RingReader implements RecordBytes {
     const size = data.readUInt32LE(at + Field.RecordBytes);
     this.seq = data.readUInt32LE(at + Field.RequestSeq);
     this.index = data.readUInt32LE(at + Field.Index);
-    this.signal = data[at + Field.Signal] as Signal;
+    this.topic = data[at + Field.Topic]!;
     const keyBytes = data.readUInt16LE(at + Field.KeyBytes);
     const valueBytes = data.readUInt32LE(at + Field.ValueBytes);
     this.partition = data.readInt32LE(at + Field.Partition);
     this.count = data.readUInt32LE(at + Field.Count);
+    const headerBytes = data.readUInt16LE(at + Field.HeaderBytes);
     const keyAt = at + RECORD_HEADER_BYTES;
     this.keyAt = keyAt;
     this.keyBytes = keyBytes === 0 ? -1 : keyBytes;
-    this.valueAt = keyAt + keyBytes;
+    this.headersAt = keyAt + keyBytes;
+    this.headerBytes = headerBytes;
+    this.valueAt = keyAt + keyBytes + headerBytes;
     this.valueBytes = valueBytes;
     this.bytes = size;
     this.#next = at + size === this.#capacity ? 0 : at + size;

@@ -1,6 +1,6 @@
 // Worker side of a ring (see layout.ts for the layout and ordering rules).
 import { Buffer } from 'node:buffer';
-import type { Signal } from '../signals';
+import type { TopicSlot } from '../config/topics';
 import {
   Field, GAP_BYTES, HEADER_BYTES, PARTITION_BY_KEY, READ, RECORD_HEADER_BYTES, WRAP_MARKER, WRITE, capacityOf, recordSize,
 } from './layout';
@@ -51,12 +51,15 @@ export class RingWriter {
 
   /**
    * Writes a record; returns false when the ring has no room (the caller
-   * answers 503: a full ring is never waited on).
+   * answers 503: a full ring is never waited on). `headers`: the extra Kafka
+   * headers, encoded (ring/headers.ts), or null.
    */
-  append(signal: Signal, index: number, key: string | null, value: string | Uint8Array, partition = PARTITION_BY_KEY, count = 1): boolean {
+  append(topic: TopicSlot, index: number, key: string | null, value: string | Uint8Array, partition = PARTITION_BY_KEY, count = 1,
+    headers: Uint8Array | null = null): boolean {
     const keyBytes = key === null ? 0 : Buffer.byteLength(key);
     const valueBytes = Buffer.byteLength(value);
-    const size = recordSize(keyBytes, valueBytes);
+    const headerBytes = headers === null ? 0 : headers.length;
+    const size = recordSize(keyBytes, valueBytes, headerBytes);
     if (!this.#reserve(size)) {
       this.lastRecordBytes = size;
       return false;
@@ -67,14 +70,20 @@ export class RingWriter {
     data.writeUInt32LE(size, at + Field.RecordBytes);
     data.writeUInt32LE(this.#seq, at + Field.RequestSeq);
     data.writeUInt32LE(index, at + Field.Index);
-    data[at + Field.Signal] = signal;
+    data[at + Field.Topic] = topic;
     data[at + Field.Reserved] = 0;
     data.writeUInt16LE(keyBytes, at + Field.KeyBytes);
     data.writeUInt32LE(valueBytes, at + Field.ValueBytes);
     data.writeInt32LE(partition, at + Field.Partition);
     data.writeUInt32LE(count, at + Field.Count);
+    data.writeUInt16LE(headerBytes, at + Field.HeaderBytes);
+    data.writeUInt16LE(0, at + Field.Reserved2);
     at += RECORD_HEADER_BYTES;
     if (key !== null) at += data.write(key, at, keyBytes);
+    if (headers !== null) {
+      data.set(headers, at);
+      at += headerBytes;
+    }
     if (typeof value === 'string') data.write(value, at, valueBytes);
     else data.set(value, at);
     this.#write += size;

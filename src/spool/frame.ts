@@ -16,11 +16,17 @@
 //       16  u16 topicBytes
 //       18  u16 keyBytes      0 = no key
 //       20  u16 idBytes       the metricstream-id header value
-//       22  u16 reserved
+//       22  u16 headerBytes   the extra Kafka headers, encoded as in the ring
+//                             (src/ring/headers.ts); 0 = none
 //       24  u32 valueBytes
-//       28  topic, key, id, value
+//       28  topic, key, id, headers, value
 //      then padding to 4
+//
+// Segments written before frames carried extra headers have 0 (then
+// "reserved") at 22 and no header bytes: they read as frames without extra
+// headers. A frame with headers is damage to a daemon older than this format.
 import { crc32 } from 'node:zlib';
+import { headersWellFormed } from '../ring/headers';
 import { align4 } from '../ring/layout';
 
 const MAGIC = 0x4c50534d; // "MSPL" read as little-endian bytes
@@ -35,13 +41,15 @@ export interface SpooledMessage {
   readonly key: Buffer | null;
   readonly value: Buffer;
   readonly id: string;
+  /** The extra Kafka headers, encoded (src/ring/headers.ts); null = none. */
+  readonly headers: Buffer | null;
   readonly count: number;
   readonly appendedAtMs: number;
 }
 
 /** Bytes one message occupies in a segment. */
-export function frameSize(topicBytes: number, keyBytes: number, idBytes: number, valueBytes: number): number {
-  return align4(FRAME_HEADER_BYTES + PAYLOAD_HEADER_BYTES + topicBytes + keyBytes + idBytes + valueBytes);
+export function frameSize(topicBytes: number, keyBytes: number, idBytes: number, valueBytes: number, headerBytes = 0): number {
+  return align4(FRAME_HEADER_BYTES + PAYLOAD_HEADER_BYTES + topicBytes + keyBytes + idBytes + headerBytes + valueBytes);
 }
 
 /** Lays one frame out at `at` with a zero checksum (the writer thread fills
@@ -49,10 +57,11 @@ export function frameSize(topicBytes: number, keyBytes: number, idBytes: number,
  * `topic` (a Kafka topic name) and `id` (a metricstream-id) are ASCII, so
  * they are written as latin1 without an intermediate buffer. */
 export function writeFrame(out: Buffer, at: number, topic: string, partition: number, key: Buffer | null,
-  id: string, value: Buffer, count: number, appendedAtMs: number): number {
+  id: string, value: Buffer, count: number, appendedAtMs: number, headers: Buffer | null = null): number {
   const keyBytes = key === null ? 0 : key.length;
-  const size = frameSize(topic.length, keyBytes, id.length, value.length);
-  const payloadBytes = PAYLOAD_HEADER_BYTES + topic.length + keyBytes + id.length + value.length;
+  const headerBytes = headers === null ? 0 : headers.length;
+  const size = frameSize(topic.length, keyBytes, id.length, value.length, headerBytes);
+  const payloadBytes = PAYLOAD_HEADER_BYTES + topic.length + keyBytes + id.length + headerBytes + value.length;
   out.writeUInt32LE(MAGIC, at);
   out.writeUInt32LE(payloadBytes, at + 4);
   out.writeUInt32LE(0, at + 8);
@@ -63,12 +72,13 @@ export function writeFrame(out: Buffer, at: number, topic: string, partition: nu
   out.writeUInt16LE(topic.length, p + 16);
   out.writeUInt16LE(keyBytes, p + 18);
   out.writeUInt16LE(id.length, p + 20);
-  out.writeUInt16LE(0, p + 22);
+  out.writeUInt16LE(headerBytes, p + 22);
   out.writeUInt32LE(value.length, p + 24);
   let o = p + PAYLOAD_HEADER_BYTES;
   o += out.write(topic, o, 'latin1');
   if (key !== null) o += key.copy(out, o);
   o += out.write(id, o, 'latin1');
+  if (headers !== null) o += headers.copy(out, o);
   o += value.copy(out, o);
   out.fill(0, o, at + size);
   return size;
@@ -102,8 +112,11 @@ export function checkFrame(buf: Buffer, at: number, end: number): FrameCheck {
   const payload = buf.subarray(at + FRAME_HEADER_BYTES, at + FRAME_HEADER_BYTES + payloadBytes);
   if (crc32(payload) !== buf.readUInt32LE(at + 8)) return { kind: 'bad', reason: 'checksum mismatch' };
   const p = at + FRAME_HEADER_BYTES;
-  const fields = PAYLOAD_HEADER_BYTES + buf.readUInt16LE(p + 16) + buf.readUInt16LE(p + 18) + buf.readUInt16LE(p + 20) + buf.readUInt32LE(p + 24);
+  const headerBytes = buf.readUInt16LE(p + 22);
+  const fields = PAYLOAD_HEADER_BYTES + buf.readUInt16LE(p + 16) + buf.readUInt16LE(p + 18) + buf.readUInt16LE(p + 20) + headerBytes + buf.readUInt32LE(p + 24);
   if (fields !== payloadBytes) return { kind: 'bad', reason: 'field lengths disagree with the frame length' };
+  const headersAt = p + PAYLOAD_HEADER_BYTES + buf.readUInt16LE(p + 16) + buf.readUInt16LE(p + 18) + buf.readUInt16LE(p + 20);
+  if (headerBytes > 0 && !headersWellFormed(buf, headersAt, headerBytes)) return { kind: 'bad', reason: 'malformed headers' };
   return { kind: 'frame', size };
 }
 
@@ -113,6 +126,7 @@ export function readFrame(buf: Buffer, at: number): SpooledMessage {
   const topicBytes = buf.readUInt16LE(p + 16);
   const keyBytes = buf.readUInt16LE(p + 18);
   const idBytes = buf.readUInt16LE(p + 20);
+  const headerBytes = buf.readUInt16LE(p + 22);
   const valueBytes = buf.readUInt32LE(p + 24);
   let o = p + PAYLOAD_HEADER_BYTES;
   const topic = buf.toString('latin1', o, o + topicBytes);
@@ -121,12 +135,15 @@ export function readFrame(buf: Buffer, at: number): SpooledMessage {
   o += keyBytes;
   const id = buf.toString('latin1', o, o + idBytes);
   o += idBytes;
+  const headers = headerBytes === 0 ? null : buf.subarray(o, o + headerBytes);
+  o += headerBytes;
   return {
     topic,
     partition: buf.readInt32LE(p + 8),
     key,
     value: buf.subarray(o, o + valueBytes),
     id,
+    headers,
     count: buf.readUInt32LE(p + 12),
     appendedAtMs: buf.readDoubleLE(p),
   };

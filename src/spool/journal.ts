@@ -8,7 +8,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { SendRefusedError, type MessageProducer } from '../produce/sender';
-import { keyView, valueView, type RecordBytes } from '../ring/reader';
+import { headersView, keyView, valueView, type RecordBytes } from '../ring/reader';
 import { PARTITION_BY_KEY } from '../ring/layout';
 import { frameSize, writeFrame } from './frame';
 import type { FromWriter, SpoolWriterData, ToWriter } from './messages';
@@ -184,7 +184,8 @@ export class SpoolJournal implements MessageProducer {
     if (this.#closing !== null) throw new SpoolError('spool_unavailable', 'the spool is closing');
     const value = valueView(record);
     const key = keyView(record);
-    const size = frameSize(topic.length, key === null ? 0 : key.length, id.length, value.length);
+    const headers = headersView(record);
+    const size = frameSize(topic.length, key === null ? 0 : key.length, id.length, value.length, record.headerBytes);
     if (this.usedBytes + size > this.#options.maxBytes) {
       this.#full = true;
       throw new SpoolError('spool_full', `the spool holds ${this.usedBytes} bytes; spool.maxBytes is ${this.#options.maxBytes}`);
@@ -193,7 +194,7 @@ export class SpoolJournal implements MessageProducer {
       throw new SpoolError('spool_full', `${this.#pendingBytes} bytes are waiting for the disk; spool.maxUnsyncedBytes is ${this.#options.maxUnsyncedBytes}`);
     }
     const batch = this.#batchWithRoom(size);
-    batch.bytes += writeFrame(batch.buffer, batch.bytes, topic, partition ?? PARTITION_BY_KEY, key, id, value, records, Date.now());
+    batch.bytes += writeFrame(batch.buffer, batch.bytes, topic, partition ?? PARTITION_BY_KEY, key, id, value, records, Date.now(), headers);
     batch.tickets.push(ticket);
     this.#pendingBytes += size;
     this.#scheduleFlush();

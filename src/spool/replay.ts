@@ -22,7 +22,7 @@ import { open } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { partitionOf } from '../decode/murmur2';
 import { classifyProduceError } from '../produce/kafka-errors';
-import { ID_HEADER, type RecordHeaders } from '../produce/producer';
+import { ID_HEADER, recordHeaders, type RecordHeaders } from '../produce/producer';
 import { PARTITION_AT_REPLAY, PARTITION_BY_KEY } from '../ring/layout';
 import { rateLimited } from '../telemetry/log';
 import type { SettlesItself } from '../settle/deliveries';
@@ -353,7 +353,8 @@ export class SpoolReplay {
     const ticket = new ReplayTicket(segmentId, end, message.appendedAtMs, message.count, this);
     const target = replayTarget(message, partitions);
     try {
-      this.#producer.produce(message.topic, target.partition, message.value, target.key, [{ [ID_HEADER]: message.id }], ticket);
+      const headers = message.headers === null ? [{ [ID_HEADER]: message.id }] : recordHeaders(message.id, message.headers, 0, message.headers.length);
+      this.#producer.produce(message.topic, target.partition, message.value, target.key, headers, ticket);
     } catch (err) {
       // librdkafka's queue is full: back-pressure, not failure.
       if (classifyProduceError(err) === 'producer_queue_full') return RETRY_MS;

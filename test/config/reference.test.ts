@@ -10,9 +10,9 @@ import { configSchema } from '../../src/config/schema';
 
 const ROOT = path.resolve(__dirname, '../../..');
 
-/** Dotted paths of every value the defaults hold (kafka.producer is one value). */
+/** Dotted paths of every value the defaults hold (kafka.producer and elasticsearch.indexTopics are one value each). */
 function defaultPaths(node: unknown, prefix: string): string[] {
-  if (node === null || typeof node !== 'object' || Array.isArray(node) || prefix === 'kafka.producer.') return [prefix.slice(0, -1)];
+  if (node === null || typeof node !== 'object' || Array.isArray(node) || prefix === 'kafka.producer.' || prefix === 'elasticsearch.indexTopics.') return [prefix.slice(0, -1)];
   return Object.entries(node).flatMap(([key, child]) => defaultPaths(child, `${prefix}${key}.`));
 }
 

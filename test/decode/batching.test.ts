@@ -11,12 +11,13 @@ import { partitionOf } from '../../src/decode/murmur2';
 import type { MessageSink } from '../../src/decode/sink';
 import { refusal } from '../support/refusal';
 
-interface Message { signal: Signal; index: number; key: string | null; value: string; partition: number; count: number }
+interface Message { signal: Signal; index: number; key: string | null; value: string; partition: number; count: number; headers: Uint8Array | null }
 
 class Messages implements MessageSink {
   readonly out: Message[] = [];
-  message(signal: Signal, index: number, key: string | null, value: string | Uint8Array, partition: number, count: number): void {
-    this.out.push({ signal, index, key, value: String(value), partition, count });
+  message(signal: Signal, index: number, key: string | null, value: string | Uint8Array, partition: number, count: number,
+    headers: Uint8Array | null = null): void {
+    this.out.push({ signal, index, key, value: String(value), partition, count, headers });
   }
 }
 
@@ -28,6 +29,30 @@ describe('workers: batching', () => {
     sink.append(Signal.Metrics, 1, 'b', '{"v":2}');
     assert.equal(sink.messages, 2);
     assert.deepEqual(messages.out.map((m) => [m.index, m.key, m.partition, m.count]), [[0, 'a', PARTITION_BY_KEY, 1], [1, 'b', PARTITION_BY_KEY, 1]]);
+  });
+
+  it('per-record: a record\'s extra headers go with its message', () => {
+    const messages = new Messages();
+    const headers = new Uint8Array([1, 2, 3]);
+    new PerRecordSink(messages).append(Signal.Logs, 0, 'a', '{}', headers);
+    assert.equal(messages.out[0]!.headers, headers);
+  });
+
+  it('ndjson-batch: one message per topic, partition and header block, each with its own topic\'s partition count', () => {
+    const messages = new Messages();
+    const counts = [0, 4, 0, 2];
+    const sink = new NdjsonBatchSink(messages, (topic) => counts[topic]!);
+    const tenant = new Uint8Array([9]);
+    sink.append(Signal.Logs, 0, 'k', '{"i":0}');
+    sink.append(3, 1, 'k', '{"i":1}');
+    sink.append(Signal.Logs, 2, 'k', '{"i":2}', tenant);
+    sink.append(3, 3, 'k', '{"i":3}');
+    sink.finish();
+    assert.deepEqual(messages.out.map((m) => [m.signal, m.partition, m.count, m.value, m.headers]), [
+      [Signal.Logs, partitionOf(Buffer.from('k'), 4), 1, '{"i":0}\n', null],
+      [3, partitionOf(Buffer.from('k'), 2), 2, '{"i":1}\n{"i":3}\n', null],
+      [Signal.Logs, partitionOf(Buffer.from('k'), 4), 1, '{"i":2}\n', tenant],
+    ]);
   });
 
   it('ndjson-batch: records grouped by murmur2 partition, in request order, one message per group', () => {

@@ -1,10 +1,11 @@
-// What a real cluster refuses (auto-creation off): a topic that does not exist,
-// and a record over the topic's max.message.bytes. Each is a clear answer
-// naming the topic or the limit, never a hang or a silent retry loop.
+// What a real cluster refuses (auto-creation off): a topic that does not exist
+// (a signal's: its requests refused; one elasticsearch.indexTopics maps to:
+// start-up refused), and a record over the topic's max.message.bytes. Each is
+// a clear answer naming the topic or the limit, never a hang or a silent retry loop.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { Daemon, metricBatch, post } from '../support/daemon';
+import { Daemon, metricBatch, post, runToExit } from '../support/daemon';
 import { KafkaCluster } from '../support/kafka/cluster';
 
 const MAX_MESSAGE_BYTES = 4_096;
@@ -51,6 +52,29 @@ describe('real Kafka: what the cluster refuses', () => {
       if (status !== 200) await new Promise((r) => setTimeout(r, 200));
     }
     assert.equal(status, 200, 'requests for the topic are accepted once it exists');
+  });
+
+  it('a topic only elasticsearch.indexTopics names does not exist: start-up refused, exit code 1, the topic named; served once it is created', async () => {
+    const env = {
+      METRICSTREAM_BROKERS: kafka.bootstrap, METRICSTREAM_KAFKA_TOPICS_METRICS: 'small', METRICSTREAM_KAFKA_TOPICS_LOGS: 'small',
+      METRICSTREAM_KAFKA_TOPICS_TRACES: 'small',
+      METRICSTREAM_ELASTICSEARCH_INDEX_TOPICS: JSON.stringify({ 'app-*': 'absent-app', audit: 'small' }),
+    };
+    const refused = await runToExit(env);
+    const fatal = refused.logs.find((l) => l.level === 60);
+    process.stdout.write(`# mapped topic missing at start: ${JSON.stringify({ code: refused.code, ms: refused.ms, fatal: fatal?.msg })}\n`);
+    assert.equal(refused.code, 1);
+    assert.match(String(fatal?.msg), /does not have the topic absent-app that elasticsearch\.indexTopics names/);
+    await kafka.createTopic('absent-app', 2, 1);
+    const served = await Daemon.start(env);
+    try {
+      const body = `${JSON.stringify({ create: { _index: 'app-web' } })}\n${JSON.stringify({ message: 'mapped' })}\n`;
+      const reply = await post(`${served.ingestUrl}/_bulk`, body, { 'content-type': 'application/x-ndjson' });
+      assert.equal(reply.status, 200);
+      assert.equal(reply.body['errors'], false);
+    } finally {
+      assert.equal((await served.stop()).code, 0);
+    }
   });
 
   it("a record over the topic's max.message.bytes: 413 record_too_large naming the limit, and the daemon keeps serving", async () => {

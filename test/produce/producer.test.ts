@@ -39,9 +39,32 @@ for (const useDeliveredIds of [true, false]) {
   describe(`produce: KafkaProducer.send through ${way}`, () => {
     let kafka: MockKafka;
     before(async () => {
-      kafka = await MockKafka.start({ topics: { sent: PARTITIONS, lost: PARTITIONS } });
+      kafka = await MockKafka.start({ topics: { sent: PARTITIONS, lost: PARTITIONS, headers: PARTITIONS } });
     });
     after(() => kafka.stop());
+
+    it('sends a record\'s extra headers after metricstream-id, and none when the record has none', async () => {
+      const { producer, reports } = start(kafka.bootstrap, useDeliveredIds);
+      await producer.connect(10_000);
+      producer.startPolling(1);
+      const reader = await TopicReader.open(kafka.bootstrap, 'headers');
+      try {
+        producer.send('headers', null, recordBytes('{"with":1}', 'k', [['tenant', 'acme'], ['zone', 'zürich']]), 'req-h/0', 1, 1);
+        producer.send('headers', 0, recordBytes('{"with":0}', null), 'req-h/1', 1, 2);
+        await until(() => reports.length >= 2, '2 delivery reports');
+        assert.deepEqual(reports.filter((r) => r.error !== null), []);
+        const records = await reader.waitFor(2);
+        const byValue = new Map(records.map((r) => [r.value, r]));
+        const withHeaders = byValue.get('{"with":1}')!;
+        assert.deepEqual(withHeaders.headers, { 'metricstream-id': 'req-h/0', tenant: 'acme', zone: 'zürich' });
+        assert.deepEqual(Object.keys(withHeaders.headers), ['metricstream-id', 'tenant', 'zone'], 'metricstream-id first');
+        assert.equal(withHeaders.key, 'k');
+        assert.deepEqual(byValue.get('{"with":0}')!.headers, { 'metricstream-id': 'req-h/1' });
+      } finally {
+        await reader.close();
+        await producer.disconnect(2_000);
+      }
+    });
 
     it('delivers every message once, with its key, partition and header, and hands back each ticket once', async () => {
       const { producer, reports } = start(kafka.bootstrap, useDeliveredIds);

@@ -4,8 +4,9 @@
 // would alter it. Also the one thing the adapter does to a producer: its
 // delivery reports go straight to the handler, as LibrdKafkaErrors.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -105,7 +106,7 @@ describe('produce: node-rdkafka self-check', () => {
     assertOneDifference(withProducers((p) => {
       p._client = { ...clientWithout(p._client, 'produceWithId'), produceWithId: () => { throw new TypeError('produceWithId(topic, data, id)'); } };
     }), /produceWithId\(\) is not the patch's/, /threw TypeError "produceWithId\(topic, data, id\)"/,
-    /not TypeError "produceWithId\(topic, partition, data, valueAt, valueBytes, keyAt, keyBytes, id, headerName, headerValue\)"/);
+    /not TypeError "produceWithId\(topic, partition, data, valueAt, valueBytes, keyAt, keyBytes, id, headerName, headerValue, headersAt, headersBytes\)"/);
   });
 
   it('refuses a takeDelivered() that takes no arguments', () => {
@@ -166,7 +167,57 @@ describe('produce: node-rdkafka adapter', () => {
   });
 });
 
+/** The sources the patches change. */
+const PATCHED_SOURCES = ['src/producer.cc', 'src/producer.h', 'src/callbacks.cc', 'src/callbacks.h'];
+
+/** Whether `patch` applies to the sources in `dir` (reversed: whether it is applied). */
+function patchApplies(dir: string, patch: string, reverse: boolean): boolean {
+  const run = spawnSync('patch', ['-p1', '--dry-run', '-f', '--silent', ...(reverse ? ['-R'] : []), '-i', patch], { cwd: dir });
+  return run.status === 0;
+}
+
 describe('produce: scripts/patch-node-rdkafka.js', () => {
+  it('upgrades a node-rdkafka built with the superseded patch: reverses it, applies the current one, rebuilds, writes the new marker', () => {
+    const script = require(PATCH_SCRIPT) as { PATCH: string; SUPERSEDED: string[]; patchDigest(): string };
+    const root = mkdtempSync(path.join(tmpdir(), 'metricstream-patch-upgrade-'));
+    try {
+      cpSync(path.join(ROOT, 'patches'), path.join(root, 'patches'), { recursive: true });
+      mkdirSync(path.join(root, 'scripts'));
+      cpSync(PATCH_SCRIPT, path.join(root, 'scripts/patch-node-rdkafka.js'));
+      const pkg = path.join(root, 'node_modules/node-rdkafka');
+      for (const file of PATCHED_SOURCES) cpSync(path.join(installed.dir, file), path.join(pkg, file));
+      writeFileSync(path.join(pkg, 'package.json'), JSON.stringify({ name: 'node-rdkafka', version: 'v3.6.1' }));
+      // The installed sources carry the current patch (or, before an upgrade, the superseded one): make them pristine, then as every existing install is.
+      const applied = [script.PATCH, ...script.SUPERSEDED].find((patch) => patchApplies(pkg, patch, true));
+      assert.ok(applied, 'the installed sources carry a known version of the patch');
+      execFileSync('patch', ['-p1', '-R', '-f', '--silent', '-i', applied], { cwd: pkg });
+      execFileSync('patch', ['-p1', '-f', '--silent', '-i', script.SUPERSEDED[0]!], { cwd: pkg });
+      mkdirSync(path.join(pkg, 'build/Release'), { recursive: true });
+      writeFileSync(path.join(pkg, 'build/Makefile'), '');
+      writeFileSync(path.join(pkg, 'build/Release/node-librdkafka.node'), '');
+      writeFileSync(path.join(pkg, 'build/metricstream-patch.sha256'), `${createHash('sha256').update(readFileSync(script.SUPERSEDED[0]!)).digest('hex')}\n`);
+      // node-gyp stands in: it records what it was asked to do.
+      const gyp = path.join(root, 'node-gyp.js');
+      writeFileSync(gyp, "require('node:fs').appendFileSync(require('node:path').join(process.cwd(), 'gyp-calls'), process.argv.slice(2).join(' ') + '\\n');\n");
+      const env = { ...process.env, npm_config_node_gyp: gyp };
+      const first = spawnSync(process.execPath, [path.join(root, 'scripts/patch-node-rdkafka.js')], { encoding: 'utf8', env });
+      assert.equal(first.status, 0, first.stderr);
+      assert.match(first.stdout, /reversing the superseded patches\/superseded\/node-rdkafka-3\.6\.1-delivered-ids\.1\.patch/);
+      assert.match(first.stdout, /applying patches\/node-rdkafka-3\.6\.1-delivered-ids\.patch/);
+      assert.equal(patchApplies(pkg, path.join(root, 'patches/node-rdkafka-3.6.1-delivered-ids.patch'), true), true, 'the current patch is applied');
+      assert.equal(readFileSync(path.join(pkg, 'gyp-calls'), 'utf8'), 'build\n', 'the changed files rebuilt, librdkafka not reconfigured');
+      assert.equal(readFileSync(path.join(pkg, 'build/metricstream-patch.sha256'), 'utf8').trim(), PATCH_SHA256);
+      const second = spawnSync(process.execPath, [path.join(root, 'scripts/patch-node-rdkafka.js')], { encoding: 'utf8', env });
+      assert.equal(second.status, 0, second.stderr);
+      assert.match(second.stdout, /already patched and built/);
+      assert.equal(readFileSync(path.join(pkg, 'gyp-calls'), 'utf8'), 'build\n', 'no second build');
+      assert.ok(existsSync(path.join(pkg, 'src/producer.cc')));
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+
   it('fails npm install on another node-rdkafka version, saying how to upgrade', () => {
     // The script in a copy of the repository's layout, beside a node-rdkafka 3.7.0.
     const root = mkdtempSync(path.join(tmpdir(), 'metricstream-patch-'));

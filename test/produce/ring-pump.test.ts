@@ -9,6 +9,7 @@ import { setImmediate as turn } from 'node:timers/promises';
 import { CODES } from 'node-rdkafka';
 import type { MessageProducer } from '../../src/produce/sender';
 import { RingPump } from '../../src/produce/ring-pump';
+import { TopicTable } from '../../src/config/topics';
 import { Signal } from '../../src/signals';
 import { createRingSet } from '../../src/ring/layout';
 import type { RecordBytes } from '../../src/ring/reader';
@@ -30,7 +31,7 @@ class FakeProducer implements MessageProducer {
   }
 }
 
-const TOPICS = { metrics: 'm-topic', logs: 'l-topic', traces: 't-topic' };
+const TOPICS = new TopicTable({ metrics: 'm-topic', logs: 'l-topic', traces: 't-topic' }, {});
 const ledgers: Ledger[] = [];
 afterEach(() => {
   for (const l of ledgers.splice(0)) l.failAll('draining', 'test over');

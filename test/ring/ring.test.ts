@@ -30,7 +30,7 @@ function drain(reader: RingReader, max = Infinity): Read[] {
     out.push({
       seq: reader.seq,
       index: reader.index,
-      signal: reader.signal,
+      signal: reader.topic,
       key: reader.key === null ? null : Buffer.from(reader.key),
       value: Buffer.from(reader.value),
       partition: reader.partition,
@@ -72,11 +72,12 @@ function positions(ring: SharedArrayBuffer): { write: number; read: number } {
 }
 
 describe('ring layout', () => {
-  it('sizes records with a 28-byte header, padded to 4 bytes', () => {
-    assert.equal(recordSize(0, 0), 28);
-    assert.equal(recordSize(1, 0), 32);
-    assert.equal(recordSize(1, 3), 32);
-    assert.equal(recordSize(1, 4), 36);
+  it('sizes records with a 32-byte header, padded to 4 bytes', () => {
+    assert.equal(recordSize(0, 0), 32);
+    assert.equal(recordSize(1, 0), 36);
+    assert.equal(recordSize(1, 3), 36);
+    assert.equal(recordSize(1, 4), 40);
+    assert.equal(recordSize(1, 4, 9), 48, 'extra header bytes count');
     assert.equal(recordSize(10, 10) % 4, 0);
   });
 
@@ -328,18 +329,18 @@ describe('ring: wrap-around', () => {
     const { rings } = createRingSet(1, 1024);
     const ring = rings[0]!;
     const reader = new RingReader(ring);
-    advance(ring, reader, 600 - 28); // positions at 600: 424 bytes of tail
+    advance(ring, reader, 600 - 32); // positions at 600: 424 bytes of tail
     const first = new RingWriter(ring, 1);
-    assert.ok(first.append(Signal.Logs, 0, null, 'a'.repeat(400 - 28)), 'fills the tail but 24 bytes');
+    assert.ok(first.append(Signal.Logs, 0, null, 'a'.repeat(400 - 32)), 'fills the tail but 24 bytes');
     first.commit();
     // Positions: READ 600, WRITE 1000. A 600-byte record would wrap and end exactly at READ.
     const writer = new RingWriter(ring, 2);
-    const exact = writer.append(Signal.Logs, 0, null, 'b'.repeat(600 - 28));
+    const exact = writer.append(Signal.Logs, 0, null, 'b'.repeat(600 - 32));
     writer.commit();
     const { write, read } = positions(ring);
     assert.notEqual(write, read, 'the ring would look empty');
     const records = text(drain(reader));
-    assert.deepEqual(records, exact ? [[1, 0, null, 'a'.repeat(372)], [2, 0, null, 'b'.repeat(572)]] : [[1, 0, null, 'a'.repeat(372)]]);
+    assert.deepEqual(records, exact ? [[1, 0, null, 'a'.repeat(368)], [2, 0, null, 'b'.repeat(568)]] : [[1, 0, null, 'a'.repeat(368)]]);
     assert.equal(exact, false, 'a record that would end exactly at READ is refused');
   });
 
@@ -347,27 +348,27 @@ describe('ring: wrap-around', () => {
     const { rings } = createRingSet(1, 1024);
     const ring = rings[0]!;
     const reader = new RingReader(ring);
-    advance(ring, reader, 600 - 28); // positions at 600
+    advance(ring, reader, 600 - 32); // positions at 600
     const first = new RingWriter(ring, 1);
-    assert.ok(first.append(Signal.Logs, 0, null, 'a'.repeat(400 - 28))); // WRITE 1000
-    assert.ok(first.append(Signal.Logs, 1, null, 'b'.repeat(596 - 28)), 'wraps and ends 4 bytes before READ');
+    assert.ok(first.append(Signal.Logs, 0, null, 'a'.repeat(400 - 32))); // WRITE 1000
+    assert.ok(first.append(Signal.Logs, 1, null, 'b'.repeat(596 - 32)), 'wraps and ends 4 bytes before READ');
     assert.equal(first.append(Signal.Logs, 2, null, ''), false, 'no room for even an empty record');
     first.commit();
     assert.deepEqual(positions(ring), { write: 596, read: 600 });
-    assert.deepEqual(text(drain(reader)), [[1, 0, null, 'a'.repeat(372)], [1, 1, null, 'b'.repeat(568)]]);
+    assert.deepEqual(text(drain(reader)), [[1, 0, null, 'a'.repeat(368)], [1, 1, null, 'b'.repeat(564)]]);
   });
 
   it('handles a record that ends exactly at the end of the data area', () => {
     const { rings } = createRingSet(1, 1024);
     const ring = rings[0]!;
     const reader = new RingReader(ring);
-    advance(ring, reader, 100); // positions at recordSize(0, 100) = 128
+    advance(ring, reader, 100); // positions at recordSize(0, 100) = 132
     const writer = new RingWriter(ring, 5);
-    // 1024 - 128 = 896 bytes to the end: one record of exactly that size.
-    assert.ok(writer.append(Signal.Metrics, 0, null, 'e'.repeat(896 - 28)));
+    // 1024 - 132 = 892 bytes to the end: one record of exactly that size.
+    assert.ok(writer.append(Signal.Metrics, 0, null, 'e'.repeat(892 - 32)));
     assert.ok(writer.append(Signal.Metrics, 1, 'k', 'after the end: at offset 0'));
     writer.commit();
-    assert.deepEqual(text(drain(reader)), [[5, 0, null, 'e'.repeat(868)], [5, 1, 'k', 'after the end: at offset 0']]);
+    assert.deepEqual(text(drain(reader)), [[5, 0, null, 'e'.repeat(860)], [5, 1, 'k', 'after the end: at offset 0']]);
     assert.equal(positions(ring).read, positions(ring).write);
   });
 
@@ -375,7 +376,7 @@ describe('ring: wrap-around', () => {
     const { rings } = createRingSet(1, 1024);
     const ring = rings[0]!;
     const reader = new RingReader(ring);
-    advance(ring, reader, 700); // positions at 728: 296 bytes of tail
+    advance(ring, reader, 700); // positions at 732: 292 bytes of tail
     const writer = new RingWriter(ring, 6);
     assert.ok(writer.append(Signal.Logs, 0, 'k', 'w'.repeat(400)));
     writer.commit();
@@ -462,7 +463,7 @@ describe('ring: exceedsCapacity', () => {
     const { rings } = createRingSet(1, 4096);
     const writer = new RingWriter(rings[0]!, 1);
     assert.equal(writer.exceedsCapacity(3000), false);
-    assert.ok(writer.append(Signal.Metrics, 0, null, 'x'.repeat(2000 - 28)));
+    assert.ok(writer.append(Signal.Metrics, 0, null, 'x'.repeat(2000 - 32)));
     assert.equal(writer.exceedsCapacity(3000), true);
     assert.equal(writer.exceedsCapacity(1000), false);
   });
@@ -485,9 +486,9 @@ describe('ring: exceedsCapacity', () => {
     const set = createRingSet(1, 4096);
     const ring = set.rings[0]!;
     const reader = new RingReader(ring);
-    advance(ring, reader, 2048 - 28); // empty ring, positions at 2048
+    advance(ring, reader, 2048 - 32); // empty ring, positions at 2048
     assert.equal(reader.usedBytes, 0);
-    const value = 'z'.repeat(3000 - 28);
+    const value = 'z'.repeat(3000 - 32);
     const refused = new RingWriter(ring, 2);
     assert.equal(refused.append(Signal.Metrics, 0, null, value), false, 'at offset 2048 the record has no room in one piece');
     assert.equal(refused.exceedsCapacity(refused.lastRecordBytes), false, 'so the worker answers 503, a retry');

@@ -7,7 +7,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
+import { decodeHeaders, encodeHeaders } from '../../src/ring/headers';
 import { checkFrame, frameSize, readFrame, sealFrames, writeFrame } from '../../src/spool/frame';
+import { segmentV1 } from '../support/spool-frame-v1';
 import { listSegments, readCheckpoint, recoverSegment, segmentFile, writeCheckpoint } from '../../src/spool/segments';
 
 function frames(count: number, valueOf = (i: number) => `{"n":${i}}`): { buf: Buffer; ends: number[] } {
@@ -47,11 +49,50 @@ describe('spool frames', () => {
     assert.equal(check.kind, 'frame');
     const second = readFrame(buf, ends[0]!);
     assert.deepEqual({ ...second, value: second.value.toString() }, {
-      topic: 'metrics', partition: -1, key: null, value: '{"n":1}', id: 'req/1', count: 1, appendedAtMs: 1_700_000_000_001,
+      topic: 'metrics', partition: -1, key: null, value: '{"n":1}', id: 'req/1', headers: null, count: 1, appendedAtMs: 1_700_000_000_001,
     });
     const first = readFrame(buf, 0);
     assert.equal(first.key?.toString(), 'series-0');
     assert.equal(first.partition, 2);
+  });
+
+  it('carries a message\'s extra headers between its id and its value', () => {
+    const headers = Buffer.from(encodeHeaders([['tenant', 'acme']]));
+    const value = Buffer.from('{"line":"x"}');
+    const buf = Buffer.alloc(frameSize('logs'.length, 1, 'r/0'.length, value.length, headers.length));
+    writeFrame(buf, 0, 'logs', -1, Buffer.from('k'), 'r/0', value, 1, 1_700_000_000_000, headers);
+    sealFrames(buf);
+    assert.deepEqual(checkFrame(buf, 0, buf.length), { kind: 'frame', size: buf.length });
+    const message = readFrame(buf, 0);
+    assert.equal(message.id, 'r/0');
+    assert.equal(message.key?.toString(), 'k');
+    assert.equal(message.value.toString(), '{"line":"x"}');
+    assert.deepEqual(decodeHeaders(message.headers!, 0, message.headers!.length), [['tenant', 'acme']]);
+  });
+
+  it('reads frames of the format without headers (segments spooled before the upgrade) as messages without extra headers', () => {
+    const segment = segmentV1([
+      { topic: 'logs', key: 'stream', id: 'old/0', value: '{"n":0}' },
+      { topic: 'metrics', key: null, id: 'old/1', value: '{"n":1}' },
+    ], sealFrames);
+    const first = checkFrame(segment, 0, segment.length);
+    assert.equal(first.kind, 'frame');
+    const size = first.kind === 'frame' ? first.size : 0;
+    assert.equal(checkFrame(segment, size, segment.length).kind, 'frame');
+    const messages = [readFrame(segment, 0), readFrame(segment, size)];
+    assert.deepEqual(messages.map((m) => [m.topic, m.key?.toString() ?? null, m.id, m.headers, m.value.toString()]), [
+      ['logs', 'stream', 'old/0', null, '{"n":0}'], ['metrics', null, 'old/1', null, '{"n":1}'],
+    ]);
+  });
+
+  it('calls a frame whose header block is malformed bad, though its checksum matches', () => {
+    const headers = Buffer.from(encodeHeaders([['tenant', 'acme']]));
+    headers.writeUInt16LE(99, 2);
+    const value = Buffer.from('{}');
+    const buf = Buffer.alloc(frameSize('logs'.length, 0, 1, value.length, headers.length));
+    writeFrame(buf, 0, 'logs', -1, null, 'r', value, 1, 0, headers);
+    sealFrames(buf);
+    assert.deepEqual(checkFrame(buf, 0, buf.length), { kind: 'bad', reason: 'malformed headers' });
   });
 
   it('tells a torn frame (short) from a corrupted one (bad)', () => {

@@ -1,13 +1,14 @@
 // The `_bulk` route's decoder: Content-Encoding undone, the NDJSON pairs
 // split into items (bulk.ts), each taken document written as one log record
-// (records.ts), and every item's outcome reported for the answer
+// (records.ts) to the topic its `_index` maps to (elasticsearch.indexTopics,
+// src/config/topics.ts; the logs topic by default), and every item's outcome reported for the answer
 // (answers.ts). A document that cannot be taken is its own item's 400 while
 // the others are written; only an unreadable action line refuses the
 // request (the action/source pairing is lost after it).
 import { decompress } from '../../decode/decompress';
 import { DecodeError } from '../../decode/decode-error';
 import type { ErrorCode } from '../../errors';
-import { Signal } from '../../signals';
+import { IndexTopics } from '../../config/topics';
 import type { Decoder, DecoderSettings, PartialRejection } from '../protocol';
 import type { BulkDetail } from './answers';
 import { bulkText, parseBulk, type BulkItem } from './bulk';
@@ -41,6 +42,7 @@ function partialOf(items: readonly BulkItem[]): PartialRejection | undefined {
 
 export function createBulkDecoder(settings: DecoderSettings): Decoder {
   const limits = { maxRecords: settings.limits.maxRecordsPerRequest, maxDocumentBytes: MAX_DOCUMENT_BYTES, maxDepth: settings.limits.maxValueDepth };
+  const topics = new IndexTopics(settings.indexTopics ?? []);
   return (request, records) => {
     const body = decompress(request.body, request.contentEncoding, settings.maxDecompressedBytes);
     let items: BulkItem[];
@@ -55,7 +57,7 @@ export function createBulkDecoder(settings: DecoderSettings): Decoder {
     for (const item of items) {
       if (item.kind !== 'document') continue;
       const record = bulkLogRecord(item, request.receivedAtMs);
-      records.append(Signal.Logs, written++, record.key ?? null, record.value);
+      records.append(topics.slotOf(record.index), written++, record.key ?? null, record.value);
     }
     const detail: BulkDetail = { items: items.map(outcome), receivedAtMs: request.receivedAtMs };
     return { records: written, directMessages: 0, partial: partialOf(items), detail };

@@ -5,6 +5,7 @@
 import { decompress } from '../../decode/decompress';
 import { DecodeError } from '../../decode/decode-error';
 import type { ErrorCode } from '../../errors';
+import { encodeHeaders, HeadersTooLargeError } from '../../ring/headers';
 import { Signal } from '../../signals';
 import type { Decoder, DecoderSettings } from '../protocol';
 import { decodeLokiPush, LokiDecodeError, pushFormatOf, type LokiErrorCode } from './index';
@@ -12,8 +13,22 @@ import { decodeLokiPush, LokiDecodeError, pushFormatOf, type LokiErrorCode } fro
 /** Loki's own default `max_line_size` (256 KB): a longer line is refused. */
 export const MAX_LINE_BYTES = 256 * 1024;
 
-/** The request header that names the tenant (kept on each record as `tenant`). */
+/** The request header that names the tenant (kept on each record as `tenant`
+ * and as the Kafka header TENANT_KAFKA_HEADER). */
 export const TENANT_HEADER = 'x-scope-orgid';
+/** The Kafka header each message of a request with a tenant carries. */
+export const TENANT_KAFKA_HEADER = 'tenant';
+
+/** The encoded Kafka headers of a request's messages (src/ring/headers.ts). */
+function tenantHeaders(tenant: string | undefined): Uint8Array | null {
+  if (tenant === undefined || tenant === '') return null;
+  try {
+    return encodeHeaders([[TENANT_KAFKA_HEADER, tenant]]);
+  } catch (error) {
+    if (!(error instanceof HeadersTooLargeError)) throw error;
+    throw new DecodeError('invalid_record', `X-Scope-OrgID is too long for a Kafka header: ${error.message}`);
+  }
+}
 
 const CATALOGUE_CODE: Readonly<Record<LokiErrorCode, ErrorCode>> = {
   bad_compression: 'bad_compression',
@@ -39,6 +54,7 @@ export function createLokiDecoder(settings: DecoderSettings): Decoder {
     const format = pushFormatOf(request.contentType) ?? 'protobuf';
     const body = decompress(request.body, request.contentEncoding, settings.maxDecompressedBytes);
     const tenant = request.headers[TENANT_HEADER];
+    const headers = tenantHeaders(tenant);
     let decoded;
     try {
       decoded = decodeLokiPush(body, format, { ...options, ...(tenant ? { tenant } : {}) });
@@ -47,7 +63,7 @@ export function createLokiDecoder(settings: DecoderSettings): Decoder {
       throw new DecodeError(CATALOGUE_CODE[error.code], error.message);
     }
     if (decoded.length === 0) throw new DecodeError('empty_body', 'the push request holds no entries');
-    decoded.forEach((record, i) => records.append(Signal.Logs, i, record.key, JSON.stringify(record.value)));
+    decoded.forEach((record, i) => records.append(Signal.Logs, i, record.key, JSON.stringify(record.value), headers));
     return { records: decoded.length, directMessages: 0 };
   };
 }
