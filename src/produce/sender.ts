@@ -9,8 +9,10 @@ import type { RecordBytes } from '../ring/reader';
  * callback with `ticket` (an integer below 2^52). The record's bytes are the
  * ring's, valid only during the call: copy what is kept. */
 export interface MessageProducer {
-  /** One message of `records` data records whose only header is metricstream-id = `id`. */
-  send(topic: string, partition: number | null, record: RecordBytes, id: string, records: number, ticket: number): void;
+  /** One message of `records` data records whose only header is metricstream-id = `id`.
+   * `dedupTag`: on a request's last message, its idempotency key's success
+   * (src/dedup/tag.ts), which the spool keeps with the message; Kafka ignores it. */
+  send(topic: string, partition: number | null, record: RecordBytes, id: string, records: number, ticket: number, dedupTag?: Buffer): void;
 }
 
 /** A sender's refusal that already names the catalogue code the client is

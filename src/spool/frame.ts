@@ -15,9 +15,10 @@
 //       16  u16 topicBytes
 //       18  u16 keyBytes      0 = no key
 //       20  u16 idBytes       the metricstream-id header value
-//       22  u16 reserved
+//       22  u16 tagBytes      0 = none; was "reserved, 0" before idempotent requests,
+//                             so every older segment reads as frames without a tag
 //       24  u32 valueBytes
-//       28  topic, key, id, value
+//       28  topic, key, id, value, tag (an idempotency key's success, src/dedup/tag.ts)
 //      then padding to 4
 import { crc32 } from 'node:zlib';
 import { align4 } from '../ring/layout';
@@ -36,11 +37,13 @@ export interface SpooledMessage {
   readonly id: string;
   readonly count: number;
   readonly appendedAtMs: number;
+  /** The idempotency key's success spooled with a request's last message. */
+  readonly tag: Buffer | null;
 }
 
 /** Bytes one message occupies in a segment. */
-export function frameSize(topicBytes: number, keyBytes: number, idBytes: number, valueBytes: number): number {
-  return align4(FRAME_HEADER_BYTES + PAYLOAD_HEADER_BYTES + topicBytes + keyBytes + idBytes + valueBytes);
+export function frameSize(topicBytes: number, keyBytes: number, idBytes: number, valueBytes: number, tagBytes = 0): number {
+  return align4(FRAME_HEADER_BYTES + PAYLOAD_HEADER_BYTES + topicBytes + keyBytes + idBytes + valueBytes + tagBytes);
 }
 
 /** Lays one frame out at `at` with a zero checksum (the writer thread fills
@@ -48,10 +51,11 @@ export function frameSize(topicBytes: number, keyBytes: number, idBytes: number,
  * `topic` (a Kafka topic name) and `id` (a metricstream-id) are ASCII, so
  * they are written as latin1 without an intermediate buffer. */
 export function writeFrame(out: Buffer, at: number, topic: string, partition: number, key: Buffer | null,
-  id: string, value: Buffer, count: number, appendedAtMs: number): number {
+  id: string, value: Buffer, count: number, appendedAtMs: number, tag: Buffer | null = null): number {
   const keyBytes = key === null ? 0 : key.length;
-  const size = frameSize(topic.length, keyBytes, id.length, value.length);
-  const payloadBytes = PAYLOAD_HEADER_BYTES + topic.length + keyBytes + id.length + value.length;
+  const tagBytes = tag === null ? 0 : tag.length;
+  const size = frameSize(topic.length, keyBytes, id.length, value.length, tagBytes);
+  const payloadBytes = PAYLOAD_HEADER_BYTES + topic.length + keyBytes + id.length + value.length + tagBytes;
   out.writeUInt32LE(MAGIC, at);
   out.writeUInt32LE(payloadBytes, at + 4);
   out.writeUInt32LE(0, at + 8);
@@ -62,13 +66,14 @@ export function writeFrame(out: Buffer, at: number, topic: string, partition: nu
   out.writeUInt16LE(topic.length, p + 16);
   out.writeUInt16LE(keyBytes, p + 18);
   out.writeUInt16LE(id.length, p + 20);
-  out.writeUInt16LE(0, p + 22);
+  out.writeUInt16LE(tagBytes, p + 22);
   out.writeUInt32LE(value.length, p + 24);
   let o = p + PAYLOAD_HEADER_BYTES;
   o += out.write(topic, o, 'latin1');
   if (key !== null) o += key.copy(out, o);
   o += out.write(id, o, 'latin1');
   o += value.copy(out, o);
+  if (tag !== null) o += tag.copy(out, o);
   out.fill(0, o, at + size);
   return size;
 }
@@ -101,7 +106,7 @@ export function checkFrame(buf: Buffer, at: number, end: number): FrameCheck {
   const payload = buf.subarray(at + FRAME_HEADER_BYTES, at + FRAME_HEADER_BYTES + payloadBytes);
   if (crc32(payload) !== buf.readUInt32LE(at + 8)) return { kind: 'bad', reason: 'checksum mismatch' };
   const p = at + FRAME_HEADER_BYTES;
-  const fields = PAYLOAD_HEADER_BYTES + buf.readUInt16LE(p + 16) + buf.readUInt16LE(p + 18) + buf.readUInt16LE(p + 20) + buf.readUInt32LE(p + 24);
+  const fields = PAYLOAD_HEADER_BYTES + buf.readUInt16LE(p + 16) + buf.readUInt16LE(p + 18) + buf.readUInt16LE(p + 20) + buf.readUInt16LE(p + 22) + buf.readUInt32LE(p + 24);
   if (fields !== payloadBytes) return { kind: 'bad', reason: 'field lengths disagree with the frame length' };
   return { kind: 'frame', size };
 }
@@ -112,6 +117,7 @@ export function readFrame(buf: Buffer, at: number): SpooledMessage {
   const topicBytes = buf.readUInt16LE(p + 16);
   const keyBytes = buf.readUInt16LE(p + 18);
   const idBytes = buf.readUInt16LE(p + 20);
+  const tagBytes = buf.readUInt16LE(p + 22);
   const valueBytes = buf.readUInt32LE(p + 24);
   let o = p + PAYLOAD_HEADER_BYTES;
   const topic = buf.toString('latin1', o, o + topicBytes);
@@ -128,6 +134,7 @@ export function readFrame(buf: Buffer, at: number): SpooledMessage {
     id,
     count: buf.readUInt32LE(p + 12),
     appendedAtMs: buf.readDoubleLE(p),
+    tag: tagBytes === 0 ? null : buf.subarray(o + valueBytes, o + valueBytes + tagBytes),
   };
 }
 
