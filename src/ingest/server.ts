@@ -181,7 +181,10 @@ export class IngestServer {
     };
     forwarder.receiving(head);
     readBody(exchange, declared, config.ingest, (outcome) => {
-      if (outcome.ok) return forwarder.forward(head, outcome.body);
+      if (outcome.ok) {
+        exchange.onAborted = () => forwarder.clientGone(head);
+        return forwarder.forward(head, outcome.body);
+      }
       exchange.closeAfter = true;
       forwarder.refuse(head, outcome);
     });

@@ -116,6 +116,14 @@ export class Forwarder {
     );
   }
 
+  /** Its client went away after sending the body: a request still waiting
+   * for its key's first request is answered now (nothing was done for it),
+   * so it stops holding its admission share. One being processed goes on. */
+  clientGone(head: RequestHead): void {
+    if (!this.#receiving.delete(head)) return;
+    head.respond({ ok: false, code: 'client_aborted', message: 'client went away while its idempotency key\'s first request was in flight' });
+  }
+
   /** Answers every open request with `code` (drain deadline): those in the
    * ledger and those still receiving their body. Returns how many. */
   abandon(code: ErrorCode, message: string): number {
