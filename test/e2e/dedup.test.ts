@@ -108,6 +108,41 @@ describe('idempotent requests', () => {
     for (const id of BROKERS) await kafka.command(`delay ${id} 0 ${ms} 5000`);
   }
 
+  it('answers: a replay is the first answer again with Idempotent-Replayed; another body 422 naming the key; a bad key 400 naming the header; byContent keys by body', async () => {
+    const daemon = await start('dedup', { METRICSTREAM_DEDUP_BY_CONTENT: 'logs' });
+    const reader = await TopicReader.open(kafka.bootstrap, 'dedup');
+    const send = (path: string, body: string, headers: Record<string, string> = {}): Promise<Response> =>
+      fetch(`${daemon.ingestUrl}${path}`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
+    try {
+      const { body } = metricBatch(4, 'answers');
+      const first = await send('/metrics', body, { 'idempotency-key': 'k-1' });
+      const again = await send('/metrics', body, { 'idempotency-key': 'k-1' });
+      assert.equal(first.status, 200);
+      assert.equal(first.headers.get('idempotent-replayed'), null);
+      assert.deepEqual([again.status, again.headers.get('idempotent-replayed'), again.headers.get('content-type'), again.headers.get('durable'), await again.text()],
+        [200, 'true', first.headers.get('content-type'), 'kafka', await first.text()]);
+      const other = await send('/metrics', metricBatch(4, 'other').body, { 'idempotency-key': 'k-1' });
+      const reused = (await other.json()) as { error: string; message: string };
+      assert.deepEqual([other.status, reused.error], [422, 'idempotency_key_reused']);
+      assert.match(reused.message, /idempotency-key "k-1"/);
+      const bad = await send('/metrics', body, { 'idempotency-key': 'has space' });
+      const invalid = (await bad.json()) as { error: string; message: string };
+      assert.deepEqual([bad.status, invalid.error], [400, 'invalid_idempotency_key']);
+      assert.match(invalid.message, /idempotency-key/);
+      const line = JSON.stringify({ message: 'same line twice', level: 'info', labels: { batch: 'logs', host: 'h0' } });
+      const logs = [await send('/logs', line, { 'content-type': 'application/x-ndjson' }), await send('/logs', line, { 'content-type': 'application/x-ndjson' })];
+      assert.deepEqual(logs.map((r) => [r.status, r.headers.get('idempotent-replayed')]), [[200, null], [200, 'true']]);
+      await reader.waitFor(4, 10_000);
+      const records = await reader.settle(500, 10_000);
+      assert.equal(records.filter((r) => r.value.includes('"answers"')).length, 4, 'the replayed request wrote nothing again');
+      assert.equal(await counter(daemon, 'metricstream_dedup_replays_total'), 2);
+      assert.equal(await counter(daemon, 'metricstream_dedup_conflicts_total'), 1);
+    } finally {
+      await reader.close();
+      assert.equal((await daemon.stop()).code, 0);
+    }
+  });
+
   it(`${CLIENTS} clients × ${REQUESTS_PER_CLIENT} requests resending on a 1 s timeout while Kafka takes 2 s to answer a produce: every record exactly once, the resends answered as replays`, async () => {
     const daemon = await start('dedup');
     const reader = await TopicReader.open(kafka.bootstrap, 'dedup');
