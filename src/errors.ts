@@ -43,6 +43,7 @@ export const ERRORS = {
   bad_content_length: invalid('Content-Length is not a number'),
   length_required: { status: 411, retriable: false, grpc: Grpc.InvalidArgument, meaning: 'neither Content-Length nor a chunked body' },
   empty_body: invalid('the body is empty or holds no records'),
+  invalid_idempotency_key: invalid('`Idempotency-Key` (or the header `dedup.requestIdHeader` names) is not 1 to 255 visible ASCII characters; the message names the header'),
   // Admission: the daemon cannot take the request now.
   draining: unavailable('shutting down; open requests at the drain deadline get this too'),
   kafka_unavailable: unavailable('Kafka cannot be reached'),
@@ -87,6 +88,9 @@ export const ERRORS = {
   delivery_failed: unavailable('Kafka did not acknowledge every record within `kafka.deliveryTimeoutMs`'),
   spool_full: unavailable('`delivery.mode` spool: the spool is at `spool.maxBytes`, or `spool.maxUnsyncedBytes` are waiting for the disk'),
   spool_unavailable: unavailable('`delivery.mode` spool: writing or syncing the spool failed (disk full, I/O error, read-only filesystem)'),
+  // Idempotent requests (docs/dedup.md).
+  idempotency_key_reused: { status: 422, retriable: false, grpc: Grpc.InvalidArgument, meaning: 'the idempotency key (named in the message) was used within `dedup.windowSeconds` with a different body' },
+  idempotency_key_in_flight: unavailable('the first request with this idempotency key was still in flight at this request\'s deadline'),
   request_timeout: { status: 504, retriable: true, grpc: Grpc.DeadlineExceeded, meaning: 'not settled within `ingest.requestTimeoutMs`' },
   // Admin listener.
   metrics_failed: { status: 500, retriable: false, grpc: Grpc.Internal, meaning: 'the Prometheus registry failed to render' },

@@ -20,6 +20,9 @@ import { NodeRdkafka } from './produce/rdkafka-adapter';
 import { RingPump } from './produce/ring-pump';
 import { Admission } from './request/admission';
 import { Forwarder } from './request/forward';
+import { Idempotency } from './request/idempotent';
+import { DedupWindow } from './dedup/window';
+import { ROUTES } from './protocols/routes';
 import { createRingSet } from './ring/layout';
 import { Ledger } from './settle/ledger';
 import { checkSpoolDirectory, SpoolDirectoryError, type SpoolDirectoryReport } from './spool/directory';
@@ -41,6 +44,7 @@ export function runMain(argv: string[]): void {
     checkOnly = args.checkOnly;
     config = loadConfig({ ...args, warn: (message) => deprecations.push(message) });
     if (config.delivery.mode === 'spool') spoolReport = checkSpoolDirectory(config.spool.dir);
+    checkDedupRoutes(config);
   } catch (err) {
     process.stderr.write(`metricstream: ${(err as Error).message}\n`);
     process.exit(err instanceof ConfigError || err instanceof SpoolDirectoryError ? EXIT_CONFIG : 1);
@@ -72,11 +76,14 @@ async function start(config: Config, log: Logger): Promise<void> {
   const kafka = await Kafka.connect(config, topics, ledger, log, { startWithoutKafka: config.delivery.mode === 'spool' });
   const ringSet = createRingSet(config.pool.threads + 2, config.pool.ringBytes);
   const pool = new DecodePool(config, ringSet, kafka.partitionCounts.shared);
+  const dedup = config.dedup.enabled
+    ? new DedupWindow({ windowMs: config.dedup.windowSeconds * 1000, maxKeys: config.dedup.maxKeys, maxBytes: config.dedup.maxBytes })
+    : undefined;
   const spool = config.delivery.mode === 'spool'
     ? await Spool.open(config, ledger, kafka.producer, {
       kafkaReachable: () => kafka.reachable,
       partitionsOf: (topic) => kafka.partitionCounts.partitionsOfTopic(topic),
-    }, log)
+    }, log, dedup)
     : undefined;
   const state = {
     draining: false,
@@ -88,8 +95,9 @@ async function start(config: Config, log: Logger): Promise<void> {
   const sender = spool?.journal ?? kafka.producer;
   const pump = new RingPump(ringSet, ledger, sender, topics, log);
   const admission = new Admission({ ...config.ingest, maxInFlightMessages: config.kafka.maxInFlightMessages }, state, ledger, pool, spool?.journal ?? null);
-  const forwarder = new Forwarder(ledger, pool, log);
-  const seen = observe(config, { kafka, ledger, pool, pump, admission, spool, draining: () => state.draining, uwsBuild });
+  const idempotency = dedup && new Idempotency(dedup, { requestTimeoutMs: config.ingest.requestTimeoutMs, durableTags: spool !== undefined });
+  const forwarder = new Forwarder(ledger, pool, log, idempotency);
+  const seen = observe(config, { kafka, ledger, pool, pump, admission, spool, dedup, draining: () => state.draining, uwsBuild });
   telemetry = seen.telemetry;
   const { status } = seen;
   const answers = new Answers(config.ingest.retryAfterSeconds, config.delivery.mode, log, seen.answers);
@@ -134,4 +142,11 @@ async function start(config: Config, log: Logger): Promise<void> {
       process.exit(1);
     });
   });
+}
+
+/** dedup.byContent names routes of the route table (config/ cannot import it). */
+function checkDedupRoutes(config: Config): void {
+  const known = Object.values(ROUTES).map((spec) => spec.route as string);
+  const unknown = config.dedup.byContent.filter((route) => !known.includes(route));
+  if (unknown.length > 0) throw new ConfigError(`invalid configuration: dedup.byContent: no route ${unknown.join(', ')}; routes are ${known.join(', ')}`);
 }

@@ -6,6 +6,7 @@
 import { version as nodeVersion } from 'node:process';
 import { memoryBudget } from './config/memory';
 import type { Config } from './config/schema';
+import type { DedupWindow } from './dedup/window';
 import type { AnswerObserver } from './ingest/answer';
 import type { DecodePool } from './pool/pool';
 import type { Kafka } from './produce/kafka';
@@ -16,7 +17,7 @@ import type { Admission } from './request/admission';
 import type { Ledger } from './settle/ledger';
 import { READ_CHUNK_BYTES } from './spool/replay';
 import type { Spool } from './spool/spool';
-import { Telemetry } from './telemetry/prometheus';
+import { Telemetry, type TelemetrySources } from './telemetry/prometheus';
 import { StatusBoard } from './telemetry/status';
 
 export const { version } = require('../../package.json') as { version: string }; // eslint-disable-line @typescript-eslint/no-require-imports
@@ -34,6 +35,8 @@ export interface RunningParts {
   readonly pump: RingPump;
   readonly admission: Admission;
   readonly spool: Spool | undefined;
+  /** The idempotency window; undefined when dedup is off. */
+  readonly dedup: DedupWindow | undefined;
   readonly draining: () => boolean;
   /** Which uWebSockets.js build loaded. */
   readonly uwsBuild: string;
@@ -64,6 +67,7 @@ export function observe(config: Config, parts: RunningParts): Observability {
     kafkaStats: () => kafka.stats,
     spool: spool?.telemetry,
     memoryCeilingBytes: ceilingBytes,
+    dedup: parts.dedup && dedupSources(parts.dedup),
   });
   const rdkafka = NodeRdkafka.installed();
   const status = new StatusBoard({
@@ -90,4 +94,8 @@ export function observe(config: Config, parts: RunningParts): Observability {
     },
   };
   return { telemetry, status, answers };
+}
+
+function dedupSources(window: DedupWindow): TelemetrySources['dedup'] {
+  return { keys: () => window.size, bytes: () => window.bytes, counters: () => window.counters };
 }

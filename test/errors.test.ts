@@ -45,7 +45,7 @@ describe('error catalogue', () => {
   });
 
   it('gRPC codes follow the HTTP status as gRPC-gateway maps them', () => {
-    const byStatus: Record<number, number> = { 400: 3, 411: 3, 413: 3, 415: 3, 401: 16, 403: 7, 404: 5, 405: 12, 408: 4, 504: 4, 429: 8, 503: 14, 500: 13 };
+    const byStatus: Record<number, number> = { 400: 3, 422: 3, 411: 3, 413: 3, 415: 3, 401: 16, 403: 7, 404: 5, 405: 12, 408: 4, 504: 4, 429: 8, 503: 14, 500: 13 };
     for (const [code, e] of Object.entries(ERRORS)) assert.equal(e.grpc, byStatus[e.status], code);
   });
 

@@ -42,7 +42,7 @@ type Tree = { [key: string]: unknown };
 /** Keys whose environment value is always taken as text. */
 const STRING_KEYS = new Set([
   'kafka.brokers', 'kafka.topics.metrics', 'kafka.topics.logs', 'kafka.topics.traces', 'kafka.logKeyField', 'ingest.host', 'admin.host',
-  'ingest.auth.tokensFile', 'ingest.tls.certFile', 'ingest.tls.keyFile', 'spool.dir',
+  'ingest.auth.tokensFile', 'ingest.tls.certFile', 'ingest.tls.keyFile', 'spool.dir', 'dedup.requestIdHeader',
 ]);
 
 /** Keys whose value is one object of free keys (set whole, from the
@@ -86,7 +86,7 @@ function setPath(tree: Tree, path: string, value: unknown): void {
 /** Environment values are strings; numbers and booleans are read as JSON,
  * token lists also as comma-separated text. */
 function envValue(raw: string, path: string): unknown {
-  if (path === 'ingest.auth.tokens' && !raw.trimStart().startsWith('[')) return raw.split(',').map((t) => t.trim()).filter((t) => t !== '');
+  if ((path === 'ingest.auth.tokens' || path === 'dedup.byContent') && !raw.trimStart().startsWith('[')) return raw.split(',').map((t) => t.trim()).filter((t) => t !== '');
   if (STRING_KEYS.has(path)) return raw;
   try {
     return JSON.parse(raw);

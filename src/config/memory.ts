@@ -21,6 +21,8 @@ export interface MemoryBudget {
   readonly inFlight: number;
   /** delivery.mode spool: unsynced batches, the writer thread, replay's read chunk and tickets. */
   readonly spool: number;
+  /** The idempotency window (dedup.maxBytes), when dedup is enabled. */
+  readonly dedup: number;
   readonly total: number;
 }
 
@@ -44,6 +46,7 @@ export function memoryBudget(config: Config, sizes: FixedSizes): MemoryBudget {
     spool: config.delivery.mode === 'spool'
       ? config.spool.maxUnsyncedBytes + WORKER_OVERHEAD_BYTES + sizes.spoolReadChunkBytes + config.spool.replayMaxInFlightMessages * IN_FLIGHT_RECORD_BYTES
       : 0,
+    dedup: config.dedup.enabled ? config.dedup.maxBytes : 0,
   };
   return { ...parts, total: Object.values(parts).reduce((a, b) => a + b, 0) };
 }

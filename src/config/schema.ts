@@ -158,6 +158,21 @@ const spool = z.strictObject({
     .describe('SIGTERM: keep replaying to Kafka until the spool is empty or drain.timeoutMs passes; false = sync, stop, replay on the next start.'),
 });
 
+const dedup = z.strictObject({
+  enabled: z.boolean().default(true)
+    .describe('Idempotent requests: a request with an `Idempotency-Key` header (or the header requestIdHeader names) that repeats a key which succeeded within windowSeconds is answered what the first was, with `Idempotent-Replayed: true`, and nothing is written again. Keys are per tenant (token, else client address) and route, and per instance. See docs/dedup.md.'),
+  windowSeconds: positiveInt.default(600)
+    .describe('How long a key\'s success is remembered, from its answer.'),
+  maxKeys: positiveInt.default(100_000)
+    .describe('Keys remembered (and in flight) at most; past it the oldest is forgotten (metricstream_dedup_evictions_total), and its repeat is processed again.'),
+  maxBytes: z.number().int().min(1024 * 1024).default(32 * MiB)
+    .describe('Memory the remembered keys may take (an estimate per key: its strings, its answer, ~200 bytes of overhead); past it the oldest is forgotten. Part of the memory ceiling.'),
+  requestIdHeader: z.string().regex(/^([a-z0-9-]+)?$/, 'a lower-case header name').default('')
+    .describe('A header read as the idempotency key when `Idempotency-Key` is absent, e.g. "x-request-id" for clients that resend with the same request id; empty = only Idempotency-Key.'),
+  byContent: z.array(z.string()).default([])
+    .describe('Routes (as in metricstream_http_requests_total{route}: remote_write, otlp_metrics, ...) on which a request without a key is keyed by its body\'s SHA-256, for clients that resend byte-identical bodies. Trade-off: two genuinely identical bodies within windowSeconds count as one.'),
+});
+
 const log = z.strictObject({
   level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')
     .describe('pino log level of the JSON lines on stdout.'),
@@ -179,6 +194,7 @@ export const configSchema = z.strictObject({
   drain: drain.default(drain.parse({})).describe('Shutdown.'),
   delivery: delivery.default(delivery.parse({})).describe('When a request is answered 200.'),
   spool: spool.default(spool.parse({})).describe('The local spool, used when delivery.mode is spool.'),
+  dedup: dedup.default(dedup.parse({})).describe('Idempotent requests: client retries answered once, written once.'),
   log: log.default(log.parse({})).describe('The daemon\'s own log.'),
   telemetry: telemetry.default(telemetry.parse({})).describe('The metrics the admin listener exposes.'),
 }).superRefine((c, ctx) => {

@@ -3,6 +3,7 @@
 // status for a refusal, Retry-After when retriable, where the records are
 // durable, and the refusal log line. exchange.ts writes what this decides.
 import type { Logger } from 'pino';
+import type { Remembered } from '../dedup/window';
 import { ERRORS, type Refusal } from '../errors';
 import type { AnswerDetail, AnswerShape, PartialRejection } from '../protocols/protocol';
 import type { Answer } from '../settle/ledger';
@@ -24,6 +25,7 @@ export class Answers {
   readonly #retryAfter: Headers;
   /** Success answers say where the records are durable: `durable: kafka` or `durable: spool`. */
   readonly #durable: Headers;
+  readonly #replayed: Headers;
   readonly #logRefusal: (code: string, context: object, message: string) => void;
   readonly #observer: AnswerObserver | undefined;
 
@@ -31,6 +33,7 @@ export class Answers {
     this.#observer = observer;
     this.#retryAfter = { 'retry-after': String(retryAfterSeconds) };
     this.#durable = { durable: durableIn };
+    this.#replayed = { durable: durableIn, 'idempotent-replayed': 'true' };
     this.#logRefusal = rateLimitedByKey(log, 'warn', REFUSAL_LOG_INTERVAL_MS);
   }
 
@@ -43,6 +46,13 @@ export class Answers {
     if (!exchange.answered) this.#observer?.accepted(exchange.route, accepted);
     const reply = shape.success(accepted, partial, detail);
     exchange.write(reply.status, reply.body, reply.contentType, reply.headers, this.#durable);
+  }
+
+  /** A repeat of an idempotency key that succeeded: the first answer again,
+   * rendered by the same shape from the same counts, marked as a replay. */
+  replay(exchange: Exchange, shape: AnswerShape, remembered: Remembered): void {
+    const reply = shape.success(remembered.accepted, remembered.partial, remembered.detail);
+    exchange.write(reply.status, reply.body, reply.contentType, reply.headers, this.#replayed);
   }
 
   /** Answers with a catalogue error, and logs it (rate-limited per code):

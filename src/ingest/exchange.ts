@@ -7,7 +7,7 @@ import type { HttpResponse } from './uws';
 const STATUS_LINES: Readonly<Record<number, string>> = {
   200: '200 OK', 204: '204 No Content', 400: '400 Bad Request', 401: '401 Unauthorized',
   404: '404 Not Found', 405: '405 Method Not Allowed', 408: '408 Request Timeout',
-  411: '411 Length Required', 413: '413 Payload Too Large', 415: '415 Unsupported Media Type',
+  411: '411 Length Required', 413: '413 Payload Too Large', 415: '415 Unsupported Media Type', 422: '422 Unprocessable Content',
   429: '429 Too Many Requests', 500: '500 Internal Server Error', 502: '502 Bad Gateway',
   503: '503 Service Unavailable', 504: '504 Gateway Timeout',
 };

@@ -5,6 +5,7 @@
 // byte is read, and the connection closes after it.
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../config/schema';
+import { readDedupClaim, type DedupClaim, type DedupSettings } from '../dedup/request-key';
 import type { Refusal } from '../errors';
 import { JSON_ANSWERS } from '../protocols/native/answers';
 import type { AnswerShape } from '../protocols/protocol';
@@ -35,6 +36,7 @@ export class IngestServer {
   readonly #deps: IngestDeps;
   readonly #bootId = randomBytes(4).toString('hex');
   readonly #auth: TokenAuth;
+  readonly #dedup: DedupSettings;
   #requestCounter = 0;
   #listenSocket: us_listen_socket | null = null;
 
@@ -42,6 +44,8 @@ export class IngestServer {
     this.#uws = uws;
     this.#deps = deps;
     this.#auth = new TokenAuth(deps.config.ingest.auth.tokens);
+    const { enabled, requestIdHeader, byContent } = deps.config.dedup;
+    this.#dedup = { enabled, requestIdHeader, byContent: new Set(byContent) };
     const { certFile, keyFile } = deps.config.ingest.tls;
     const app = certFile === '' ? uws.App() : uws.SSLApp({ cert_file_name: certFile, key_file_name: keyFile });
     this.#app = app.any('/*', (res, req) => this.#handle(res, req));
@@ -83,10 +87,12 @@ export class IngestServer {
     const startedAt = process.hrtime.bigint();
     exchange.onAnswered = (status) => telemetry.request(spec.route, status, Number(process.hrtime.bigint() - startedAt) / 1e9);
     const contentEncoding = req.getHeader('content-encoding').trim().toLowerCase();
-    const declared = this.#admit(req, exchange, spec, shape, contentType, contentEncoding);
-    if (declared === undefined) return;
+    const admitted = this.#admit(req, exchange, spec, shape, contentType, contentEncoding);
+    if (admitted === undefined) return;
     exchange.closeAfter = false;
-    this.#receive(exchange, spec, shape, declared, { contentType, contentEncoding, path, query: req.getQuery() ?? '', headers: wantedHeaders(req, spec) });
+    this.#receive(exchange, spec, shape, admitted.declared, {
+      contentType, contentEncoding, path, query: req.getQuery() ?? '', headers: wantedHeaders(req, spec), dedup: admitted.dedup,
+    });
   }
 
   /** A client's probe (PROBES in src/protocols/routes.ts), answered at once:
@@ -109,9 +115,9 @@ export class IngestServer {
 
   /** Checks what the request line and headers say, before any body byte is
    * read; answers a refusal itself and returns undefined, else the declared
-   * Content-Length (null: chunked). Must run inside the uWS handler (req is
-   * invalid after it returns). */
-  #admit(req: HttpRequest, exchange: Exchange, spec: RouteSpec, shape: AnswerShape, contentType: string, contentEncoding: string): number | null | undefined {
+   * Content-Length (null: chunked) and the idempotency key. Must run inside
+   * the uWS handler (req is invalid after it returns). */
+  #admit(req: HttpRequest, exchange: Exchange, spec: RouteSpec, shape: AnswerShape, contentType: string, contentEncoding: string): Admitted | undefined {
     const { config, admission, answers } = this.#deps;
     const refuse = (refusal: Refusal, headers?: Headers): undefined => {
       answers.refuse(exchange, shape, refusal, headers);
@@ -127,6 +133,8 @@ export class IngestServer {
       if (token !== null && spec.wrongTokenForbidden === true) return refuse({ code: 'invalid_token', message: 'the token offered is not one configured in ingest.auth' });
       return refuse({ code: 'unauthorized', message: 'no valid token: send the one configured in ingest.auth' }, UNAUTHORIZED_HEADERS);
     }
+    const dedup = readDedupClaim(this.#dedup, (name) => req.getHeader(name), spec.route, this.#auth.enabled ? token : null, exchange.client);
+    if (!dedup.ok) return refuse(dedup);
     const typeProblem = contentTypeProblem(spec, contentType);
     if (typeProblem !== null) return refuse({ code: 'unsupported_content_type', message: typeProblem });
     const encodingIssue = encodingProblem(spec, contentEncoding);
@@ -151,7 +159,7 @@ export class IngestServer {
     }
     const overload = admission.overloaded(declared ?? config.ingest.maxBodyBytes);
     if (overload !== null) return refuse(overload);
-    return declared;
+    return { declared, dedup: dedup.claim };
   }
 
   /** Reads the body and hands the request to the forward path. */
@@ -169,10 +177,14 @@ export class IngestServer {
     const head: RequestHead = {
       requestId: exchange.requestId, route: spec.route, ...request, client: exchange.client, receivedAtMs: Date.now(),
       respond: (answer) => answers.answer(exchange, shape, answer),
+      replay: (remembered) => answers.replay(exchange, spec.answers(remembered.contentType), remembered),
     };
     forwarder.receiving(head);
     readBody(exchange, declared, config.ingest, (outcome) => {
-      if (outcome.ok) return forwarder.forward(head, outcome.body);
+      if (outcome.ok) {
+        exchange.onAborted = () => forwarder.clientGone(head);
+        return forwarder.forward(head, outcome.body);
+      }
       exchange.closeAfter = true;
       forwarder.refuse(head, outcome);
     });
@@ -182,7 +194,13 @@ export class IngestServer {
 const ROUTE_PATHS = Object.values(ROUTES).map((spec) => spec.path).join(', ');
 /** What the forward path needs of the request line and headers, read while
  * uWS's request object is valid (during the handler only). */
-type RequestLine = Pick<RequestHead, 'contentType' | 'contentEncoding' | 'path' | 'query' | 'headers'>;
+type RequestLine = Pick<RequestHead, 'contentType' | 'contentEncoding' | 'path' | 'query' | 'headers' | 'dedup'>;
+
+interface Admitted {
+  /** Content-Length; null: chunked. */
+  readonly declared: number | null;
+  readonly dedup: DedupClaim | null;
+}
 
 const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 

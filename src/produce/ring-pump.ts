@@ -106,7 +106,8 @@ export class RingPump {
     const id = batch ? `${entry.idPrefix}${reader.index}+${reader.count}` : entry.idPrefix + reader.index;
     const records = batch ? reader.count : 1;
     try {
-      this.#producer.send(this.#topics[reader.topic]!, batch ? reader.partition : null, reader, id, records, ticketOf(entry, records));
+      const tag = entry.dedupTag !== undefined && entry.produced === entry.messages - 1 ? entry.dedupTag : undefined;
+      this.#producer.send(this.#topics[reader.topic]!, batch ? reader.partition : null, reader, id, records, ticketOf(entry, records), tag);
       entry.produced++;
     } catch (err) {
       const code = classifyProduceError(err);

@@ -10,8 +10,10 @@ import type { RecordBytes } from '../ring/reader';
  * ring's, valid only during the call: copy what is kept. */
 export interface MessageProducer {
   /** One message of `records` data records whose first header is
-   * metricstream-id = `id`, followed by the record's extra headers (RecordBytes.headersAt). */
-  send(topic: string, partition: number | null, record: RecordBytes, id: string, records: number, ticket: number): void;
+   * metricstream-id = `id`, followed by the record's extra headers (RecordBytes.headersAt).
+   * `dedupTag`: on a request's last message, its idempotency key's success
+   * (src/dedup/tag.ts), which the spool keeps with the message; Kafka ignores it. */
+  send(topic: string, partition: number | null, record: RecordBytes, id: string, records: number, ticket: number, dedupTag?: Buffer): void;
 }
 
 /** A sender's refusal that already names the catalogue code the client is

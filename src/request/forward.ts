@@ -8,14 +8,18 @@
 // and then, on the ledger's side, delivery reports ─► answer. Every answer,
 // OTLP partial success included, leaves through the ledger's Responder; the
 // listener (src/ingest/server.ts) only supplies the body and writes answers.
-// Requests whose body is still arriving are tracked here too, so that the
-// drain deadline answers them as well (abandon()).
+// Requests whose body is still arriving, or that wait for the first request
+// with their idempotency key (idempotent.ts), are tracked here too, so that
+// the drain deadline answers them as well (abandon()).
 import type { Logger } from 'pino';
+import type { DedupClaim } from '../dedup/request-key';
+import type { Remembered } from '../dedup/window';
 import type { ErrorCode, Refusal } from '../errors';
 import type { DecodePool } from '../pool/pool';
 import type { Route } from '../protocols/routes';
 import type { Ledger, Responder } from '../settle/ledger';
 import { rateLimited } from '../telemetry/log';
+import type { Idempotency, TagOf } from './idempotent';
 
 /** An admitted request, as far as the forward path needs it. */
 export interface RequestHead {
@@ -33,6 +37,10 @@ export interface RequestHead {
   readonly headers: Readonly<Record<string, string>>;
   /** Answers the client (once; later calls are ignored). */
   readonly respond: Responder;
+  /** Its idempotency key, when it carries one (src/dedup/request-key.ts). */
+  readonly dedup?: DedupClaim | null | undefined;
+  /** Answers a remembered success again (a repeat of a key that succeeded). */
+  readonly replay?: ((remembered: Remembered) => void) | undefined;
 }
 
 const WORKER_FAILURE_LOG_INTERVAL_MS = 10_000;
@@ -43,9 +51,12 @@ export class Forwarder {
   readonly #receiving = new Set<RequestHead>();
   readonly #logWorkerFailure: (context: object, message: string) => void;
 
-  constructor(ledger: Ledger, pool: DecodePool, log: Logger) {
+  readonly #idempotency: Idempotency | undefined;
+
+  constructor(ledger: Ledger, pool: DecodePool, log: Logger, idempotency?: Idempotency) {
     this.#ledger = ledger;
     this.#pool = pool;
+    this.#idempotency = idempotency;
     this.#logWorkerFailure = rateLimited(log, 'error', WORKER_FAILURE_LOG_INTERVAL_MS);
   }
 
@@ -60,14 +71,41 @@ export class Forwarder {
     head.respond({ ok: false, ...refusal });
   }
 
-  /** Its body is complete: decode it into a ring and let the ledger answer. */
+  /** Its body is complete: decode it into a ring and let the ledger answer
+   * (a request with an idempotency key claims it first). */
   forward(head: RequestHead, body: ArrayBuffer): void {
-    this.#receiving.delete(head);
+    const { dedup, replay } = head;
+    if (dedup === undefined || dedup === null || replay === undefined || this.#idempotency === undefined) {
+      this.#receiving.delete(head);
+      return this.#decode(head, head.respond, body, undefined);
+    }
+    // It stays among the receiving requests while it waits for its key's first request.
+    const done = (): boolean => this.#receiving.delete(head);
+    this.#idempotency.handle({
+      dedup, contentType: head.contentType, receivedAtMs: head.receivedAtMs,
+      respond: (answer) => {
+        done();
+        head.respond(answer);
+      },
+      replay: (remembered) => {
+        done();
+        replay(remembered);
+      },
+    }, body, () => this.#receiving.has(head), (respond, tagOf) => {
+      done();
+      this.#decode(head, respond, body, tagOf);
+    });
+  }
+
+  #decode(head: RequestHead, respond: Responder, body: ArrayBuffer, tagOf: TagOf | undefined): void {
     const ledger = this.#ledger;
-    const entry = ledger.open(head.requestId, head.respond);
+    const entry = ledger.open(head.requestId, respond);
     const { route, contentType, contentEncoding, receivedAtMs, client, path, query, headers } = head;
     this.#pool.decode({ seq: entry.seq, route, body, contentType, contentEncoding, receivedAtMs, client, path, query, headers }).then(
       (result) => {
+        if (result.ok && tagOf !== undefined) {
+          entry.dedupTag = tagOf({ accepted: result.records, ...(result.partial && { partial: result.partial }), ...(result.detail && { detail: result.detail }) });
+        }
         if (result.ok) ledger.decoded(entry, result);
         else ledger.reject(entry, { code: result.code, message: result.message, record: result.record });
       },
@@ -76,6 +114,14 @@ export class Forwarder {
         ledger.reject(entry, { code: 'worker_failed', message: 'the decoding worker failed; retry' });
       },
     );
+  }
+
+  /** Its client went away after sending the body: a request still waiting
+   * for its key's first request is answered now (nothing was done for it),
+   * so it stops holding its admission share. One being processed goes on. */
+  clientGone(head: RequestHead): void {
+    if (!this.#receiving.delete(head)) return;
+    head.respond({ ok: false, code: 'client_aborted', message: 'client went away while its idempotency key\'s first request was in flight' });
   }
 
   /** Answers every open request with `code` (drain deadline): those in the

@@ -65,6 +65,9 @@ export class RequestEntry {
   partial: PartialRejection | undefined;
   detail: AnswerDetail | undefined;
   timer: NodeJS.Timeout | undefined;
+  /** delivery.mode spool, a request with an idempotency key: its success,
+   * spooled with its last message (src/dedup/tag.ts). */
+  dedupTag: Buffer | undefined;
 
   /** Prefix of each message's metricstream-id header ("<requestId>/"). */
   readonly idPrefix: string;

@@ -19,12 +19,16 @@
 //       22  u16 headerBytes   the extra Kafka headers, encoded as in the ring
 //                             (src/ring/headers.ts); 0 = none
 //       24  u32 valueBytes
-//       28  topic, key, id, headers, value
+//       28  topic, key, id, headers, value,
+//           then the tag: an idempotency key's success (src/dedup/tag.ts) on
+//           a request's last message, its length what payloadBytes leaves
+//           after the fields above (0 = none)
 //      then padding to 4
 //
-// Segments written before frames carried extra headers have 0 (then
-// "reserved") at 22 and no header bytes: they read as frames without extra
-// headers. A frame with headers is damage to a daemon older than this format.
+// Segments written before frames carried extra headers and tags have 0 (then
+// "reserved") at 22, no header bytes and payloadBytes equal to the fields:
+// they read as frames without either. A frame with headers or a tag is
+// damage to a daemon older than this format.
 import { crc32 } from 'node:zlib';
 import { headersWellFormed } from '../ring/headers';
 import { align4 } from '../ring/layout';
@@ -34,6 +38,8 @@ const FRAME_HEADER_BYTES = 12;
 const PAYLOAD_HEADER_BYTES = 28;
 /** Bigger than any record the daemon accepts; a length past it is damage. */
 const MAX_PAYLOAD_BYTES = 256 * 1024 * 1024;
+/** A tag longer than this is damage (src/dedup/tag.ts never writes one). */
+export const MAX_TAG_BYTES = 0xffff;
 
 export interface SpooledMessage {
   readonly topic: string;
@@ -45,11 +51,13 @@ export interface SpooledMessage {
   readonly headers: Buffer | null;
   readonly count: number;
   readonly appendedAtMs: number;
+  /** The idempotency key's success spooled with a request's last message. */
+  readonly tag: Buffer | null;
 }
 
 /** Bytes one message occupies in a segment. */
-export function frameSize(topicBytes: number, keyBytes: number, idBytes: number, valueBytes: number, headerBytes = 0): number {
-  return align4(FRAME_HEADER_BYTES + PAYLOAD_HEADER_BYTES + topicBytes + keyBytes + idBytes + headerBytes + valueBytes);
+export function frameSize(topicBytes: number, keyBytes: number, idBytes: number, valueBytes: number, headerBytes = 0, tagBytes = 0): number {
+  return align4(FRAME_HEADER_BYTES + PAYLOAD_HEADER_BYTES + topicBytes + keyBytes + idBytes + headerBytes + valueBytes + tagBytes);
 }
 
 /** Lays one frame out at `at` with a zero checksum (the writer thread fills
@@ -57,11 +65,13 @@ export function frameSize(topicBytes: number, keyBytes: number, idBytes: number,
  * `topic` (a Kafka topic name) and `id` (a metricstream-id) are ASCII, so
  * they are written as latin1 without an intermediate buffer. */
 export function writeFrame(out: Buffer, at: number, topic: string, partition: number, key: Buffer | null,
-  id: string, value: Buffer, count: number, appendedAtMs: number, headers: Buffer | null = null): number {
+  id: string, value: Buffer, count: number, appendedAtMs: number, headers: Buffer | null = null, tag: Buffer | null = null): number {
   const keyBytes = key === null ? 0 : key.length;
   const headerBytes = headers === null ? 0 : headers.length;
-  const size = frameSize(topic.length, keyBytes, id.length, value.length, headerBytes);
-  const payloadBytes = PAYLOAD_HEADER_BYTES + topic.length + keyBytes + id.length + headerBytes + value.length;
+  const tagBytes = tag === null ? 0 : tag.length;
+  if (tagBytes > MAX_TAG_BYTES) throw new RangeError(`a spool frame's tag is at most ${MAX_TAG_BYTES} bytes`);
+  const size = frameSize(topic.length, keyBytes, id.length, value.length, headerBytes, tagBytes);
+  const payloadBytes = PAYLOAD_HEADER_BYTES + topic.length + keyBytes + id.length + headerBytes + value.length + tagBytes;
   out.writeUInt32LE(MAGIC, at);
   out.writeUInt32LE(payloadBytes, at + 4);
   out.writeUInt32LE(0, at + 8);
@@ -80,6 +90,7 @@ export function writeFrame(out: Buffer, at: number, topic: string, partition: nu
   o += out.write(id, o, 'latin1');
   if (headers !== null) o += headers.copy(out, o);
   o += value.copy(out, o);
+  if (tag !== null) o += tag.copy(out, o);
   out.fill(0, o, at + size);
   return size;
 }
@@ -114,7 +125,7 @@ export function checkFrame(buf: Buffer, at: number, end: number): FrameCheck {
   const p = at + FRAME_HEADER_BYTES;
   const headerBytes = buf.readUInt16LE(p + 22);
   const fields = PAYLOAD_HEADER_BYTES + buf.readUInt16LE(p + 16) + buf.readUInt16LE(p + 18) + buf.readUInt16LE(p + 20) + headerBytes + buf.readUInt32LE(p + 24);
-  if (fields !== payloadBytes) return { kind: 'bad', reason: 'field lengths disagree with the frame length' };
+  if (fields > payloadBytes || payloadBytes - fields > MAX_TAG_BYTES) return { kind: 'bad', reason: 'field lengths disagree with the frame length' };
   const headersAt = p + PAYLOAD_HEADER_BYTES + buf.readUInt16LE(p + 16) + buf.readUInt16LE(p + 18) + buf.readUInt16LE(p + 20);
   if (headerBytes > 0 && !headersWellFormed(buf, headersAt, headerBytes)) return { kind: 'bad', reason: 'malformed headers' };
   return { kind: 'frame', size };
@@ -128,6 +139,7 @@ export function readFrame(buf: Buffer, at: number): SpooledMessage {
   const idBytes = buf.readUInt16LE(p + 20);
   const headerBytes = buf.readUInt16LE(p + 22);
   const valueBytes = buf.readUInt32LE(p + 24);
+  const payloadBytes = buf.readUInt32LE(at + 4);
   let o = p + PAYLOAD_HEADER_BYTES;
   const topic = buf.toString('latin1', o, o + topicBytes);
   o += topicBytes;
@@ -146,7 +158,13 @@ export function readFrame(buf: Buffer, at: number): SpooledMessage {
     headers,
     count: buf.readUInt32LE(p + 12),
     appendedAtMs: buf.readDoubleLE(p),
+    tag: tagOf(buf, o + valueBytes, p + payloadBytes),
   };
+}
+
+/** The tag between the value's end and the payload's, or null when there is none. */
+function tagOf(buf: Buffer, from: number, end: number): Buffer | null {
+  return end > from ? buf.subarray(from, end) : null;
 }
 
 /** The wall-clock time stored in the frame at `at`. */

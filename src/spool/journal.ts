@@ -180,12 +180,12 @@ export class SpoolJournal implements MessageProducer {
   /** As KafkaProducer.send: throws SpoolError when the message cannot be
    * taken; otherwise the durable handler gets (null, ticket) once it is
    * synced, or (error, ticket) when the write failed. */
-  send(topic: string, partition: number | null, record: RecordBytes, id: string, records: number, ticket: number): void {
+  send(topic: string, partition: number | null, record: RecordBytes, id: string, records: number, ticket: number, dedupTag?: Buffer): void {
     if (this.#closing !== null) throw new SpoolError('spool_unavailable', 'the spool is closing');
     const value = valueView(record);
     const key = keyView(record);
     const headers = headersView(record);
-    const size = frameSize(topic.length, key === null ? 0 : key.length, id.length, value.length, record.headerBytes);
+    const size = frameSize(topic.length, key === null ? 0 : key.length, id.length, value.length, record.headerBytes, dedupTag?.length ?? 0);
     if (this.usedBytes + size > this.#options.maxBytes) {
       this.#full = true;
       throw new SpoolError('spool_full', `the spool holds ${this.usedBytes} bytes; spool.maxBytes is ${this.#options.maxBytes}`);
@@ -194,7 +194,7 @@ export class SpoolJournal implements MessageProducer {
       throw new SpoolError('spool_full', `${this.#pendingBytes} bytes are waiting for the disk; spool.maxUnsyncedBytes is ${this.#options.maxUnsyncedBytes}`);
     }
     const batch = this.#batchWithRoom(size);
-    batch.bytes += writeFrame(batch.buffer, batch.bytes, topic, partition ?? PARTITION_BY_KEY, key, id, value, records, Date.now(), headers);
+    batch.bytes += writeFrame(batch.buffer, batch.bytes, topic, partition ?? PARTITION_BY_KEY, key, id, value, records, Date.now(), headers, dedupTag ?? null);
     batch.tickets.push(ticket);
     this.#pendingBytes += size;
     this.#scheduleFlush();
@@ -293,10 +293,15 @@ export class SpoolJournal implements MessageProducer {
     this.#segments.push({ id, durableBytes: end, sealed: false, skipped: [] });
   }
 
+  /** What a checkpoint waits for before it may delete segments (the dedup
+   * log's sync: src/spool/dedup-log.ts). */
+  beforeCheckpoint: (() => Promise<void>) | undefined;
+
   /** Persists the delivered position and deletes the segments wholly before it. */
   checkpoint(checkpoint: Checkpoint): void {
     const message: ToWriter = { type: 'checkpoint', checkpoint, deleteBefore: checkpoint.segment };
-    this.#worker.postMessage(message);
+    if (this.beforeCheckpoint === undefined) this.#worker.postMessage(message);
+    else void this.beforeCheckpoint().then(() => this.#worker.postMessage(message));
   }
 
   #checkpointed(deleted: readonly number[]): void {

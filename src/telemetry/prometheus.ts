@@ -35,6 +35,14 @@ export interface TelemetrySources {
   spool?: SpoolSources | undefined;
   /** The sum of every byte bound the configuration sets (src/config/memory.ts). */
   memoryCeilingBytes?: number | undefined;
+  /** dedup.enabled only: the idempotency window. */
+  dedup?: DedupSources | undefined;
+}
+
+export interface DedupSources {
+  keys(): number;
+  bytes(): number;
+  counters(): { replays: number; conflicts: number; evictions: number };
 }
 
 export interface SpoolSources {
@@ -135,6 +143,14 @@ export class Telemetry {
     });
     const ceiling = sources.memoryCeilingBytes;
     if (ceiling !== undefined) gauge(r, 'metricstream_memory_ceiling_bytes', 'The sum of every byte bound the configuration sets: resident memory should stay below it', () => ceiling);
+    const dedup = sources.dedup;
+    if (dedup !== undefined) {
+      mirroredCounter(r, 'metricstream_dedup_replays_total', 'Repeats of an idempotency key that succeeded, answered the first answer again (Idempotent-Replayed: true); nothing was written again', () => dedup.counters().replays);
+      mirroredCounter(r, 'metricstream_dedup_conflicts_total', 'Idempotency keys repeated with a different body (422 idempotency_key_reused)', () => dedup.counters().conflicts);
+      mirroredCounter(r, 'metricstream_dedup_evictions_total', 'Idempotency keys forgotten before their window ended (dedup.maxKeys or dedup.maxBytes reached)', () => dedup.counters().evictions);
+      gauge(r, 'metricstream_dedup_keys', 'Idempotency keys held: remembered successes and first requests in flight', dedup.keys);
+      gauge(r, 'metricstream_dedup_bytes', 'Estimated memory of the idempotency keys held (cap dedup.maxBytes)', dedup.bytes);
+    }
     const spool = sources.spool;
     if (spool !== undefined) {
       gauge(r, 'metricstream_spool_bytes', 'Bytes of spool segments on disk plus bytes waiting to be written (cap spool.maxBytes)', spool.usedBytes);

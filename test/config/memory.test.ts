@@ -47,6 +47,7 @@ describe('memory ceiling', () => {
     assert.equal(mib(table.get('rings')), Math.round(budget.rings / MiB));
     assert.equal(mib(table.get('librdkafka queue')), Math.round(budget.producerQueue / MiB));
     assert.equal(mib(table.get('messages in flight')), Math.round(budget.inFlight / MiB));
+    assert.equal(mib(table.get('idempotency keys remembered ([docs/dedup.md](dedup.md))')), Math.round(budget.dedup / MiB));
   });
 
   it('the total documented is the sum the daemon logs (memoryCeilingMiB)', () => {

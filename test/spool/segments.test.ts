@@ -49,7 +49,7 @@ describe('spool frames', () => {
     assert.equal(check.kind, 'frame');
     const second = readFrame(buf, ends[0]!);
     assert.deepEqual({ ...second, value: second.value.toString() }, {
-      topic: 'metrics', partition: -1, key: null, value: '{"n":1}', id: 'req/1', headers: null, count: 1, appendedAtMs: 1_700_000_000_001,
+      topic: 'metrics', partition: -1, key: null, value: '{"n":1}', id: 'req/1', headers: null, count: 1, appendedAtMs: 1_700_000_000_001, tag: null,
     });
     const first = readFrame(buf, 0);
     assert.equal(first.key?.toString(), 'series-0');

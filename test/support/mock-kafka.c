@@ -12,6 +12,9 @@
  *   up <broker-id>               broker answers again
  *   rtt <broker-id> <ms>         add round-trip delay to a broker
  *   errors <api-key> <code> <n>  next n requests of api-key fail with code
+ *   delay <broker-id> <api-key> <ms> <n>   next n requests of api-key to a
+ *                                broker are answered (normally) ms late; unlike
+ *                                rtt, other requests (metadata) stay fast
  *   topic <name> <partitions>    create a topic
  *   leader <topic> <partition> <broker-id>   move a partition's leadership
  * Exits when stdin closes (so it never outlives the test that started it).
@@ -43,7 +46,7 @@ static int create_topic(rd_kafka_mock_cluster_t *mc, const char *spec) {
 
 static const char *run_command(rd_kafka_mock_cluster_t *mc, char *line) {
         char verb[32], name[256];
-        long a = 0, b = 0, c = 0;
+        long a = 0, b = 0, c = 0, d = 0;
         rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
 
         if (sscanf(line, "%31s", verb) != 1) return "empty command";
@@ -65,6 +68,14 @@ static const char *run_command(rd_kafka_mock_cluster_t *mc, char *line) {
                 rd_kafka_mock_push_request_errors_array(mc, (int16_t)a,
                                                         (size_t)c, codes);
                 free(codes);
+        } else if (!strcmp(verb, "delay") &&
+                   sscanf(line, "%*s %ld %ld %ld %ld", &a, &b, &c, &d) == 4) {
+                long i;
+                if (d <= 0 || d > 100000) return "count out of range";
+                for (i = 0; i < d && !err; i++)
+                        err = rd_kafka_mock_broker_push_request_error_rtts(
+                            mc, (int32_t)a, (int16_t)b, 1,
+                            RD_KAFKA_RESP_ERR_NO_ERROR, (int)c);
         } else if (!strcmp(verb, "topic") &&
                    sscanf(line, "%*s %255s %ld", name, &a) == 2) {
                 char spec[300];
