@@ -70,6 +70,24 @@ describe('spool frames', () => {
     assert.deepEqual(decodeHeaders(message.headers!, 0, message.headers!.length), [['tenant', 'acme']]);
   });
 
+  it('carries extra headers and an idempotency tag in one frame, the tag after the value', () => {
+    const headers = Buffer.from(encodeHeaders([['tenant', 'acme']]));
+    const value = Buffer.from('{"line":"y"}');
+    const tag = Buffer.from('{"k":"key-1"}');
+    const buf = Buffer.alloc(frameSize('logs'.length, 0, 'r/1'.length, value.length, headers.length, tag.length));
+    writeFrame(buf, 0, 'logs', -1, null, 'r/1', value, 1, 0, headers, tag);
+    sealFrames(buf);
+    assert.deepEqual(checkFrame(buf, 0, buf.length), { kind: 'frame', size: buf.length });
+    const message = readFrame(buf, 0);
+    assert.equal(message.value.toString(), '{"line":"y"}');
+    assert.equal(message.tag?.toString(), '{"k":"key-1"}');
+    assert.deepEqual(decodeHeaders(message.headers!, 0, message.headers!.length), [['tenant', 'acme']]);
+    const untagged = Buffer.alloc(frameSize('logs'.length, 0, 'r/2'.length, value.length, headers.length));
+    writeFrame(untagged, 0, 'logs', -1, null, 'r/2', value, 1, 0, headers);
+    sealFrames(untagged);
+    assert.equal(readFrame(untagged, 0).tag, null);
+  });
+
   it('reads frames of the format without headers (segments spooled before the upgrade) as messages without extra headers', () => {
     const segment = segmentV1([
       { topic: 'logs', key: 'stream', id: 'old/0', value: '{"n":0}' },
