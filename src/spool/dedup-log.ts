@@ -14,7 +14,9 @@
 // At start the log and the tags of the segments still on disk are read into
 // the window, and the log is rewritten with what is still within the window.
 // A torn last line (a crash mid-append) is ignored. Async file calls: this
-// runs on the main thread.
+// runs on the main thread. The file is opened for each write and closed after
+// its sync, never held: a spool filesystem that failed can then be unmounted,
+// checked and mounted again under the running daemon (docs/spool.md).
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
@@ -37,7 +39,7 @@ export class DedupLog {
   readonly #dir: string;
   readonly #window: DedupWindow;
   readonly #log: Logger;
-  #file: fs.FileHandle | null = null;
+  #closed = false;
   #lines = 0;
   #pending: string[] = [];
   /** The chain of writes: each append (and compaction) after the previous. */
@@ -68,9 +70,8 @@ export class DedupLog {
 
   async close(): Promise<void> {
     this.#window.onRemembered = undefined;
+    this.#closed = true;
     await this.#synced;
-    await this.#file?.close();
-    this.#file = null;
   }
 
   #append(line: Line): void {
@@ -82,9 +83,8 @@ export class DedupLog {
       const count = this.#pending.length;
       this.#pending = [];
       try {
-        if (this.#file === null) throw new Error('dedup log closed');
-        await this.#file.write(text);
-        await this.#file.datasync();
+        if (this.#closed) throw new Error('dedup log closed');
+        await appendSynced(path.join(this.#dir, LOG_FILE), text);
         if (this.#failed) this.#log.info({ dir: this.#dir }, 'dedup log: writes succeed again');
         this.#failed = false;
         this.#lines += count;
@@ -135,7 +135,6 @@ export class DedupLog {
     } finally {
       await out.close();
     }
-    await this.#file?.close();
     await fs.rename(temporary, file);
     const directory = await fs.open(this.#dir, 'r');
     try {
@@ -143,8 +142,18 @@ export class DedupLog {
     } finally {
       await directory.close();
     }
-    this.#file = await fs.open(file, 'a');
     this.#lines = count;
+  }
+}
+
+/** Appends `text` to `file` and syncs it, then closes the file. */
+async function appendSynced(file: string, text: string): Promise<void> {
+  const handle = await fs.open(file, 'a');
+  try {
+    await handle.write(text);
+    await handle.datasync();
+  } finally {
+    await handle.close();
   }
 }
 
