@@ -7,7 +7,9 @@
 //   2. kill two of three: acks=all cannot be met, requests fail with 503 by the
 //      delivery deadline, never 200; then bring them back;
 //   3. all brokers gone for 10 s under load, then back: new requests are
-//      admitted within one probe interval of Kafka taking writes again.
+//      admitted within one probe interval of Kafka taking writes again;
+//   4. collectors that give up on a request after 1 s and resend it with its
+//      Idempotency-Key while a partition leader is killed: every record once.
 //
 // Each asserts that every 200-acknowledged record is in Kafka and reports the
 // duplicates and the longest stall ("# name: {...}" lines in the test output).
@@ -15,7 +17,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Producer, type DeliveryReport } from 'node-rdkafka';
 import { TopicReader } from '../support/consumer';
-import { Daemon } from '../support/daemon';
+import { Daemon, metricBatch } from '../support/daemon';
+import { auditByContent, sendUntilAnswered, type KeyedOutcome } from '../support/keyed-client';
 import { KafkaCluster } from '../support/kafka/cluster';
 import { auditWhenRead } from '../support/load';
 import { Traffic, type Exchange } from './traffic';
@@ -257,6 +260,56 @@ describe('real Kafka: broker failures (3 nodes, RF 3, min.insync.replicas 2, def
       assert.equal(missing, 0, 'every 200-acknowledged record is in Kafka');
     } finally {
       await probe.close();
+      await reader.close();
+      assert.equal((await daemon.stop()).code, 0);
+    }
+  });
+
+  it('keyed clients resending on a 1 s timeout while a partition leader is killed and restarted: every acknowledged record in Kafka once', async () => {
+    const { daemon, reader } = await setUp('keyedleader');
+    const outcomes: KeyedOutcome[] = [];
+    const acknowledged = new Map<string, number>();
+    let sending = true;
+    // 8 collectors, 4 batches of 20 on the wire each, new batches until told to stop.
+    const load = Promise.all(Array.from({ length: 32 }, async (_, sender) => {
+      for (let r = 0; sending; r++) {
+        const tag = `keyed-s${sender}-r${r}`;
+        const outcome = await sendUntilAnswered({
+          url: () => `${daemon.ingestUrl}/metrics`, body: metricBatch(20, tag).body, key: tag,
+          timeoutMs: 1_000, maxAttempts: 120, backoffMs: 200,
+        });
+        outcomes.push(outcome);
+        if (outcome.status !== null) acknowledged.set(tag, outcome.accepted);
+      }
+    }));
+    try {
+      await until('20 acknowledged requests', async () => acknowledged.size >= 20, 60_000);
+      const leader = await kafka.leaderOf('keyedleader', 0);
+      const killedAt = Date.now();
+      await kafka.kill(leader);
+      const movedAt = await until('partition 0 to get a new leader', async () => (await kafka.leaderOf('keyedleader', 0)) !== leader, 60_000);
+      await sleep(3_000);
+      kafka.restart(leader);
+      await kafka.waitForBroker(leader);
+      await kafka.waitForFullIsr('keyedleader', 3);
+      await sleep(2_000);
+      sending = false;
+      await load;
+      const audit = auditByContent(acknowledged, await reader.settle(2_000, 60_000));
+      const timeouts = outcomes.reduce((n, o) => n + o.timeouts, 0);
+      const replayed = outcomes.filter((o) => o.replayed).length;
+      report('keyed retries, leader loss', {
+        requests: outcomes.length, acknowledged: acknowledged.size, timeouts, replayed,
+        attempts: outcomes.reduce((n, o) => n + o.attempts, 0), newLeaderAfterKillMs: movedAt - killedAt, ...audit,
+      });
+      assert.equal(acknowledged.size, outcomes.length, 'every request answered 2xx in the end');
+      assert.ok(timeouts > 0, 'clients did time out and resend during the leader change');
+      assert.equal(audit.lost, 0, 'every acknowledged record is in Kafka');
+      assert.equal(audit.duplicates, 0, 'no request processed twice');
+      assert.equal(audit.redeliveries, 0, 'no record written twice by the producer');
+    } finally {
+      sending = false;
+      await load;
       await reader.close();
       assert.equal((await daemon.stop()).code, 0);
     }
