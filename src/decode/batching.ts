@@ -10,20 +10,25 @@ import type { Signal } from '../signals';
 import { PARTITION_BY_KEY } from '../ring/layout';
 import { DecodeError } from './decode-error';
 import { partitionOf } from './murmur2';
-import type { MessageSink, RecordSink } from './sink';
+import type { EncodedMessageSink, EncodedRecordSink } from './sink';
 
 /** A record sink that turns records into messages; finish() writes what it held back. */
-export interface BatchingSink extends RecordSink {
+export interface BatchingSink extends EncodedRecordSink {
   readonly messages: number;
   finish(): void;
 }
 
 export class PerRecordSink implements BatchingSink {
   messages = 0;
-  constructor(private readonly out: MessageSink) {}
+  constructor(private readonly out: EncodedMessageSink) {}
 
   append(signal: Signal, index: number, key: string | null, value: string): void {
     this.out.message(signal, index, key, value, PARTITION_BY_KEY, 1);
+    this.messages++;
+  }
+
+  appendEncoded(signal: Signal, index: number, bytes: Uint8Array, keyBytes: number, valueBytes: number): void {
+    this.out.messageEncoded(signal, index, bytes, keyBytes, valueBytes, PARTITION_BY_KEY, 1);
     this.messages++;
   }
 
@@ -43,14 +48,23 @@ export class NdjsonBatchSink implements BatchingSink {
   #signal: Signal | undefined;
 
   /** partitionCount(signal): partitions of the signal's topic, 0 while unknown. */
-  constructor(private readonly out: MessageSink, private readonly partitionCount: (signal: Signal) => number) {}
+  constructor(private readonly out: EncodedMessageSink, private readonly partitionCount: (signal: Signal) => number) {}
 
   append(signal: Signal, index: number, key: string | null, value: string): void {
+    // Keyless records (none today) would go to partition 0 of the batch.
+    this.#add(signal, index, key === null ? null : Buffer.from(key), value);
+  }
+
+  appendEncoded(signal: Signal, index: number, bytes: Uint8Array, keyBytes: number, valueBytes: number): void {
+    const encoded = Buffer.from(bytes.buffer, bytes.byteOffset, keyBytes + valueBytes);
+    this.#add(signal, index, encoded.subarray(0, keyBytes), encoded.toString('utf8', keyBytes, keyBytes + valueBytes));
+  }
+
+  #add(signal: Signal, index: number, key: Uint8Array | null, value: string): void {
     const partitions = this.partitionCount(signal);
     if (partitions <= 0) throw new DecodeError('metadata_unavailable', 'partition count of the topic not known yet');
     this.#signal = signal;
-    // Keyless records (none today) would go to partition 0 of the batch.
-    const partition = key === null ? 0 : partitionOf(Buffer.from(key), partitions);
+    const partition = key === null ? 0 : partitionOf(key, partitions);
     const group = this.#groups.get(partition);
     if (group === undefined) this.#groups.set(partition, { firstIndex: index, count: 1, lines: value + '\n' });
     else {

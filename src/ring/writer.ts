@@ -56,14 +56,35 @@ export class RingWriter {
   append(signal: Signal, index: number, key: string | null, value: string | Uint8Array, partition = PARTITION_BY_KEY, count = 1): boolean {
     const keyBytes = key === null ? 0 : Buffer.byteLength(key);
     const valueBytes = Buffer.byteLength(value);
+    const at = this.#begin(signal, index, keyBytes, valueBytes, partition, count);
+    if (at < 0) return false;
+    const data = this.#data;
+    const valueAt = key === null ? at : at + data.write(key, at, keyBytes);
+    if (typeof value === 'string') data.write(value, valueAt, valueBytes);
+    else data.set(value, valueAt);
+    return true;
+  }
+
+  /** As append(), for a record already encoded: `bytes[0, keyBytes)` is the
+   * key (none when 0), the `valueBytes` after it the value. */
+  appendEncoded(signal: Signal, index: number, bytes: Uint8Array, keyBytes: number, valueBytes: number, partition = PARTITION_BY_KEY, count = 1): boolean {
+    const at = this.#begin(signal, index, keyBytes, valueBytes, partition, count);
+    if (at < 0) return false;
+    const end = keyBytes + valueBytes;
+    this.#data.set(end === bytes.length ? bytes : bytes.subarray(0, end), at);
+    return true;
+  }
+
+  /** Reserves a record and writes its header; returns where its key goes, or -1 when the ring has no room. */
+  #begin(signal: Signal, index: number, keyBytes: number, valueBytes: number, partition: number, count: number): number {
     const size = recordSize(keyBytes, valueBytes);
     if (!this.#reserve(size)) {
       this.lastRecordBytes = size;
-      return false;
+      return -1;
     }
     this.#appended += size;
     const data = this.#data;
-    let at = this.#write;
+    const at = this.#write;
     data.writeUInt32LE(size, at + Field.RecordBytes);
     data.writeUInt32LE(this.#seq, at + Field.RequestSeq);
     data.writeUInt32LE(index, at + Field.Index);
@@ -73,13 +94,9 @@ export class RingWriter {
     data.writeUInt32LE(valueBytes, at + Field.ValueBytes);
     data.writeInt32LE(partition, at + Field.Partition);
     data.writeUInt32LE(count, at + Field.Count);
-    at += RECORD_HEADER_BYTES;
-    if (key !== null) at += data.write(key, at, keyBytes);
-    if (typeof value === 'string') data.write(value, at, valueBytes);
-    else data.set(value, at);
     this.#write += size;
     if (this.#write === this.#capacity) this.#write = 0;
-    return true;
+    return at + RECORD_HEADER_BYTES;
   }
 
   /** Makes room for `size` contiguous bytes at #write, wrapping if needed. */
