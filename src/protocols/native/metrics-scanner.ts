@@ -43,14 +43,16 @@ const EXACT_DIGITS = 15;
 /** Zeros after "0." before Number#toString switches to exponent notation (1e-7). */
 const MAX_FIXED_LEADING_ZEROS = 5;
 
+const EMPTY = Buffer.alloc(0);
 const TYPES = ['gauge', 'counter', 'histogram', 'summary'].map((t) => Buffer.from(t));
 const GAUGE = 1;
 
 const enum Key { Name = 1, Value = 2, Type = 4, Timestamp = 8, Labels = 16 }
-const METRIC_KEYS: ReadonlyArray<readonly [Buffer, Key]> = [
-  [Buffer.from('name'), Key.Name], [Buffer.from('value'), Key.Value], [Buffer.from('type'), Key.Type],
-  [Buffer.from('timestamp'), Key.Timestamp], [Buffer.from('labels'), Key.Labels],
-];
+const NAME = Buffer.from('name');
+const VALUE = Buffer.from('value');
+const TYPE = Buffer.from('type');
+const TIMESTAMP = Buffer.from('timestamp');
+const LABELS = Buffer.from('labels');
 const METRICS = Buffer.from('metrics');
 const BATCH_TIMESTAMP = Buffer.from('batch_timestamp');
 
@@ -114,7 +116,8 @@ function compareBytes(bytes: Uint8Array, aStart: number, aEnd: number, bStart: n
 }
 
 export class MetricsScanner {
-  #body: Uint8Array = new Uint8Array(0);
+  /** Always a Buffer (never another Uint8Array), so that every byte read here sees one kind of array. */
+  #body: Buffer = EMPTY;
   #at = 0;
   #records = 0;
   #tape = new Int32Array(SLOTS * 128);
@@ -135,19 +138,19 @@ export class MetricsScanner {
 
   /** Writes the body's records into `sink` and returns how many; or
    * NOT_SCANNED, having written nothing, when the general path must decide. */
-  decode(body: Uint8Array, receivedAtMs: number, sink: EncodedRecordSink): number {
+  decode(body: Buffer, receivedAtMs: number, sink: EncodedRecordSink): number {
     if (!this.#scan(body, receivedAtMs)) return NOT_SCANNED;
     const records = this.#records;
     for (let r = 0; r < records; r++) {
       const keyBytes = this.#encode(r);
       sink.appendEncoded(Signal.Metrics, r, this.#out, keyBytes, this.#o - keyBytes);
     }
-    this.#body = new Uint8Array(0);
+    this.#body = EMPTY;
     return records;
   }
 
   /** Validates the whole body onto the tape; false when the general path must decide. */
-  #scan(body: Uint8Array, receivedAtMs: number): boolean {
+  #scan(body: Buffer, receivedAtMs: number): boolean {
     if (!Number.isFinite(receivedAtMs)) return false;
     this.#body = body;
     this.#at = 0;
@@ -288,7 +291,22 @@ export class MetricsScanner {
   }
 
   #metricKey(start: number, end: number): Key {
-    for (const [name, key] of METRIC_KEYS) if (sameBytes(this.#body, start, end, name)) return key;
+    const body = this.#body;
+    switch (end - start) {
+      case 4:
+        if (sameBytes(body, start, end, NAME)) return Key.Name;
+        if (sameBytes(body, start, end, TYPE)) return Key.Type;
+        break;
+      case 5:
+        if (sameBytes(body, start, end, VALUE)) return Key.Value;
+        break;
+      case 6:
+        if (sameBytes(body, start, end, LABELS)) return Key.Labels;
+        break;
+      case 9:
+        if (sameBytes(body, start, end, TIMESTAMP)) return Key.Timestamp;
+        break;
+    }
     return notScanned();
   }
 
@@ -324,8 +342,9 @@ export class MetricsScanner {
         if (body[this.#at] !== QUOTE) notScanned();
         const start = this.#at + 1;
         const end = this.#string();
-        const type = TYPES.findIndex((t) => sameBytes(body, start, end, t));
-        if (type < 0) notScanned();
+        let type = 0;
+        while (type < TYPES.length && !sameBytes(body, start, end, TYPES[type]!)) type++;
+        if (type === TYPES.length) notScanned();
         tape[slot + Slot.Type] = type + 1;
         return;
       }
