@@ -3,10 +3,12 @@
 // key and value as bytes, without building a JavaScript object, string or
 // schema check per record.
 //
-// Why hand-rolled: JSON.parse + the ajv validator + JSON.stringify of the
-// record + seriesKey cost a pool worker ~3.5 µs per 110-byte metric, most of
-// the daemon's CPU per record (bench/json-decode-cost.ts measures it); this
-// path does the same work in a fraction of that (bench/RESULTS.md).
+// Why hand-rolled: measured with bench/json-decode-cost.ts (100-metric arrays
+// of ~110-byte metrics, 2 cores shared with other load), a pool worker's task
+// cost ~3.7 µs of CPU per record through JSON.parse, the ajv validator,
+// JSON.stringify of the record and seriesKey — more than half of the
+// daemon's CPU per record — and ~1.5 µs through this scanner, ring write
+// included (most of what is left is this byte-by-byte scan and copy).
 //
 // It decides only what it can decide exactly. A body it accepts gives
 // byte-for-byte the records of the general path (metrics.ts: JSON.parse, ajv,
@@ -139,14 +141,17 @@ export class MetricsScanner {
   /** Writes the body's records into `sink` and returns how many; or
    * NOT_SCANNED, having written nothing, when the general path must decide. */
   decode(body: Buffer, receivedAtMs: number, sink: EncodedRecordSink): number {
-    if (!this.#scan(body, receivedAtMs)) return NOT_SCANNED;
-    const records = this.#records;
-    for (let r = 0; r < records; r++) {
-      const keyBytes = this.#encode(r);
-      sink.appendEncoded(Signal.Metrics, r, this.#out, keyBytes, this.#o - keyBytes);
+    try {
+      if (!this.#scan(body, receivedAtMs)) return NOT_SCANNED;
+      const records = this.#records;
+      for (let r = 0; r < records; r++) {
+        const keyBytes = this.#encode(r);
+        sink.appendEncoded(Signal.Metrics, r, this.#out, keyBytes, this.#o - keyBytes);
+      }
+      return records;
+    } finally {
+      this.#body = EMPTY; // not kept alive until the next request
     }
-    this.#body = EMPTY;
-    return records;
   }
 
   /** Validates the whole body onto the tape; false when the general path must decide. */
