@@ -75,6 +75,11 @@ const enum Slot {
 const SLOTS = 13;
 /** A label's slots: key [start, end), value [start, end). */
 const LABEL_SLOTS = 4;
+/** Records and labels the tapes hold without growing; a request that grew
+ * them gives the room back after it, so a large body's tape is not kept. */
+const KEPT_RECORDS = 1024;
+const KEPT_LABELS = 4096;
+const KEPT_OUT_BYTES = 64 * 1024;
 /** No text of its own: the number is written as its bytes. */
 const AS_WRITTEN = -1;
 const ABSENT = -1;
@@ -122,15 +127,15 @@ export class MetricsScanner {
   #body: Buffer = EMPTY;
   #at = 0;
   #records = 0;
-  #tape = new Int32Array(SLOTS * 128);
+  #tape = new Int32Array(SLOTS * KEPT_RECORDS);
   #labels = 0;
-  #labelTape = new Int32Array(LABEL_SLOTS * 256);
+  #labelTape = new Int32Array(LABEL_SLOTS * KEPT_LABELS);
   /** Each record's labels in key order, as indexes into the label tape. */
-  #sorted = new Int32Array(256);
+  #sorted = new Int32Array(KEPT_LABELS);
   /** Texts of numbers not written as sent (JSON.stringify's form). */
   #numbers: string[] = [];
   #batchTimestamp = '';
-  #out = Buffer.allocUnsafe(4096);
+  #out = Buffer.allocUnsafe(KEPT_OUT_BYTES);
   #o = 0;
   /** End of the last number scanned; whether it is written as sent. */
   #numberEnd = 0;
@@ -151,7 +156,15 @@ export class MetricsScanner {
       return records;
     } finally {
       this.#body = EMPTY; // not kept alive until the next request
+      this.#shrink();
     }
+  }
+
+  #shrink(): void {
+    if (this.#tape.length > SLOTS * KEPT_RECORDS) this.#tape = new Int32Array(SLOTS * KEPT_RECORDS);
+    if (this.#labelTape.length > LABEL_SLOTS * KEPT_LABELS) this.#labelTape = new Int32Array(LABEL_SLOTS * KEPT_LABELS);
+    if (this.#sorted.length > KEPT_LABELS) this.#sorted = new Int32Array(KEPT_LABELS);
+    if (this.#out.length > KEPT_OUT_BYTES) this.#out = Buffer.allocUnsafe(KEPT_OUT_BYTES);
   }
 
   /** Validates the whole body onto the tape; false when the general path must decide. */

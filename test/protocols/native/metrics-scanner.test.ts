@@ -268,6 +268,14 @@ describe('/metrics fast path: the same records and refusals as the general path'
     }
   });
 
+  it('a body larger than the tapes hold, then a small one: the same records', () => {
+    const large = Buffer.from(JSON.stringify(Array.from({ length: 3000 }, (_, i) => ({
+      name: `m${i % 7}`, value: i / 8, labels: { c: `${i}`, a: 'x', b: 'é'.repeat(i % 5) },
+    }))));
+    assert.ok(scannerTakes(DEFAULT_LIMITS, large));
+    assertSameOutcome(DEFAULT_LIMITS, [large, Buffer.from('[{"name":"after","value":1,"labels":{"z":"1","y":"2"}}]'), large]);
+  });
+
   it('the records are written from the bytes as sent, in the documented form', () => {
     const sink = new EncodedSink();
     const count = new MetricsScanner(DEFAULT_LIMITS).decode(
