@@ -539,6 +539,8 @@ export class MetricsScanner {
   #skipBlanks(): void {
     const body = this.#body;
     let i = this.#at;
+    // Most bodies have no blanks between tokens: one comparison for those.
+    if (i >= body.length || body[i]! > 0x20) return;
     for (;;) {
       const b = body[i];
       if (b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09) break;
