@@ -15,20 +15,25 @@ import type { TopicSlot } from '../config/topics';
 import { PARTITION_AT_REPLAY, PARTITION_BY_KEY } from '../ring/layout';
 import { DecodeError } from './decode-error';
 import { partitionOf } from './murmur2';
-import type { MessageSink, RecordSink } from './sink';
+import type { EncodedMessageSink, EncodedRecordSink } from './sink';
 
 /** A record sink that turns records into messages; finish() writes what it held back. */
-export interface BatchingSink extends RecordSink {
+export interface BatchingSink extends EncodedRecordSink {
   readonly messages: number;
   finish(): void;
 }
 
 export class PerRecordSink implements BatchingSink {
   messages = 0;
-  constructor(private readonly out: MessageSink) {}
+  constructor(private readonly out: EncodedMessageSink) {}
 
   append(topic: TopicSlot, index: number, key: string | null, value: string, headers: Uint8Array | null = null): void {
     this.out.message(topic, index, key, value, PARTITION_BY_KEY, 1, headers);
+    this.messages++;
+  }
+
+  appendEncoded(topic: TopicSlot, index: number, bytes: Uint8Array, keyBytes: number, valueBytes: number): void {
+    this.out.messageEncoded(topic, index, bytes, keyBytes, valueBytes, PARTITION_BY_KEY, 1);
     this.messages++;
   }
 
@@ -60,20 +65,29 @@ export class NdjsonBatchSink implements BatchingSink {
   /** partitionCount(topic): partitions of the topic in that slot, 0 while unknown.
    * deferUnknown (spool mode): while unknown, each record goes out on its own
    * with PARTITION_AT_REPLAY instead of refusing the request. */
-  constructor(private readonly out: MessageSink, private readonly partitionCount: (topic: TopicSlot) => number,
+  constructor(private readonly out: EncodedMessageSink, private readonly partitionCount: (topic: TopicSlot) => number,
     private readonly deferUnknown = false) {}
 
   append(topic: TopicSlot, index: number, key: string | null, value: string, headers: Uint8Array | null = null): void {
+    // Keyless records (none today) would go to partition 0 of the batch.
+    this.#add(topic, index, key === null ? null : Buffer.from(key), value, headers);
+  }
+
+  appendEncoded(topic: TopicSlot, index: number, bytes: Uint8Array, keyBytes: number, valueBytes: number): void {
+    const encoded = Buffer.from(bytes.buffer, bytes.byteOffset, keyBytes + valueBytes);
+    this.#add(topic, index, encoded.subarray(0, keyBytes), encoded.toString('utf8', keyBytes, keyBytes + valueBytes), null);
+  }
+
+  #add(topic: TopicSlot, index: number, key: Buffer | null, value: string, headers: Uint8Array | null): void {
     let partitions = this.#partitions.get(topic);
     if (partitions === undefined) this.#partitions.set(topic, partitions = this.partitionCount(topic));
     if (partitions <= 0) {
       if (!this.deferUnknown) throw new DecodeError('metadata_unavailable', 'partition count of the topic not known yet');
-      this.out.message(topic, index, key, value + '\n', PARTITION_AT_REPLAY, 1, headers);
+      this.out.message(topic, index, key === null ? null : key.toString('utf8'), value + '\n', PARTITION_AT_REPLAY, 1, headers);
       this.messages++;
       return;
     }
-    // Keyless records (none today) would go to partition 0 of the batch.
-    const partition = key === null ? 0 : partitionOf(Buffer.from(key), partitions);
+    const partition = key === null ? 0 : partitionOf(key, partitions);
     let byPartition = this.#groups.get(headers);
     if (byPartition === undefined) this.#groups.set(headers, byPartition = new Map());
     const group = byPartition.get(groupKey(topic, partition));

@@ -5,7 +5,7 @@
 import { Buffer } from 'node:buffer';
 import { NdjsonBatchSink, PerRecordSink, type BatchingSink } from '../decode/batching';
 import { DecodeError } from '../decode/decode-error';
-import type { MessageSink } from '../decode/sink';
+import type { EncodedMessageSink } from '../decode/sink';
 import { PartitionTable } from '../produce/partition-table';
 import type { Decoded, Decoder } from '../protocols/protocol';
 import { ROUTES, type Route } from '../protocols/routes';
@@ -16,22 +16,32 @@ import type { TopicSlot } from '../config/topics';
 import type { DecodeAccepted, DecodeRejected, DecodeResult, DecodeTask, WorkerData } from './task';
 
 /** Writes messages into the ring a task leased; a full ring refuses the request. */
-class RingSink implements MessageSink {
+class RingSink implements EncodedMessageSink {
   constructor(private readonly writer: RingWriter) {}
 
   message(topic: TopicSlot, index: number, key: string | null, value: string | Uint8Array, partition: number, count: number,
     headers: Uint8Array | null = null): void {
     // The ring stores key lengths in 16 bits. A UTF-16 unit is at most 3 UTF-8
     // bytes, so only keys longer than a third of that need measuring.
-    if (key !== null && key.length > MAX_KEY_BYTES / 3 && Buffer.byteLength(key) > MAX_KEY_BYTES) {
-      throw new DecodeError('key_too_large', `record ${index}: its Kafka key (series name and labels) exceeds ${MAX_KEY_BYTES} bytes`, index);
-    }
-    if (this.writer.append(topic, index, key, value, partition, count, headers)) return;
+    if (key !== null && key.length > MAX_KEY_BYTES / 3 && Buffer.byteLength(key) > MAX_KEY_BYTES) throw keyTooLarge(index);
+    if (!this.writer.append(topic, index, key, value, partition, count, headers)) this.#refuseFull();
+  }
+
+  messageEncoded(topic: TopicSlot, index: number, bytes: Uint8Array, keyBytes: number, valueBytes: number, partition: number, count: number): void {
+    if (keyBytes > MAX_KEY_BYTES) throw keyTooLarge(index);
+    if (!this.writer.appendEncoded(topic, index, bytes, keyBytes, valueBytes, partition, count)) this.#refuseFull();
+  }
+
+  #refuseFull(): never {
     if (this.writer.exceedsCapacity(this.writer.lastRecordBytes)) {
       throw new DecodeError('request_too_large', 'the request\'s records exceed the ring size (pool.ringBytes); send smaller batches');
     }
     throw new DecodeError('ring_full', 'the producer is behind: ring full');
   }
+}
+
+function keyTooLarge(index: number): DecodeError {
+  return new DecodeError('key_too_large', `record ${index}: its Kafka key (series name and labels) exceeds ${MAX_KEY_BYTES} bytes`, index);
 }
 
 /** A decoder over the rings and settings in `data`; its result is what a pool worker answers. */

@@ -7,10 +7,12 @@
 //    character does not open JSON;
 //  - collectd write_http, JSON format: an array whose first element is a
 //    value list (`values`, `dstypes`, `dsnames` arrays);
-//  - anything else is native metrics, validated as strictly as ever.
+//  - anything else is native metrics, validated as strictly as ever: first by
+//    native/metrics-scanner.ts, which writes the records of a body in the
+//    common shape straight from its bytes, else by the general path.
 // Above the protocols it chooses between (like the route table), so none of
 // them imports another.
-import type { Buffer } from 'node:buffer';
+import { isUtf8, type Buffer } from 'node:buffer';
 import { decompress } from '../decode/decompress';
 import { parseJsonValues, toText } from '../decode/json-values';
 import { looksLikePutval } from './collectd/command';
@@ -18,6 +20,8 @@ import { decodeCollectdDocument, decodePutvalBody } from './collectd/decoder';
 import { isCollectdJson } from './collectd/json';
 import { decodeLineProtocol, writeOptions } from './influx/decoder';
 import { compileMetricValidator, decodeMetrics } from './native/metrics';
+import { MetricsScanner, NOT_SCANNED } from './native/metrics-scanner';
+import { acceptsEncoded } from '../decode/sink';
 import type { Decoder, DecoderSettings } from './protocol';
 
 const SPACE = 0x20;
@@ -25,6 +29,13 @@ const TAB = 0x09;
 const NEWLINE = 0x0a;
 const RETURN = 0x0d;
 const BOM = [0xef, 0xbb, 0xbf] as const;
+
+/** Whether the body's first character past JSON's blanks opens JSON, with no byte order mark. */
+function opensJson(body: Buffer): boolean {
+  let i = 0;
+  while (i < body.length && (body[i] === SPACE || body[i] === TAB || body[i] === NEWLINE || body[i] === RETURN)) i++;
+  return body[i] === 0x5b /* [ */ || body[i] === 0x7b /* { */;
+}
 
 /** Whether the body's first character past blanks (and a byte order mark) opens JSON. */
 export function startsAsJson(body: Buffer): boolean {
@@ -41,8 +52,15 @@ function mayBeText(contentType: string): boolean {
 export function createMetricsDecoder(settings: DecoderSettings): Decoder {
   const validate = compileMetricValidator(settings.limits);
   const maxRecords = settings.limits.maxRecordsPerRequest;
+  const scanner = new MetricsScanner(settings.limits);
   return (request, records) => {
     const body = decompress(request.body, request.contentEncoding, settings.maxDecompressedBytes);
+    // Neither a PUTVAL nor line protocol opens with [ or {; collectd's JSON
+    // and everything else the scanner does not decide come back NOT_SCANNED.
+    if (acceptsEncoded(records) && opensJson(body) && isUtf8(body)) {
+      const scanned = scanner.decode(body, request.receivedAtMs, records);
+      if (scanned !== NOT_SCANNED) return { records: scanned, directMessages: 0 };
+    }
     const text = toText(body);
     if (looksLikePutval(text)) return decodePutvalBody(text, request.receivedAtMs, settings.limits, records);
     if (mayBeText(request.contentType) && !startsAsJson(body)) {

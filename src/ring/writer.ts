@@ -59,14 +59,39 @@ export class RingWriter {
     const keyBytes = key === null ? 0 : Buffer.byteLength(key);
     const valueBytes = Buffer.byteLength(value);
     const headerBytes = headers === null ? 0 : headers.length;
+    const at = this.#begin(topic, index, keyBytes, valueBytes, headerBytes, partition, count);
+    if (at < 0) return false;
+    const data = this.#data;
+    let o = key === null ? at : at + data.write(key, at, keyBytes);
+    if (headers !== null) {
+      data.set(headers, o);
+      o += headerBytes;
+    }
+    if (typeof value === 'string') data.write(value, o, valueBytes);
+    else data.set(value, o);
+    return true;
+  }
+
+  /** As append() without extra headers, for a record already encoded:
+   * `bytes[0, keyBytes)` is the key (none when 0), the `valueBytes` after it the value. */
+  appendEncoded(topic: TopicSlot, index: number, bytes: Uint8Array, keyBytes: number, valueBytes: number, partition = PARTITION_BY_KEY, count = 1): boolean {
+    const at = this.#begin(topic, index, keyBytes, valueBytes, 0, partition, count);
+    if (at < 0) return false;
+    const end = keyBytes + valueBytes;
+    this.#data.set(end === bytes.length ? bytes : bytes.subarray(0, end), at);
+    return true;
+  }
+
+  /** Reserves a record and writes its header; returns where its key goes, or -1 when the ring has no room. */
+  #begin(topic: TopicSlot, index: number, keyBytes: number, valueBytes: number, headerBytes: number, partition: number, count: number): number {
     const size = recordSize(keyBytes, valueBytes, headerBytes);
     if (!this.#reserve(size)) {
       this.lastRecordBytes = size;
-      return false;
+      return -1;
     }
     this.#appended += size;
     const data = this.#data;
-    let at = this.#write;
+    const at = this.#write;
     data.writeUInt32LE(size, at + Field.RecordBytes);
     data.writeUInt32LE(this.#seq, at + Field.RequestSeq);
     data.writeUInt32LE(index, at + Field.Index);
@@ -78,17 +103,9 @@ export class RingWriter {
     data.writeUInt32LE(count, at + Field.Count);
     data.writeUInt16LE(headerBytes, at + Field.HeaderBytes);
     data.writeUInt16LE(0, at + Field.Reserved2);
-    at += RECORD_HEADER_BYTES;
-    if (key !== null) at += data.write(key, at, keyBytes);
-    if (headers !== null) {
-      data.set(headers, at);
-      at += headerBytes;
-    }
-    if (typeof value === 'string') data.write(value, at, valueBytes);
-    else data.set(value, at);
     this.#write += size;
     if (this.#write === this.#capacity) this.#write = 0;
-    return true;
+    return at + RECORD_HEADER_BYTES;
   }
 
   /** Makes room for `size` contiguous bytes at #write, wrapping if needed. */

@@ -8,17 +8,30 @@ import { Signal } from '../../src/signals';
 import { PARTITION_AT_REPLAY, PARTITION_BY_KEY } from '../../src/ring/layout';
 import { NdjsonBatchSink, PerRecordSink } from '../../src/decode/batching';
 import { partitionOf } from '../../src/decode/murmur2';
-import type { MessageSink } from '../../src/decode/sink';
+import type { EncodedMessageSink } from '../../src/decode/sink';
 import { refusal } from '../support/refusal';
 
 interface Message { signal: Signal; index: number; key: string | null; value: string; partition: number; count: number; headers: Uint8Array | null }
 
-class Messages implements MessageSink {
+class Messages implements EncodedMessageSink {
   readonly out: Message[] = [];
   message(signal: Signal, index: number, key: string | null, value: string | Uint8Array, partition: number, count: number,
     headers: Uint8Array | null = null): void {
-    this.out.push({ signal, index, key, value: String(value), partition, count, headers });
+    this.out.push({ signal, index, key, value: typeof value === 'string' ? value : Buffer.from(value).toString(), partition, count, headers });
   }
+
+  messageEncoded(signal: Signal, index: number, bytes: Uint8Array, keyBytes: number, valueBytes: number, partition: number, count: number): void {
+    const encoded = Buffer.from(bytes.buffer, bytes.byteOffset, keyBytes + valueBytes);
+    const key = keyBytes === 0 ? null : encoded.toString('utf8', 0, keyBytes);
+    this.out.push({ signal, index, key, value: encoded.toString('utf8', keyBytes), partition, count, headers: null });
+  }
+}
+
+/** A record encoded as the encoded sinks take it: key bytes, then value bytes, then slack. */
+function encoded(key: string, value: string): [Uint8Array, number, number] {
+  const k = Buffer.from(key);
+  const v = Buffer.from(value);
+  return [Buffer.concat([k, v, Buffer.from('slack')]), k.length, v.length];
 }
 
 describe('workers: batching', () => {
@@ -53,6 +66,25 @@ describe('workers: batching', () => {
       [3, partitionOf(Buffer.from('k'), 2), 2, '{"i":1}\n{"i":3}\n', null],
       [Signal.Logs, partitionOf(Buffer.from('k'), 4), 1, '{"i":2}\n', tenant],
     ]);
+  });
+
+  it('per-record: an encoded record is the same message as its strings', () => {
+    const messages = new Messages();
+    const sink = new PerRecordSink(messages);
+    sink.append(Signal.Metrics, 0, 'cpu{host="é"}', '{"v":1}');
+    sink.appendEncoded(Signal.Metrics, 1, ...encoded('cpu{host="é"}', '{"v":1}'));
+    assert.equal(sink.messages, 2);
+    assert.deepEqual(messages.out[1], { ...messages.out[0], index: 1 });
+  });
+
+  it('ndjson-batch: an encoded record joins the group of the same key given as a string', () => {
+    const messages = new Messages();
+    const sink = new NdjsonBatchSink(messages, () => 7);
+    sink.append(Signal.Metrics, 0, 'mem{host="ü"}', '{"i":0}');
+    sink.appendEncoded(Signal.Metrics, 1, ...encoded('mem{host="ü"}', '{"i":1}'));
+    sink.finish();
+    assert.deepEqual(messages.out.map((m) => [m.index, m.value, m.count, m.partition]),
+      [[0, '{"i":0}\n{"i":1}\n', 2, partitionOf(Buffer.from('mem{host="ü"}'), 7)]]);
   });
 
   it('ndjson-batch: records grouped by murmur2 partition, in request order, one message per group', () => {
