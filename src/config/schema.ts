@@ -81,6 +81,8 @@ const pool = z.strictObject({
     .describe('V8 young-generation cap per worker (resourceLimits.maxYoungGenerationSizeMb); 0 = V8\'s own size (32 MB of new space on 64-bit). A decode allocates many short-lived objects and V8 grows each worker\'s new space to its maximum, all of it resident: 16 halves it for about twice the scavenge time; V8 sizes new space in powers of two, so 8–15 give 8 MB, which promotes a large request\'s objects to the old generation. See docs/operations.md.'),
   inlineMaxBytes: z.number().int().min(0).max(64 * 1024).default(1024)
     .describe('Uncompressed bodies of at most this size on the native /metrics and /logs routes are decoded on the main thread instead of in a worker: the hand-off (task message, worker wake-up, result message) costs the main thread more than decoding a few records. 0 = every body goes to the pool.'),
+  inlineForwardMaxBytes: z.number().int().min(0).max(MiB).default(64 * 1024)
+    .describe('Uncompressed OTLP protobuf bodies of at most this size, on a signal whose otlp.encoding is otlp_proto (forwarded as they are), are checked on the main thread instead of in a worker: that check is a walk of the wire format, cheaper than the hand-off to a worker, whose wake-ups add milliseconds to each answer on a busy host (docs/operations.md). 0 = every body goes to the pool.'),
 });
 
 const producerProperty = z.union([z.string(), z.number(), z.boolean()]);

@@ -7,7 +7,7 @@ import { topicTableOf } from '../config/topics';
 import type { RingSet } from '../ring/layout';
 import { LeaseTable } from '../ring/leases';
 import { FamilyTypeTable } from '../protocols/remote-write/family-types';
-import { ROUTES } from '../protocols/routes';
+import { ROUTES, type RouteSpec } from '../protocols/routes';
 import { createDecoder } from './decoder';
 import type { DecodeResult, DecodeTask, WorkerData } from './task';
 
@@ -29,6 +29,8 @@ export class DecodePool {
   readonly #leases: LeaseTable;
   readonly #maxQueue: number;
   readonly #inlineMaxBytes: number;
+  readonly #inlineForwardMaxBytes: number;
+  readonly #otlpEncoding: Config['otlp']['encoding'];
   readonly #inline: (task: DecodeTask) => DecodeResult;
   readonly #familyTypes = new FamilyTypeTable();
   #nextRing = 0;
@@ -55,6 +57,8 @@ export class DecodePool {
     this.#leases = new LeaseTable(ringSet.leases);
     this.#maxQueue = config.pool.maxQueue;
     this.#inlineMaxBytes = config.pool.inlineMaxBytes;
+    this.#inlineForwardMaxBytes = config.pool.inlineForwardMaxBytes;
+    this.#otlpEncoding = config.otlp.encoding;
     // The same decoder the workers run, over the same rings and lease table.
     this.#inline = createDecoder(workerData);
     this.#pool = new Piscina({
@@ -97,12 +101,7 @@ export class DecodePool {
 
   /** Decodes a body; a full queue is an immediate 503 result, never a wait. */
   async decode(task: Omit<DecodeTask, 'preferredRing'>): Promise<DecodeResult> {
-    // Only uncompressed bodies of the routes that allow it: a small gzip body
-    // can still inflate to ingest.maxDecompressedBytes.
-    if (task.body.byteLength <= this.#inlineMaxBytes && ROUTES[task.route].inline
-      && (task.contentEncoding === '' || task.contentEncoding === 'identity')) {
-      return this.#decodeInline(task);
-    }
+    if (this.#decodesInline(task)) return this.#decodeInline(task);
     if (!this.hasRoom()) {
       return { ok: false, code: 'overloaded', message: `decode queue full (${this.#maxQueue} waiting)`, busyMs: 0 };
     }
@@ -116,6 +115,19 @@ export class DecodePool {
       this.#leases.releaseAllHeldBy(task.seq);
       throw new WorkerFailedError(err);
     }
+  }
+
+  /** Only uncompressed bodies (a small gzip body can still inflate to
+   * ingest.maxDecompressedBytes): small ones of the routes that allow it, and
+   * those forwarded as they are after a wire walk. */
+  #decodesInline(task: Omit<DecodeTask, 'preferredRing'>): boolean {
+    if (task.contentEncoding !== '' && task.contentEncoding !== 'identity') return false;
+    // A route no spec names is the worker's to refuse (WorkerFailedError).
+    const spec = ROUTES[task.route] as RouteSpec | undefined;
+    const bytes = task.body.byteLength;
+    if (spec === undefined) return false;
+    if (spec.inline && bytes <= this.#inlineMaxBytes) return true;
+    return bytes <= this.#inlineForwardMaxBytes && spec.forwardsAsIs?.(task.contentType, this.#otlpEncoding) === true;
   }
 
   /** The task with the ring it should try first: each in turn, spreading requests over the rings. */

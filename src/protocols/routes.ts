@@ -8,7 +8,7 @@ import { createMetricsDecoder } from './metrics-body';
 import { createLogsDecoder } from './native/decoder';
 import { JSON_ANSWERS } from './native/answers';
 import { otlpAnswers } from './otlp/answers';
-import { createOtlpDecoder } from './otlp/decode';
+import { createOtlpDecoder, forwardedAsIs } from './otlp/decode';
 import { basicPassword, bearerToken, schemeToken } from './credentials';
 import { influxAnswers } from './influx/answers';
 import { influxV1Token, influxV2Token } from './influx/credentials';
@@ -59,6 +59,10 @@ export interface RouteSpec {
   /** Small uncompressed bodies may be decoded on the main thread
    * (pool.inlineMaxBytes): JSON only, no protobuf or snappy work there. */
   readonly inline: boolean;
+  /** Whether a request with this Content-Type is forwarded to Kafka as it is
+   * after a walk of its wire format only: the main thread checks such
+   * uncompressed bodies itself up to pool.inlineForwardMaxBytes. */
+  readonly forwardsAsIs?: (contentType: string, otlpEncoding: DecoderSettings['otlpEncoding']) => boolean;
   /** Builds the route's decoder once per thread. */
   readonly createDecoder: (settings: DecoderSettings) => Decoder;
   /** How answers look for a request with this Content-Type. */
@@ -91,6 +95,7 @@ const always = (shape: AnswerShape) => (): AnswerShape => shape;
 function otlpRoute(route: Route, path: string, signal: Signal): RouteSpec {
   return {
     route, path, signal, mediaTypes: OTLP_MEDIA_TYPES, encodings: JSON_ENCODINGS, inline: false,
+    forwardsAsIs: (contentType, otlpEncoding) => forwardedAsIs(signal, contentType, otlpEncoding),
     createDecoder: createOtlpDecoder(signal), answers: otlpAnswers(signal),
   };
 }

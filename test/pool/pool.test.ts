@@ -1,15 +1,18 @@
 // The decode pool (src/pool/pool.ts) with real workers: a body is decoded
 // into a leased ring, a refusal comes back as a result, a full queue is an
 // immediate 503, and a failing task becomes WorkerFailedError with its
-// leases free. Small bodies decoded on the main thread (pool.inlineMaxBytes)
+// leases free. Small bodies decoded on the main thread (pool.inlineMaxBytes),
+// and OTLP protobuf bodies forwarded as they are (pool.inlineForwardMaxBytes),
 // give the same results.
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { loadConfig } from '../../src/config/load';
 import { DecodePool, WorkerFailedError } from '../../src/pool/pool';
 import { PartitionTable } from '../../src/produce/partition-table';
+import { EXPORT_REQUEST } from '../../src/protocols/otlp/proto';
 import { Route } from '../../src/protocols/routes';
 import { createRingSet } from '../../src/ring/layout';
+import { Signal } from '../../src/signals';
 import { LeaseTable } from '../../src/ring/leases';
 import { RingReader } from '../../src/ring/reader';
 
@@ -103,6 +106,62 @@ describe('pool', () => {
       const otlp = await inline.decode({ ...task(16, ''), route: Route.OtlpMetrics, contentType: 'application/x-protobuf' });
       assert.deepEqual([otlp.ok, !otlp.ok && otlp.code], [false, 'overloaded']);
       assert.equal(inline.inlineDecoded, before);
+    });
+  });
+
+  describe('OTLP protobuf bodies forwarded as they are, checked on the main thread', () => {
+    const points = (n: number) => ({ resourceMetrics: [{ scopeMetrics: [{ metrics: [{
+      name: 'g', gauge: { dataPoints: Array.from({ length: n }, (_, i) => ({ asDouble: i, timeUnixNano: 1 })) },
+    }] }] }] });
+    const protobufOf = (document: object): Buffer => {
+      const type = EXPORT_REQUEST[Signal.Metrics];
+      return Buffer.from(type.encode(type.fromObject(document)).finish());
+    };
+    const small = protobufOf(points(3));
+    const large = protobufOf(points(40));
+    const otlpTask = (seq: number, bytes: Buffer, contentType = 'application/x-protobuf') => ({
+      ...task(seq, ''), route: Route.OtlpMetrics, path: '/v1/metrics', contentType,
+      body: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length) as ArrayBuffer,
+    });
+    // No room in the queue: whatever goes to the pool is refused at once.
+    const poolWith = (env: Record<string, string>) => new DecodePool(loadConfig({ env: {
+      METRICSTREAM_WORKERS: '1', METRICSTREAM_POOL_MAX_QUEUE: '0', METRICSTREAM_POOL_INLINE_MAX_BYTES: '0',
+      METRICSTREAM_POOL_INLINE_FORWARD_MAX_BYTES: String(small.length), ...env,
+    } }), ringSet, new PartitionTable().shared);
+    const forwarding = poolWith({ METRICSTREAM_OTLP_ENCODING_METRICS: 'otlp_proto' });
+    const normalizing = poolWith({});
+    after(() => Promise.all([forwarding.destroy(), normalizing.destroy()]));
+
+    it('a body within pool.inlineForwardMaxBytes becomes one message holding its bytes, without a worker', async () => {
+      const result = await forwarding.decode(otlpTask(21, small));
+      assert.ok(result.ok, JSON.stringify(result));
+      assert.deepEqual([result.records, result.messages, forwarding.inlineDecoded], [3, 1, 1]);
+      const reader = new RingReader(ringSet.rings[result.ring]!);
+      assert.ok(reader.next());
+      assert.deepEqual([reader.seq, reader.count, Buffer.compare(Buffer.from(reader.value), small)], [21, 3, 0]);
+      reader.consume();
+      assert.equal(reader.next(), false);
+      reader.release();
+      assertNoLeaseHeld();
+    });
+
+    it('a body that is not protobuf is refused as a worker refuses it, its lease free', async () => {
+      const result = await forwarding.decode(otlpTask(22, Buffer.from([0x0a, 0x05, 0x01])));
+      assert.deepEqual([result.ok, !result.ok && result.code, forwarding.inlineDecoded], [false, 'invalid_protobuf', 2]);
+      assertNoLeaseHeld();
+    });
+
+    it('larger, compressed or JSON bodies, and protobuf bodies decoded per point, go to the pool', async () => {
+      const before = forwarding.inlineDecoded;
+      const refusedAtOnce = async (pool: DecodePool, t: ReturnType<typeof otlpTask>) => {
+        const result = await pool.decode(t);
+        assert.deepEqual([result.ok, !result.ok && result.code], [false, 'overloaded']);
+      };
+      await refusedAtOnce(forwarding, otlpTask(23, large));
+      await refusedAtOnce(forwarding, { ...otlpTask(24, small), contentEncoding: 'gzip' });
+      await refusedAtOnce(forwarding, otlpTask(25, Buffer.from('{}'), 'application/json'));
+      await refusedAtOnce(normalizing, otlpTask(26, small));
+      assert.deepEqual([forwarding.inlineDecoded, normalizing.inlineDecoded], [before, 0]);
     });
   });
 });

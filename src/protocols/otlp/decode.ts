@@ -67,11 +67,20 @@ function protobufItemCount(signal: Signal, body: Buffer, limits: WireLimits): nu
   return counted ?? itemCount(signal, decodeRequest(signal, body, 'proto', limits));
 }
 
+/** Whether a request of the signal with this Content-Type is forwarded as it
+ * is after a walk of its wire format only (a protobuf body and otlp_proto): no
+ * decode, no objects; the cheapest work of any route. */
+export function forwardedAsIs(signal: Signal, contentType: string, otlpEncoding: DecoderSettings['otlpEncoding']): boolean {
+  return otlpEncoding[SIGNAL_NAMES[signal]] === 'otlp_proto' && otlpEncodingOf(contentType) === 'proto';
+}
+
 export function decodeOtlp(request: OtlpRequest, settings: DecoderSettings, records: RecordSink, messages: MessageSink): Decoded {
   const body = decompress(request.body, request.contentEncoding, settings.maxDecompressedBytes);
+  if (forwardedAsIs(request.signal, request.contentType, settings.otlpEncoding)) {
+    return forwarded(request.signal, () => body, protobufItemCount(request.signal, body, wireLimits(settings)), settings, messages);
+  }
   const encoding = otlpEncodingOf(request.contentType);
   const forward = settings.otlpEncoding[SIGNAL_NAMES[request.signal]];
-  if (forward === 'otlp_proto' && encoding === 'proto') return forwarded(request.signal, () => body, protobufItemCount(request.signal, body, wireLimits(settings)), settings, messages);
   const message = decodeRequest(request.signal, body, encoding, wireLimits(settings));
   if (forward === 'records') {
     const outcome = normalize(request, message, settings, records);
