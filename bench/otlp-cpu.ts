@@ -76,7 +76,7 @@ function decoderFor(c: Case): (task: DecodeTask) => DecodeResult {
     ringSet, partitionCounts: new PartitionTable().shared, messageMode: 'per-record', deferUnknownPartitions: false, limits: config.limits,
     maxDecompressedBytes: config.ingest.maxDecompressedBytes, logKeyField: config.kafka.logKeyField,
     otlpEncoding: { ...config.otlp.encoding, metrics: c.otlpMetrics },
-    maxDecodedBytes: config.pool.workerMaxHeapMb * 1024 * 1024 / 4, familyTypes: new FamilyTypeTable().shared, deferUnknownPartitions: false,
+    maxDecodedBytes: config.pool.workerMaxHeapMb * 1024 * 1024 / 4, familyTypes: new FamilyTypeTable().shared,
   };
   return createDecoder(data);
 }
