@@ -6,6 +6,11 @@
 //   @btc-vision/uwebsockets.js  v20.57, Node ABI 115/127/137/141 (20/22/24/25), glibc ≥ 2.38
 //   @trufflesuite/uws-js-unofficial  v20.30, ABI 93/108/115 (16/18/20), glibc ≥ 2.27
 //     (the only native build for Node 20 on glibc < 2.38, e.g. Debian 12)
+//   @btc-vision/uwebsockets.js/glibc-compat  v20.57 for the running Node's ABI, glibc ≥ 2.31:
+//     the same binary with its glibc > 2.31 symbol versions dropped and a shim
+//     for the few symbols older glibc lacks (scripts/uws-glibc-compat.js, run by
+//     the release package's build and by `npm install` where it is needed);
+//     last, so an unmodified build is preferred wherever one loads.
 // Their entry points pick `uws_<platform>_<arch>_<abi>.node`; the trufflesuite
 // one falls back to a slow `ws`-based server with only a warning when that
 // binary does not load. So the loader requires the `.node` binary itself,
@@ -36,12 +41,18 @@ export interface UwsCandidate {
   readonly binaryDir: string;
   /** Oldest glibc the Linux binaries link against (their newest GLIBC_x.y symbol version). */
   readonly minGlibc: string;
+  /** Set for a build rewritten from the package's binaries: appended to its id (`name@version+variant`). */
+  readonly variant?: string;
+  /** What makes the binaries when they are absent (for the refusal message). */
+  readonly madeBy?: string;
 }
 
 /** Newest first: the first one that loads natively wins. */
 export const UWS_CANDIDATES: readonly UwsCandidate[] = [
   { specifier: '@btc-vision/uwebsockets.js', binaryDir: '.', minGlibc: '2.38' },
   { specifier: 'uWebSockets.js', binaryDir: 'binaries', minGlibc: '2.27' }, // @trufflesuite/uws-js-unofficial
+  { specifier: '@btc-vision/uwebsockets.js', binaryDir: 'glibc-compat', minGlibc: '2.31', variant: 'glibc-compat',
+    madeBy: 'node scripts/uws-glibc-compat.js' },
 ];
 
 /** A candidate as found on disk. */
@@ -110,7 +121,8 @@ export function planUwsLoad(packages: readonly UwsPackage[], host: HostFacts): U
   const wanted = binaryName(host);
   for (const pkg of packages) {
     if (!pkg.binaries.includes(wanted)) {
-      skipped.push({ id: pkg.id, reason: `ships no ${wanted}` });
+      const madeBy = pkg.candidate.madeBy === undefined ? '' : ` (made by \`${pkg.candidate.madeBy}\`)`;
+      skipped.push({ id: pkg.id, reason: `${pkg.candidate.madeBy === undefined ? 'ships' : 'has'} no ${wanted}${madeBy}` });
     } else if (host.platform === 'linux' && host.glibc === undefined) {
       skipped.push({ id: pkg.id, reason: 'its Linux binaries need glibc, and this process does not run on glibc (musl?)' });
     } else if (host.platform === 'linux' && compareVersions(host.glibc!, pkg.candidate.minGlibc) < 0) {
@@ -131,6 +143,7 @@ function supportOf(pkg: UwsPackage, host: Pick<HostFacts, 'platform' | 'arch'>):
     .sort((a, b) => Number(a) - Number(b))
     .map((abi) => NODE_LINE_OF_ABI[abi] ?? `ABI ${abi}`);
   const on = host.platform === 'linux' ? ` on glibc ≥ ${pkg.candidate.minGlibc}` : '';
+  if (lines.length === 0 && pkg.candidate.madeBy !== undefined) return `${pkg.id}: none made`;
   return lines.length === 0
     ? `${pkg.id}: no binaries for ${host.platform}-${host.arch}`
     : `${pkg.id}: Node ${lines.join('/')}${on}`;
@@ -145,7 +158,9 @@ function refusalMessage(host: HostFacts, packages: readonly UwsPackage[],
     `Tried: ${failures.map((f) => `${f.id}: ${f.reason}`).join('; ') || 'no uWebSockets.js package is installed'}. ` +
     `Builds: ${packages.map((p) => supportOf(p, host)).join('; ')}. ` +
     'Install Node.js 22 or 24 on a glibc ≥ 2.38 distribution (Debian 13, Ubuntu 24.04, RHEL 10), ' +
-    'or Node.js 20 on an older one (e.g. Debian 12), then run npm install again.';
+    'or Node.js 20 on an older one (e.g. Debian 12), then run npm install again; ' +
+    'or, for Node.js 22/24 on glibc 2.31–2.37, install the release package or run `node scripts/uws-glibc-compat.js` ' +
+    '(needs cc and patchelf; docs/operations.md, "Platforms").';
 }
 
 export function hostFacts(): HostFacts {
@@ -179,7 +194,8 @@ export function findUwsPackages(candidates: readonly UwsCandidate[] = UWS_CANDID
     const meta = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
     const binaryDir = path.join(dir, candidate.binaryDir);
     const binaries = existsSync(binaryDir) ? readdirSync(binaryDir).filter((f) => f.endsWith('.node')) : [];
-    packages.push({ candidate, id: `${meta.name ?? candidate.specifier}@${meta.version ?? '?'}`, dir, binaries });
+    const variant = candidate.variant === undefined ? '' : `+${candidate.variant}`;
+    packages.push({ candidate, id: `${meta.name ?? candidate.specifier}@${meta.version ?? '?'}${variant}`, dir, binaries });
   }
   return { packages, missing };
 }

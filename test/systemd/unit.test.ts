@@ -28,6 +28,10 @@ describe('systemd unit', () => {
     assert.match(text, /^ExecStart=\/usr\/bin\/env node /m);
     const searchPath = /^Environment=PATH=(\S+)$/m.exec(text)?.[1]?.split(':') ?? [];
     assert.ok(searchPath.includes('/opt/node/bin') && searchPath.indexOf('/opt/node/bin') < searchPath.indexOf('/usr/bin'), searchPath.join(':'));
+    // The release package's bundled Node first (it is installed in /opt/metricstream), run as its system user.
+    assert.equal(searchPath[0], '/opt/metricstream/node/bin', searchPath.join(':'));
+    assert.match(text, /^ExecStart=\/usr\/bin\/env node \/opt\/metricstream\/dist\/main\.js /m);
+    assert.match(text, /^User=metricstream$/m);
     const stopSeconds = Number(/^TimeoutStopSec=(\d+)s$/m.exec(text)?.[1]);
     assert.ok(stopSeconds * 1000 > configSchema.parse({}).drain.timeoutMs);
   });
