@@ -22,7 +22,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { decodeTag, type KeyRecord } from '../dedup/tag';
 import type { DedupWindow, Remembered } from '../dedup/window';
-import { checkFrame, readFrame } from './frame';
+import { checkFrame, nextMarker, readFrame } from './frame';
 import { segmentFile } from './segments';
 
 const LOG_FILE = 'dedup.log';
@@ -180,8 +180,9 @@ async function readTags(dir: string, segments: ReadonlyArray<readonly [number, n
     while (at < buf.length) {
       const check = checkFrame(buf, at, buf.length);
       if (check.kind !== 'frame') {
-        // Damage the start-up recovery stepped over: look for the next frame.
-        at += 4;
+        // Damage the start-up recovery stepped over: go on at the next frame marker.
+        at = nextMarker(buf, at + 4, buf.length);
+        if (at < 0) break;
         continue;
       }
       const frame = readFrame(buf, at);
