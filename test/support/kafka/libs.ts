@@ -27,11 +27,27 @@ export function kafkaClasspath(): string {
     mkdirSync(path.dirname(CACHE), { recursive: true });
     execFileSync('mvn', ['-q', '-B', '-f', POM, 'dependency:copy-dependencies', '-DincludeScope=runtime', `-DoutputDirectory=${partial}`],
       { stdio: ['ignore', 'inherit', 'inherit'], timeout: 600_000 });
-    rmSync(CACHE, { recursive: true, force: true });
-    renameSync(partial, CACHE);
+    installFetched(partial);
   }
   cached = path.join(dir, '*');
   return cached;
+}
+
+// Another test process may have fetched them at the same time: the first
+// complete folder stays (renaming onto it fails), later ones are dropped.
+function installFetched(partial: string): void {
+  if (hasBroker(CACHE)) {
+    rmSync(partial, { recursive: true, force: true });
+    return;
+  }
+  rmSync(CACHE, { recursive: true, force: true });
+  try {
+    renameSync(partial, CACHE);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if ((code !== 'ENOTEMPTY' && code !== 'EEXIST') || !hasBroker(CACHE)) throw err;
+    rmSync(partial, { recursive: true, force: true });
+  }
 }
 
 function hasBroker(dir: string): boolean {
