@@ -118,5 +118,5 @@ project_files() {
 
 # modules_key SRC NODE_VERSION ROOT_TAG : what a node_modules build depends on.
 modules_key() {
-  echo "$(cat "$1/package.json" "$1/package-lock.json" $(find "$1/patches" -type f | sort) "$1"/scripts/patch-node-rdkafka.js | sha256sum | cut -c1-16)-$2-$3"
+  echo "$(bash "$1/scripts/install-key.sh" "$1")-$2-$3"
 }
