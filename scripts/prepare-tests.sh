@@ -16,7 +16,7 @@ t0=$SECONDS
 declare -A jobs=()
 start() {
   local name=$1; shift
-  ( started=$SECONDS; "$@" >"$logs/$name" 2>&1; rc=$?; echo "[$name: $((SECONDS - started)) s, rc $rc]" >>"$logs/$name"; exit $rc ) &
+  ( started=$SECONDS; rc=0; "$@" >"$logs/$name" 2>&1 || rc=$?; printf '\n[%s: %s s, rc %s]\n' "$name" "$((SECONDS - started))" "$rc" >>"$logs/$name"; exit $rc ) &
   jobs[$name]=$!
 }
 start prometheus bash scripts/clients/build-prometheus.sh
