@@ -4,7 +4,7 @@
 // the records are read back from Kafka. Then, per route: a bad token, a body
 // too large, a partial write, fuzzed bodies, and Kafka gone.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,8 +17,8 @@ import { capturedRequests } from '../support/client-captures';
 import { TopicReader, recordId, type ConsumedRecord } from '../support/consumer';
 import { Daemon, post } from '../support/daemon';
 import { MockKafka } from '../support/mock-kafka';
+import { clientBinary } from '../support/client-process';
 
-const REPO = path.resolve(__dirname, '../../..');
 const TOKEN = 'influx-e2e-token-0123456789';
 const METRICS = 'influx_m';
 const LOGS = 'influx_l';
@@ -26,14 +26,6 @@ const MAX_BODY_BYTES = 1 << 20;
 
 interface MetricValue { name: string; value: number; type: string; timestamp: number; labels: Record<string, string> }
 interface StringFieldValue { name: string; value: string; timestamp: number; labels: Record<string, string> }
-
-/** The Telegraf binary, built once into the CI cache (about a minute cold, Go from the module proxy). */
-function telegrafBinary(): string {
-  const output = execFileSync('bash', [path.join(REPO, 'scripts/clients/build-telegraf.sh')], { encoding: 'utf8', timeout: 20 * 60_000 });
-  const binary = /(?:cached:|built) (\S+)/.exec(output)?.[1];
-  assert.ok(binary, `build-telegraf.sh said: ${output}`);
-  return binary;
-}
 
 /** Runs Telegraf with `--once` (gather, flush every output, exit); killed by PID after 90 s. */
 function runTelegraf(binary: string, config: string): Promise<{ code: number | null; stderr: string }> {
@@ -118,7 +110,7 @@ describe('InfluxDB line protocol', () => {
   });
 
   it('Telegraf 1.37.2: outputs.influxdb (v1, creates its database), influxdb_v2 (gzip) and http (to /metrics) deliver every metric', async () => {
-    const binary = telegrafBinary();
+    const binary = clientBinary('build-telegraf.sh', 20 * 60_000);
     const dir = mkdtempSync(path.join(os.tmpdir(), 'ms-telegraf-'));
     writeFileSync(path.join(dir, 'input.lp'), INPUT_LP);
     const config = path.join(dir, 'telegraf.conf');

@@ -19,13 +19,12 @@ import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { TopicReader, recordId } from '../support/consumer';
-import { ClientProcess, runClientScript, until } from '../support/client-process';
+import { ClientProcess, clientBinary, until } from '../support/client-process';
 import { Daemon } from '../support/daemon';
 import { freePort } from '../support/kafka/cluster';
 import { MockKafka } from '../support/mock-kafka';
 import { RecordingProxy, type ForwardedRequest } from '../support/recording-proxy';
 
-const OTELCOL = path.join(process.env['METRICSTREAM_CI_CACHE'] ?? path.join(os.homedir(), '.cache/metricstream-ci'), 'otelcol-0.165.0/otelcol');
 const COUNTER = 'system_cpu_time_seconds_total';
 const GAUGES = ['system_cpu_utilization_ratio', 'system_memory_usage_bytes'];
 /** prompb MetricMetadata.MetricType */
@@ -96,11 +95,11 @@ describe('OpenTelemetry Collector prometheusremotewrite (remote_write 1.0, send_
   });
 
   it('CPU time through the exporter: metadata sent alone types the later samples counter; gauges stay gauge; no export error', { timeout: 40 * 60_000 }, async () => {
-    runClientScript('build-otelcol.sh', 35 * 60_000);
+    const otelcol = clientBinary('build-otelcol.sh', 35 * 60_000);
     const dir = mkdtempSync(path.join(os.tmpdir(), 'ms-otelcol-'));
     const otlpPort = await freePort();
     writeFileSync(path.join(dir, 'otelcol.yaml'), collectorConfig(otlpPort, proxy.url));
-    const collector = await ClientProcess.start(OTELCOL, [`--config=${path.join(dir, 'otelcol.yaml')}`]);
+    const collector = await ClientProcess.start(otelcol, [`--config=${path.join(dir, 'otelcol.yaml')}`]);
     const host = hostMetrics(`http://127.0.0.1:${otlpPort}/v1/metrics`);
 
     const typedLater = (): ForwardedRequest[] =>

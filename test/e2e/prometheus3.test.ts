@@ -15,7 +15,7 @@ import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { compressSync, uncompressSync } from 'snappy';
 import { TopicReader, type ConsumedRecord } from '../support/consumer';
-import { ClientProcess, runClientScript, until } from '../support/client-process';
+import { ClientProcess, clientBinary, until } from '../support/client-process';
 import { capturedRequests } from '../support/client-captures';
 import { Daemon, post } from '../support/daemon';
 import { freePort } from '../support/kafka/cluster';
@@ -23,7 +23,6 @@ import { MockKafka } from '../support/mock-kafka';
 import { WriteRequest } from '../../src/protocols/remote-write/decode';
 import { RequestV2, decodeRemoteWriteV2 } from '../../src/protocols/remote-write/v2';
 
-const PROMETHEUS = path.join(process.env['METRICSTREAM_CI_CACHE'] ?? path.join(os.homedir(), '.cache/metricstream-ci'), 'prometheus-v0.316.0/prometheus');
 const V2 = { 'content-type': 'application/x-protobuf;proto=io.prometheus.write.v2.Request', 'content-encoding': 'snappy', 'x-prometheus-remote-write-version': '2.0.0' };
 const V1 = { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy', 'x-prometheus-remote-write-version': '0.1.0' };
 const SAMPLES_WRITTEN = 'x-prometheus-remote-write-samples-written';
@@ -175,7 +174,7 @@ describe('Prometheus remote_write 2.0', () => {
   });
 
   it('a real Prometheus 3.16 scraping itself: samples typed from metadata, nothing failed on its side', { timeout: 40 * 60_000 }, async () => {
-    runClientScript('build-prometheus.sh', 35 * 60_000);
+    const prometheusBinary = clientBinary('build-prometheus.sh', 35 * 60_000);
     const dir = mkdtempSync(path.join(os.tmpdir(), 'ms-prom3-'));
     const webPort = await freePort();
     writeFileSync(path.join(dir, 'prometheus.yml'), [
@@ -189,7 +188,7 @@ describe('Prometheus remote_write 2.0', () => {
       '    queue_config: { batch_send_deadline: 1s }',
     ].join('\n'));
     const before = reader.records.length;
-    const prometheus = await ClientProcess.start(PROMETHEUS, [
+    const prometheus = await ClientProcess.start(prometheusBinary, [
       `--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(dir, 'data')}`,
       `--web.listen-address=127.0.0.1:${webPort}`, '--enable-feature=metadata-wal-records',
     ]);

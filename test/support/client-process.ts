@@ -48,6 +48,14 @@ export function runClientScript(script: string, timeoutMs: number): string {
   return result.stdout;
 }
 
+/** Runs a build script of scripts/clients/ and returns the binary it built or found cached. */
+export function clientBinary(script: string, timeoutMs: number): string {
+  const output = runClientScript(script, timeoutMs);
+  const binary = /(?:cached:|built) (\S+)/.exec(output)?.[1];
+  if (binary === undefined) throw new Error(`${script} named no binary: ${output}`);
+  return binary;
+}
+
 export async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs: number, details = (): string => ''): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
