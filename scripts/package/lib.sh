@@ -32,6 +32,9 @@ ensure_root_tar() {
   local suite=$1 packages=$2 tar=$3 dest log
   [ -f "$tar" ] && return 0
   dest=$(mktemp -d /var/tmp/metricstream-root.XXXXXX)
+  # mktemp made it 0700, and the tarball's "." carries that mode to every root
+  # unpacked from it: a user other than root could then not even load libc.
+  chmod 0755 "$dest"
   log=$dest.log
   if ! build_root "$suite" "$packages" "$dest" >"$log" 2>&1; then
     tail -40 "$log"
