@@ -55,7 +55,8 @@ export function rawRequest(url: string, head: string, parts: string[] = [], gapM
       socket.write(head + '\r\n\r\n');
       let i = 0;
       const next = (): void => {
-        if (i >= parts.length || socket.destroyed) return;
+        // Once the answer has begun, a write can only race the server's close.
+        if (i >= parts.length || socket.destroyed || data !== '') return;
         socket.write(parts[i++]!);
         timer = setTimeout(next, gapMs);
       };
