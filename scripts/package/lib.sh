@@ -45,13 +45,14 @@ ensure_root_tar() {
   tar -C "$dest" --zstd -cf "$tar.tmp$$" . && mv "$tar.tmp$$" "$tar"
   rm -rf "$dest" "$log"
 }
+# Called as a condition, where set -e does not apply: each step returns its failure.
 build_root() {
   local suite=$1 packages=$2 dest=$3
-  debootstrap --variant=minbase "$suite" "$dest" http://deb.debian.org/debian
+  debootstrap --variant=minbase "$suite" "$dest" http://deb.debian.org/debian || return 1
   if [ -n "$packages" ]; then
-    cp /etc/resolv.conf "$dest/etc/resolv.conf"
-    in_root "$dest" apt-get update -q
-    in_root "$dest" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends ${packages//,/ }
+    cp /etc/resolv.conf "$dest/etc/resolv.conf" || return 1
+    in_root "$dest" apt-get update -q || return 1
+    in_root "$dest" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends ${packages//,/ } || return 1
   fi
   rm -rf "$dest"/var/cache/apt/archives/*.deb "$dest"/var/lib/apt/lists/*
 }
