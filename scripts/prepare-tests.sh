@@ -13,11 +13,11 @@ logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
 t0=$SECONDS
 
-declare -A jobs=()
+names=() pids=()
 start() {
   local name=$1; shift
   ( started=$SECONDS; rc=0; "$@" >"$logs/$name" 2>&1 || rc=$?; printf '\n[%s: %s s, rc %s]\n' "$name" "$((SECONDS - started))" "$rc" >>"$logs/$name"; exit $rc ) &
-  jobs[$name]=$!
+  names+=("$name") pids+=($!)
 }
 start prometheus bash scripts/clients/build-prometheus.sh
 start otelcol bash scripts/clients/build-otelcol.sh
@@ -25,17 +25,15 @@ start telegraf bash scripts/clients/build-telegraf.sh
 start faultfs bash scripts/build-faultfs.sh
 start kafka-jars node -e "require('./dist/test/support/kafka/libs').kafkaClasspath()"
 
-failed=()
-for name in "${!jobs[@]}"; do
-  wait "${jobs[$name]}" || failed+=("$name")
-done
-for name in prometheus otelcol telegraf faultfs kafka-jars; do
-  if [[ " ${failed[*]} " == *" $name "* ]]; then
-    echo "prepare-tests: $name failed:" >&2
-    tail -30 "$logs/$name" >&2
+failed=0
+for i in "${!names[@]}"; do
+  if wait "${pids[$i]}"; then
+    echo "prepare-tests: $(tail -1 "$logs/${names[$i]}")"
   else
-    echo "prepare-tests: $(tail -1 "$logs/$name")"
+    echo "prepare-tests: ${names[$i]} failed:" >&2
+    tail -30 "$logs/${names[$i]}" >&2
+    failed=1
   fi
 done
-[ "${#failed[@]}" -eq 0 ] || exit 1
+[ "$failed" = 0 ] || exit 1
 echo "prepare-tests: test clients ready in $((SECONDS - t0)) s"
