@@ -26,6 +26,10 @@
 // BENCH_KAFKA=real runs against a real Apache Kafka broker instead of the mock
 // cluster (one KRaft node from test/support/kafka/, replication factor 1) and
 // adds the CPU the broker's JVM took during the measured run.
+// metricstream targets run with the V8 options every launcher gives the daemon
+// (src/lifecycle/node-options.ts), the baseline bridge with node's defaults;
+// BENCH_NODE_ARGS="--max-semi-space-size=16 --heap-growing-percent=0" gives
+// the daemon V8's defaults back (the later option wins).
 // BENCH_NODE_ARGS: extra node options for every target, split at spaces (e.g.
 // "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile them; node refuses
 // --cpu-prof in NODE_OPTIONS).
@@ -64,6 +68,7 @@ import { KafkaCluster } from '../test/support/kafka/cluster';
 import { otlpMetricsBody, otlpMetricsJsonBody } from './otlp-bodies';
 import { WriteRequest } from '../src/protocols/remote-write/decode';
 import { RequestV2 } from '../src/protocols/remote-write/v2';
+import { DAEMON_NODE_OPTIONS } from '../src/lifecycle/node-options';
 
 const ROOT = path.resolve(__dirname, '../..');
 const DURATION_S = Number(process.env['BENCH_DURATION_S'] ?? 10);
@@ -291,7 +296,8 @@ interface Target { child: ChildProcess; port: number; adminPort: number; others?
 const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
 
 function startProcess(args: string[], env: Record<string, string>, readyPattern: RegExp): Promise<Target> {
-  const child = spawn(process.execPath, [...NODE_ARGS, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const daemon = args[0]!.endsWith('dist/main.js') ? DAEMON_NODE_OPTIONS : [];
+  const child = spawn(process.execPath, [...daemon, ...NODE_ARGS, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${args[0]} not ready in 30 s`)), 30_000);
     child.once('exit', (code) => reject(new Error(`${args[0]} exited ${code}`)));

@@ -1,8 +1,10 @@
-// Starts the real daemon (node dist/main.js) as a child process and learns
-// its ports from the start-up log line.
+// Starts the real daemon (node dist/main.js, with the V8 options every
+// launcher gives it) as a child process and learns its ports from the
+// start-up log line.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { DAEMON_NODE_OPTIONS } from '../../src/lifecycle/node-options';
 
 /** METRICSTREAM_TEST_DAEMON lets a run point the tests at another build (e.g. to compare with an earlier commit). */
 const MAIN = process.env['METRICSTREAM_TEST_DAEMON'] ?? path.resolve(__dirname, '../../main.js');
@@ -32,8 +34,8 @@ export class Daemon {
   }
 
   /** env is added to the test's environment; ports default to 0 (any free port). */
-  static start(env: Record<string, string>, args: string[] = []): Promise<Daemon> {
-    const child = spawn(process.execPath, [MAIN, ...args], {
+  static start(env: Record<string, string>, args: string[] = [], nodeOptions: readonly string[] = DAEMON_NODE_OPTIONS): Promise<Daemon> {
+    const child = spawn(process.execPath, [...nodeOptions, MAIN, ...args], {
       env: { ...process.env, METRICSTREAM_PORT: '0', METRICSTREAM_ADMIN_PORT: '0', METRICSTREAM_INGEST_HOST: '127.0.0.1', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -108,7 +110,7 @@ export function metricBatch(count: number, tag: string): { body: string; names: 
 /** Runs the daemon expecting it to exit by itself (e.g. a refused start-up): its exit code, log lines and how long it ran. */
 export async function runToExit(env: Record<string, string>, args: string[] = [], timeoutMs = 60_000): Promise<{ code: number | null; logs: LogLine[]; stdout: string; stderr: string; ms: number }> {
   const started = Date.now();
-  const child = spawn(process.execPath, [MAIN, ...args], {
+  const child = spawn(process.execPath, [...DAEMON_NODE_OPTIONS, MAIN, ...args], {
     env: { ...process.env, METRICSTREAM_PORT: '0', METRICSTREAM_ADMIN_PORT: '0', METRICSTREAM_INGEST_HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
