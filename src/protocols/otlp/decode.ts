@@ -13,7 +13,8 @@ import { EXPORT_REQUEST, otlpEncodingOf } from './proto';
 import { decodeOtlpLogs, logGroups, type LogsRequest } from './logs';
 import { decodeOtlpMetrics, metricPointCount, type MetricsRequest } from './metrics';
 import type { Outcome } from './outcome';
-import { decodeRequest, encodeRequest, type RequestMessage } from './request';
+import { checkedJsonRequest, decodeRequest, encodeRequest, type RequestMessage } from './request';
+import { jsonItemCount } from './json-count';
 import { itemCount as groupItemCount } from './scopes';
 import { decodeOtlpTraces, spanGroups, type TracesRequest } from './traces';
 import { checkWire, type WireLimits } from './wire-check';
@@ -81,6 +82,10 @@ export function decodeOtlp(request: OtlpRequest, settings: DecoderSettings, reco
   }
   const encoding = otlpEncodingOf(request.contentType);
   const forward = settings.otlpEncoding[SIGNAL_NAMES[request.signal]];
+  if (forward === 'otlp_json' && encoding === 'json') {
+    const document = checkedJsonRequest(request.signal, body, wireLimits(settings));
+    return forwarded(request.signal, () => body, jsonItemCount(request.signal, document), settings, messages);
+  }
   const message = decodeRequest(request.signal, body, encoding, wireLimits(settings));
   if (forward === 'records') {
     const outcome = normalize(request, message, settings, records);

@@ -15,6 +15,7 @@ const INT64 = new Set(['int64', 'uint64', 'sint64', 'fixed64', 'sfixed64']);
 const INT32 = new Set(['int32', 'uint32', 'sint32', 'fixed32', 'sfixed32']);
 const FLOAT = new Set(['double', 'float']);
 const INTEGER_TEXT = /^-?\d{1,20}$/;
+const BASE64_RUN = /^[A-Za-z0-9+/]*/;
 const FLOAT_TEXT = /^(?:NaN|-?Infinity|-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)$/;
 
 const enum Kind { Message, Enum, Integer, Float, Bool, String, Bytes, Any }
@@ -73,9 +74,18 @@ function scalarProblem(rule: FieldRule, value: unknown): string | null {
       return 'a number expected';
     case Kind.Bool: return typeof value === 'boolean' ? null : 'true or false expected';
     case Kind.String: return typeof value === 'string' ? null : 'a string expected';
-    case Kind.Bytes: return typeof value === 'string' || value instanceof Uint8Array ? null : 'a base64 string expected';
+    case Kind.Bytes: return (typeof value === 'string' && isBase64(value)) || value instanceof Uint8Array ? null : 'a base64 string expected';
     default: return null;
   }
+}
+
+/** What protobufjs' base64 decoder takes: the standard alphabet, a final
+ * group of 2–4 characters, and from a "=" after its second on, anything
+ * (ignored); it throws on the rest. */
+function isBase64(text: string): boolean {
+  const length = BASE64_RUN.exec(text)![0].length;
+  if (length === text.length) return length % 4 !== 1;
+  return text.charCodeAt(length) === 0x3d && length % 4 > 1;
 }
 
 function describe(value: unknown): string {
@@ -102,29 +112,35 @@ function refuse(parent: Place | null, key: string, index: number, problem: strin
   throw new DecodeError('invalid_json', `${pathOf({ parent, key, index })}: ${problem}, got ${describe(value)}`);
 }
 
-export function checkJson(document: object, root: protobuf.Type): void {
-  const stack: Array<[Record<string, unknown>, TypeRules, Place | null]> = [[document as Record<string, unknown>, rulesOf(root), null]];
+/** An object still to check: the object, its type's rules, where it sits, how deep. */
+type Pending = [Record<string, unknown>, TypeRules, Place | null, number];
+
+/** maxDepth (messages, the request being 1) refuses deeper nesting as the
+ * wire check does for protobuf; without it, protobufjs' conversion that
+ * follows bounds it. */
+export function checkJson(document: object, root: protobuf.Type, maxDepth = Infinity): void {
+  const stack: Pending[] = [[document as Record<string, unknown>, rulesOf(root), null, 1]];
   while (stack.length > 0) {
-    const [node, rules, place] = stack.pop()!;
+    const [node, rules, place, depth] = stack.pop()!;
+    if (depth > maxDepth) throw new DecodeError('too_deep', `${pathOf(place!)}: messages nested deeper than ${maxDepth} levels`);
     for (const key of Object.keys(node)) {
       const rule = rules.get(key);
       const value = node[key];
       if (rule === undefined || value === null) continue;
       if (!rule.repeated) {
-        checkItem(rule, value, place, key, -1, stack);
+        checkItem(rule, value, place, key, -1, depth, stack);
         continue;
       }
       if (!Array.isArray(value)) refuse(place, key, -1, 'an array expected', value);
-      for (let i = 0; i < value.length; i++) checkItem(rule, value[i], place, key, i, stack);
+      for (let i = 0; i < value.length; i++) checkItem(rule, value[i], place, key, i, depth, stack);
     }
   }
 }
 
-function checkItem(rule: FieldRule, item: unknown, parent: Place | null, key: string, index: number,
-  stack: Array<[Record<string, unknown>, TypeRules, Place | null]>): void {
+function checkItem(rule: FieldRule, item: unknown, parent: Place | null, key: string, index: number, depth: number, stack: Pending[]): void {
   if (rule.kind === Kind.Message) {
     if (item === null || typeof item !== 'object' || Array.isArray(item)) refuse(parent, key, index, 'an object expected', item);
-    stack.push([item as Record<string, unknown>, rule.message!, { parent, key, index }]);
+    stack.push([item as Record<string, unknown>, rule.message!, { parent, key, index }, depth + 1]);
     return;
   }
   const problem = scalarProblem(rule, item);

@@ -276,6 +276,34 @@ describe('OTLP forwarding (otlp_proto / otlp_json)', () => {
     assert.deepEqual([written.topic, written.key, written.count], [Signal.Traces, null, 2]);
   });
 
+  it('a JSON request forwarded as it is (otlp_json) is checked as one decoded is: bad ids, types and base64 refused, as is nesting the wire check refuses', () => {
+    const span = request.resourceSpans[0]!.scopeSpans[0]!.spans[0]!;
+    const withSpan = (over: object): object => ({ resourceSpans: [{ scopeSpans: [{ spans: [{ ...span, ...over }] }] }] });
+    const outcome = (encoding: 'records' | 'otlp_json', document: object): string => {
+      const sink = new Collect();
+      const err = refusal(() => decodeOtlp({ signal: Signal.Traces, body: Buffer.from(JSON.stringify(document)), contentType: 'application/json', contentEncoding: '',
+        receivedAtMs: RECEIVED_AT, client: '', ...NO_TARGET }, settings({ otlpEncoding: { metrics: 'records', logs: 'records', traces: encoding } }), sink, sink));
+      assert.equal(sink.written.length, 0);
+      return `${err.status} ${err.code}: ${err.message}`;
+    };
+    const cases: Array<[object, RegExp]> = [
+      [withSpan({ traceId: 'not-hex' }), /^400 invalid_id: resourceSpans\.scopeSpans\.spans\.traceId/],
+      [withSpan({ name: 5 }), /^400 invalid_json: resourceSpans\[0\]\.scopeSpans\[0\]\.spans\[0\]\.name: a string expected/],
+      [withSpan({ attributes: [kv('b', { bytesValue: 'AQ-=' })] }), /^400 invalid_json: .*attributes\[0\]\.value\.bytesValue: a base64 string expected/],
+      [withSpan({ attributes: [kv('b', { bytesValue: 'A' })] }), /a base64 string expected/],
+      [withSpan({ startTimeUnixNano: 'soon' }), /startTimeUnixNano: an integer/],
+    ];
+    for (const [document, expected] of cases) {
+      const forwarded = outcome('otlp_json', document);
+      assert.match(forwarded, expected);
+      assert.equal(forwarded, outcome('records', document), 'the same refusal as when decoded into records');
+    }
+    // 200 levels of AnyValue → ArrayValue: past the 16 + 3 × maxValueDepth (32) messages the wire check allows.
+    let value: object = { stringValue: 'deep' };
+    for (let i = 0; i < 200; i++) value = { arrayValue: { values: [value] } };
+    assert.match(outcome('otlp_json', withSpan({ attributes: [kv('deep', value)] })), /^400 too_deep: .*messages nested deeper than 112 levels/);
+  });
+
   it('JSON → otlp_proto and protobuf → otlp_json convert, keeping hex ids and nanosecond times', () => {
     const asProto = forward('otlp_proto', Buffer.from(JSON.stringify(request)), 'application/json').value as Uint8Array;
     const decoded = EXPORT_REQUEST[Signal.Traces].toObject(EXPORT_REQUEST[Signal.Traces].decode(asProto), { longs: String, bytes: String }) as

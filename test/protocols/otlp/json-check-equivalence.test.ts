@@ -68,6 +68,8 @@ function random(seed: number): () => number {
 const REPLACEMENTS: unknown[] = [
   null, 'abc', '', '12', '-7', '1.5', 'NaN', '-Infinity', '1e5', '99999999999999999999999', 'toString', 'SPAN_KIND_CLIENT',
   0, -1, 1.5, 2 ** 60, Number.NaN, true, false, {}, [], [1], [{}], [null], { key: 'k' }, new Uint8Array(2),
+  // base64 at the edges of what protobufjs decodes
+  'A', 'AB=', 'A=B', 'ABC=x', 'QUJD', 'a-b_', 'AQ==',
 ];
 const EXTRA_KEYS = ['unknownKey', '__proto__', 'toString', 'constructor', 'hasOwnProperty', '0'];
 

@@ -33,7 +33,7 @@ function scalarProblem(field: protobuf.Field, value: unknown): string | null {
   }
   if (type === 'bool') return typeof value === 'boolean' ? null : 'true or false expected';
   if (type === 'string') return typeof value === 'string' ? null : 'a string expected';
-  if (type === 'bytes') return typeof value === 'string' || value instanceof Uint8Array ? null : 'a base64 string expected';
+  if (type === 'bytes') return (typeof value === 'string' && protobufjsDecodesBase64(value)) || value instanceof Uint8Array ? null : 'a base64 string expected';
   return null;
 }
 
@@ -66,5 +66,15 @@ export function checkJson(document: object, root: protobuf.Type): void {
         if (problem !== null) throw new DecodeError('invalid_json', `${at}: ${problem}, got ${describe(item)}`);
       }
     }
+  }
+}
+
+/** Whether protobufjs' own base64 decoder, which fromObject runs on a bytes field's string, takes it. */
+function protobufjsDecodesBase64(text: string): boolean {
+  try {
+    protobuf.util.base64.decode(text, new Uint8Array(protobuf.util.base64.length(text)), 0);
+    return true;
+  } catch {
+    return false;
   }
 }

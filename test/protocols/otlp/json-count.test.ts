@@ -1,0 +1,96 @@
+// Items counted on an OTLP/JSON document (json-count.ts, for otlp_json
+// forwarding) against the count on protobufjs' message made of it, which the
+// document count replaces: random requests with groups, scopes and items
+// missing, null or empty, and metrics with none, one or several data kinds set.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { jsonItemCount } from '../../../src/protocols/otlp/json-count';
+import { logGroups, type LogsRequest } from '../../../src/protocols/otlp/logs';
+import { metricPointCount, type MetricsRequest } from '../../../src/protocols/otlp/metrics';
+import { EXPORT_REQUEST } from '../../../src/protocols/otlp/proto';
+import { itemCount } from '../../../src/protocols/otlp/scopes';
+import { spanGroups, type TracesRequest } from '../../../src/protocols/otlp/traces';
+import { Signal } from '../../../src/signals';
+
+/** A deterministic PRNG (mulberry32), so a failure can be replayed. */
+function random(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const KINDS = ['gauge', 'sum', 'histogram', 'exponentialHistogram', 'summary'];
+
+function decodedCount(signal: Signal, document: object): number {
+  const message = EXPORT_REQUEST[signal].fromObject(document) as unknown;
+  switch (signal) {
+    case Signal.Metrics: return metricPointCount(message as MetricsRequest);
+    case Signal.Logs: return itemCount(logGroups(message as LogsRequest));
+    case Signal.Traces: return itemCount(spanGroups(message as TracesRequest));
+  }
+}
+
+describe('OTLP/JSON item count', () => {
+  const next = random(7);
+  const int = (n: number): number => Math.floor(next() * n);
+  /** A repeated field: usually n entries, sometimes empty, null or absent. */
+  const repeated = (holder: Record<string, unknown>, key: string, make: () => unknown): void => {
+    const roll = next();
+    if (roll < 0.1) return;
+    holder[key] = roll < 0.2 ? null : Array.from({ length: int(4) }, make);
+  };
+  const metric = (): object => {
+    const m: Record<string, unknown> = { name: 'm' };
+    // Kinds set in a random order: the count must not depend on the JSON key order.
+    for (const kind of [...KINDS].sort(() => next() - 0.5)) {
+      const roll = next();
+      if (roll < 0.25) {
+        const data: Record<string, unknown> = {};
+        repeated(data, 'dataPoints', () => ({ asDouble: 1 }));
+        m[kind] = data;
+      } else if (roll < 0.35) m[kind] = null;
+    }
+    return m;
+  };
+  const request = (signal: Signal): object => {
+    const [groups, scopes, items, item] = signal === Signal.Metrics ? ['resourceMetrics', 'scopeMetrics', 'metrics', metric]
+      : signal === Signal.Logs ? ['resourceLogs', 'scopeLogs', 'logRecords', () => ({ severityNumber: 9 })]
+        : ['resourceSpans', 'scopeSpans', 'spans', () => ({ name: 's' })] as const;
+    const document: Record<string, unknown> = {};
+    repeated(document, groups, () => {
+      const group: Record<string, unknown> = {};
+      repeated(group, scopes, () => {
+        const scope: Record<string, unknown> = {};
+        repeated(scope, items, item);
+        return scope;
+      });
+      return group;
+    });
+    return document;
+  };
+
+  it('equals the count on the decoded message, for 3,000 random requests of every signal', () => {
+    let nonZero = 0;
+    for (let i = 0; i < 3000; i++) {
+      const signal = [Signal.Metrics, Signal.Logs, Signal.Traces][i % 3]!;
+      const document = request(signal);
+      const expected = decodedCount(signal, document);
+      assert.equal(jsonItemCount(signal, document as Record<string, unknown>), expected, `request ${i}: ${JSON.stringify(document)}`);
+      if (expected > 0) nonZero++;
+    }
+    assert.ok(nonZero > 1000, `${nonZero} of 3000 requests held items`);
+  });
+
+  it('a metric with several kinds set counts the last declared (summary over sum), whatever the key order', () => {
+    const document = { resourceMetrics: [{ scopeMetrics: [{ metrics: [
+      { name: 'x', summary: { dataPoints: [{}] }, sum: { dataPoints: [{}, {}, {}] } },
+      { name: 'y', gauge: { dataPoints: [{}, {}] }, histogram: null },
+    ] }] }] };
+    assert.equal(jsonItemCount(Signal.Metrics, document), 3);
+    assert.equal(decodedCount(Signal.Metrics, document), 3);
+  });
+});
