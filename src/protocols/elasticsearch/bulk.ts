@@ -10,6 +10,7 @@
 // with a newline (Elasticsearch insists on one; shippers always send it).
 import { BulkRequestError, type EsErrorCause } from './errors';
 import { depthExceeds } from '../../decode/json-values';
+import { documentFacts, type DocumentFacts } from './records';
 
 export type BulkAction = 'index' | 'create' | 'update' | 'delete';
 const ACTIONS: ReadonlySet<string> = new Set<BulkAction>(['index', 'create', 'update', 'delete']);
@@ -30,8 +31,11 @@ export interface BulkDocument {
   readonly id: string | undefined;
   /** The source line as sent (trimmed): exact, numbers past 2^53 included. */
   readonly source: string;
-  /** The source parsed (a JSON object). */
-  readonly document: Readonly<Record<string, unknown>>;
+  /** What the record needs of the parsed source (records.ts). Kept instead of
+   * the parsed object: a request's parsed documents would all live until the
+   * last one is written, and a worker's young generation, too small for 1,600
+   * of them, would promote them to its old generation. */
+  readonly facts: DocumentFacts;
 }
 
 export interface BulkItemError {
@@ -84,7 +88,7 @@ function readAction(text: string, line: number): ActionLine {
 /** Fields Elasticsearch keeps beside a document; the record adds them (records.ts). */
 const METADATA_FIELDS = ['_index', '_id'] as const;
 
-type SourceCheck = { readonly ok: true; readonly document: Readonly<Record<string, unknown>> } | { readonly ok: false; readonly error: EsErrorCause };
+type SourceCheck = { readonly ok: true; readonly facts: DocumentFacts } | { readonly ok: false; readonly error: EsErrorCause };
 
 function checkSource(source: string, limits: BulkLimits): SourceCheck {
   const bytes = Buffer.byteLength(source, 'utf8');
@@ -105,7 +109,7 @@ function checkSource(source: string, limits: BulkLimits): SourceCheck {
   if (depthExceeds(parsed, limits.maxDepth)) {
     return { ok: false, error: { type: 'mapper_parsing_exception', reason: `failed to parse: the document is nested deeper than ${limits.maxDepth} levels` } };
   }
-  return { ok: true, document: parsed };
+  return { ok: true, facts: documentFacts(parsed) };
 }
 
 function documentItem(action: ActionLine & { action: 'index' | 'create' }, index: string | undefined, source: string, limits: BulkLimits): BulkItem {
@@ -115,7 +119,7 @@ function documentItem(action: ActionLine & { action: 'index' | 'create' }, index
   }
   const checked = checkSource(source, limits);
   if (!checked.ok) return { kind: 'error', ...base, status: 400, error: checked.error };
-  return { kind: 'document', action: action.action, index, id: action.id, source, document: checked.document };
+  return { kind: 'document', action: action.action, index, id: action.id, source, facts: checked.facts };
 }
 
 function unsupported(action: ActionLine, index: string | undefined): BulkItemError {

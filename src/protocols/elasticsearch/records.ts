@@ -12,6 +12,16 @@
 // one partition), else none.
 import type { BulkDocument } from './bulk';
 
+/** What a record needs of its parsed document. */
+export interface DocumentFacts {
+  /** The document has no fields. */
+  readonly empty: boolean;
+  /** The document has its own `timestamp` (nothing is added then). */
+  readonly hasTimestamp: boolean;
+  /** Its `@timestamp` in epoch ms, when that is a readable time. */
+  readonly atTimestampMs: number | undefined;
+}
+
 export interface BulkLogRecord {
   readonly index: string;
   readonly key: string | undefined;
@@ -34,11 +44,15 @@ function withFields(source: string, empty: boolean, fields: Readonly<Record<stri
   return `${source.slice(0, close).trimEnd()}${empty ? '' : ','}${added}}`;
 }
 
+export function documentFacts(document: Readonly<Record<string, unknown>>): DocumentFacts {
+  return { empty: Object.keys(document).length === 0, hasTimestamp: document['timestamp'] !== undefined, atTimestampMs: documentTime(document) };
+}
+
 export function bulkLogRecord(doc: BulkDocument, receivedAtMs: number): BulkLogRecord {
   const fields: Record<string, string | number> = {};
-  if (doc.document['timestamp'] === undefined) fields['timestamp'] = documentTime(doc.document) ?? receivedAtMs;
+  if (!doc.facts.hasTimestamp) fields['timestamp'] = doc.facts.atTimestampMs ?? receivedAtMs;
   fields['_index'] = doc.index;
   if (doc.id !== undefined) fields['_id'] = doc.id;
-  const value = withFields(doc.source, Object.keys(doc.document).length === 0, fields);
+  const value = withFields(doc.source, doc.facts.empty, fields);
   return { index: doc.index, key: doc.id, value };
 }

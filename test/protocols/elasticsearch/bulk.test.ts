@@ -7,6 +7,7 @@ import {
   bulkAnswer, bulkLogRecord, bulkPathIndex, BulkRequestError, bulkText, parseBulk, type BulkDocument, type BulkItem, type BulkLimits,
 } from '../../../src/protocols/elasticsearch';
 import { capturedRequests } from '../../support/client-captures';
+import { documentFacts } from '../../../src/protocols/elasticsearch/records';
 
 const LIMITS: BulkLimits = { maxRecords: 100, maxDocumentBytes: 1024, maxDepth: 8 };
 const ndjson = (...lines: unknown[]): string => `${lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n')}\n`;
@@ -31,7 +32,7 @@ describe('elasticsearch _bulk: parsing', () => {
     assert.deepEqual(items.map((i) => [i.kind, i.action, i.index, i.id]), [
       ['document', 'create', 'logs-a', 'x1'], ['document', 'index', 'from-path', undefined], ['document', 'index', 'from-path', '7'],
     ]);
-    assert.deepEqual((items[0] as BulkDocument).document, { msg: 'a' });
+    assert.deepEqual((items[0] as BulkDocument).facts, { empty: false, hasTimestamp: false, atTimestampMs: undefined });
     assert.equal((items[0] as BulkDocument).source, '{"msg":"a"}');
   });
 
@@ -65,7 +66,7 @@ describe('elasticsearch _bulk: parsing', () => {
 
   it('skips blank lines between pairs, takes \\r\\n and a body without a final newline', () => {
     const items = parseBulk('\n{"create":{"_index":"i"}}\r\n{"a":1}\r\n\n\n{"index":{"_index":"i"}}\n{"b":2}', undefined, LIMITS);
-    assert.deepEqual(items.map((i) => i.kind === 'document' && i.document), [{ a: 1 }, { b: 2 }]);
+    assert.deepEqual(items.map((i) => i.kind === 'document' && i.source), ['{"a":1}', '{"b":2}']);
   });
 
   it('refuses the whole request when an action line cannot be read, naming the line', () => {
@@ -128,7 +129,7 @@ describe('elasticsearch _bulk: the answer', () => {
 
 describe('elasticsearch _bulk: log records', () => {
   const doc = (document: Record<string, unknown>, id?: string): BulkDocument =>
-    ({ kind: 'document', action: 'create', index: 'i', id, source: JSON.stringify(document), document });
+    ({ kind: 'document', action: 'create', index: 'i', id, source: JSON.stringify(document), facts: documentFacts(document) });
 
   it('adds timestamp from @timestamp (ISO or epoch ms), else the receive time, and _index and _id; keys by _id', () => {
     assert.deepEqual(bulkLogRecord(doc({ '@timestamp': '2026-12-06T18:05:38.946Z', m: 1 }, 'id1'), 5), {
@@ -165,7 +166,7 @@ describe('elasticsearch _bulk: Fluent Bit 5.1.1 captures', () => {
         assert.equal(item.kind, 'document');
         const document = item as BulkDocument;
         assert.deepEqual([document.action, document.index, document.source], ['create', index, lines[2 * i + 1]]);
-        assert.equal(JSON.parse(bulkLogRecord(document, 0).value).timestamp, Date.parse(document.document['@timestamp'] as string));
+        assert.equal(JSON.parse(bulkLogRecord(document, 0).value).timestamp, Date.parse((JSON.parse(document.source) as Record<string, string>)['@timestamp']!));
       }
       const answer = bulkAnswer(items, 1);
       assert.equal(answer.errors, false);

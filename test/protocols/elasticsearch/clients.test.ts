@@ -12,7 +12,7 @@ describe('elasticsearch: @elastic/elasticsearch 9.5.1', () => {
     assert.equal(request.headers['content-type'], 'application/vnd.elasticsearch+x-ndjson; compatible-with=9');
     const items = parseBulk(bulkText(request.body), bulkPathIndex(request.url.pathname) ?? undefined,
       { maxRecords: 100, maxDocumentBytes: 4096, maxDepth: 16 });
-    assert.deepEqual(items.map((i) => [i.kind, i.action, i.index, (i as BulkDocument).document?.['message']]), [
+    assert.deepEqual(items.map((i) => [i.kind, i.action, i.index, (JSON.parse((i as BulkDocument).source) as { message: string }).message]), [
       ['document', 'create', 'js-logs', 'js client doc 1'],
       ['document', 'create', 'js-logs', 'js client doc 2'],
       ['document', 'create', 'js-logs', 'js client doc 3'],
