@@ -28,8 +28,8 @@
 // adds the CPU the broker's JVM took during the measured run.
 // metricstream targets run with the V8 options every launcher gives the daemon
 // (src/lifecycle/node-options.ts), the baseline bridge with node's defaults;
-// BENCH_NODE_ARGS="--max-semi-space-size=16 --heap-growing-percent=0" gives
-// the daemon V8's defaults back (the later option wins).
+// BENCH_NODE_ARGS="--max-semi-space-size=16" gives the daemon V8's default
+// back (the later option wins).
 // BENCH_NODE_ARGS: extra node options for every target, split at spaces (e.g.
 // "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile them; node refuses
 // --cpu-prof in NODE_OPTIONS).

@@ -61,7 +61,7 @@ export function runMain(argv: string[]): void {
   for (const message of deprecations) log.warn(message);
   const missing = missingNodeOptions(process.execArgv, process.env['NODE_OPTIONS']);
   if (missing.length > 0) {
-    log.warn({ missing }, `node was started without ${missing.join(' ')}: under load the main thread's heap may take about 70 MiB more than when started by npm start, bin/metricstream or the systemd units`);
+    log.warn({ missing }, `node was started without ${missing.join(' ')} (npm start, bin/metricstream and the systemd units give it): under load the main thread's young generation may take V8's default 2 × 16 MiB`);
   }
   start(config, log).catch((err: unknown) => {
     if (err instanceof ListenError) log.fatal({ address: err.address, reusePort: err.shared }, `start-up failed: ${err.message}`);

@@ -106,7 +106,7 @@ cat >"$tree/bin/metricstream" <<'WRAPPER'
 #!/bin/sh
 # The daemon on the Node.js bundled next to it: bin/metricstream --config FILE
 here=$(cd "$(dirname "$0")/.." && pwd)
-exec "$here/node/bin/node" --max-semi-space-size=1 --heap-growing-percent=25 "$here/dist/main.js" "$@"
+exec "$here/node/bin/node" --max-semi-space-size=2 "$here/dist/main.js" "$@"
 WRAPPER
 chmod 755 "$tree/bin/metricstream"
 

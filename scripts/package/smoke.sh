@@ -18,7 +18,7 @@ if [ "$1" = --unit ]; then
   command=(setpriv --reuid="$user" --regid="$user" --init-groups env PATH="$unit_path" "${exec_start[@]}")
 elif [ "$1" = --checkout ]; then
   node_bin=$(command -v node)
-  command=("$node_bin" --max-semi-space-size=1 --heap-growing-percent=25 "$2/dist/main.js")
+  command=("$node_bin" --max-semi-space-size=2 "$2/dist/main.js")
 else
   tree=$1
   node_bin=$tree/node/bin/node

@@ -77,8 +77,8 @@ const pool = z.strictObject({
     .describe('Size of each SharedArrayBuffer ring (threads + 2 rings, leased per task). A request\'s serialized records must fit in one (else 413 request_too_large).'),
   workerMaxHeapMb: z.number().int().min(16).default(128)
     .describe('V8 old-generation cap per worker: a body that parses beyond it kills that worker alone (its request gets 500, the pool starts a new worker). A request whose decoded objects would take more than a quarter of it is refused 413 decoded_too_large first.'),
-  workerMaxYoungGenMb: z.number().int().min(0).max(1024).default(8)
-    .describe('V8 young-generation cap per worker (resourceLimits.maxYoungGenerationSizeMb); 0 = V8\'s own size (32 MB of new space on 64-bit). A decode allocates many short-lived objects and V8 grows each worker\'s new space to its maximum, all of it resident: 8 gives 8 MB of new space, a quarter of the default, at the same records/s within the noise of the measurements; 4 slowed the log routes\' 1,000-record requests. See docs/operations.md.'),
+  workerMaxYoungGenMb: z.number().int().min(0).max(1024).default(16)
+    .describe('V8 young-generation cap per worker (resourceLimits.maxYoungGenerationSizeMb); 0 = V8\'s own size (32 MB of new space on 64-bit). A decode allocates many short-lived objects and V8 grows each worker\'s new space to its maximum, all of it resident: 16 halves it for about twice the scavenge time; V8 sizes new space in powers of two, so 8–15 give 8 MB, which promotes a large request\'s objects to the old generation. See docs/operations.md.'),
   inlineMaxBytes: z.number().int().min(0).max(64 * 1024).default(1024)
     .describe('Uncompressed bodies of at most this size on the native /metrics and /logs routes are decoded on the main thread instead of in a worker: the hand-off (task message, worker wake-up, result message) costs the main thread more than decoding a few records. 0 = every body goes to the pool.'),
   inlineForwardMaxBytes: z.number().int().min(0).max(MiB).default(64 * 1024)

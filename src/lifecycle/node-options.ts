@@ -5,32 +5,34 @@
 // cannot set them on itself once running.
 //
 // Why: the main thread allocates each request's small objects at tens of MB/s
-// and keeps them for as long as Kafka takes to acknowledge. Surviving young
-// objects make V8 grow the main isolate's young generation to its default
-// 3 × 16 MiB, and the old generation is let grow to several times its live
-// size before a full collection: together about 70 MiB of a 200 MiB peak RSS
-// under load. A 1 MiB semi-space and old-generation growth of 25 % over the
-// live size bring the routes under 150 MiB at no cost in throughput
-// (bench/RESULTS.md, "the main thread's heap"). The heap-growth option is
-// process-wide, so the pool's isolates collect sooner too. The semi-space
-// option is the main isolate's alone: see mainIsolateOnly.
+// and keeps them for as long as Kafka takes to acknowledge, so V8 grows its
+// young generation to the default 2 × 16 MiB semi-spaces, all of it resident.
+// A 2 MiB semi-space saved 10–15 MB of peak RSS at the same records/s in
+// alternating runs; 1 MiB saved more but cost the JSON route, whose ceiling is
+// the main thread, about a tenth of its records/s (bench/RESULTS.md, "the
+// main thread's heap", where a smaller-memory setting and its price are too).
+// The option is the main isolate's alone: see mainIsolateOnly.
 import v8 from 'node:v8';
 
-export const DAEMON_NODE_OPTIONS: readonly string[] = ['--max-semi-space-size=1', '--heap-growing-percent=25'];
+export const DAEMON_NODE_OPTIONS: readonly string[] = ['--max-semi-space-size=2'];
 
 /** Takes back --max-semi-space-size once the main isolate's heap is sized
  * (at process start), before any worker starts: V8 lets the flag override
- * the young generation a worker's resourceLimits set, and a pool worker with
- * a 1 MiB semi-space promotes a large request's objects and pays for full
- * collections (1.5–2× its CPU per record on the log routes, measured). Zero
- * is V8's "not set". */
+ * the young generation a worker's resourceLimits set, and pool workers with
+ * 1 MiB semi-spaces promoted the log routes' large requests to their old
+ * generations and lost a third of their records/s (measured). Zero is V8's
+ * "not set". */
 export function mainIsolateOnly(): void {
   v8.setFlagsFromString('--max-semi-space-size=0');
 }
 
-/** The options of DAEMON_NODE_OPTIONS this process was started without
- * (given on the command line, or in NODE_OPTIONS where node allows them). */
+const nameOf = (option: string): string => option.split('=')[0]!;
+
+/** The options of DAEMON_NODE_OPTIONS this process was started without, by
+ * name: a value of the operator's own (e.g. --max-semi-space-size=1 for the
+ * smaller-memory setting) counts as given. On the command line, or in
+ * NODE_OPTIONS, which takes --max-semi-space-size. */
 export function missingNodeOptions(execArgv: readonly string[], nodeOptions: string | undefined): string[] {
-  const given = new Set([...execArgv, ...(nodeOptions ?? '').split(/\s+/)]);
-  return DAEMON_NODE_OPTIONS.filter((option) => !given.has(option));
+  const given = new Set([...execArgv, ...(nodeOptions ?? '').split(/\s+/)].map(nameOf));
+  return DAEMON_NODE_OPTIONS.filter((option) => !given.has(nameOf(option)));
 }

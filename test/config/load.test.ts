@@ -89,7 +89,7 @@ describe('config: file', () => {
     assert.equal(c.pool.threads, 3);
     assert.equal(c.pool.ringBytes, 65536);
     assert.equal(c.pool.maxQueue, 1024);
-    assert.equal(c.pool.workerMaxYoungGenMb, 8);
+    assert.equal(c.pool.workerMaxYoungGenMb, 16);
     assert.equal(c.log.level, 'debug');
     assert.equal(c.admin.port, 8091);
   });
