@@ -47,13 +47,14 @@ describe('node options', () => {
       assert.equal(child.status, 0, child.stderr);
       return JSON.parse(child.stdout) as { main: number; worker: number };
     };
-    // New space is two semi-spaces: at most 4 MiB under --max-semi-space-size=2; 16 MiB for the worker's own limit.
+    // New space is two semi-spaces: 4 MiB under --max-semi-space-size=2 (Node 24
+    // reports up to 5.5), against V8's default 32 and the worker's own 16.
     const MiB = 2 ** 20;
     const held = run('hold');
-    assert.ok(held.main <= 4 * MiB && held.worker <= 4 * MiB, `without mainIsolateOnly the option reaches the worker: ${JSON.stringify(held)}`);
+    assert.ok(held.main <= 6 * MiB && held.worker <= 6 * MiB, `without mainIsolateOnly the option reaches the worker: ${JSON.stringify(held)}`);
     const released = run('release');
-    assert.ok(released.main <= 4 * MiB, `main isolate new space ${released.main}`);
-    assert.ok(released.worker > 8 * MiB, `worker new space ${released.worker}`);
+    assert.ok(released.main <= 6 * MiB, `main isolate new space ${released.main}`);
+    assert.ok(released.worker >= 12 * MiB, `worker new space ${released.worker}`);
   });
 
   it('are given by every launcher: npm start, the systemd units, the release wrapper, the smoke test', () => {
