@@ -9,6 +9,7 @@ import { DecodeError } from '../../../src/decode/decode-error';
 import { checkJson } from '../../../src/protocols/otlp/json-check';
 import { EXPORT_REQUEST } from '../../../src/protocols/otlp/proto';
 import { Signal } from '../../../src/signals';
+import { random } from '../../support/random';
 import { checkJson as referenceCheckJson } from './reference/json-check';
 
 const attrs = [
@@ -52,17 +53,6 @@ function outcome(check: typeof checkJson, signal: Signal, document: object): str
     assert.ok(err instanceof DecodeError, String(err));
     return `${err.code}: ${err.message}`;
   }
-}
-
-/** A deterministic PRNG (mulberry32), so a failure can be replayed. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const REPLACEMENTS: unknown[] = [

@@ -5,33 +5,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { jsonItemCount } from '../../../src/protocols/otlp/json-count';
-import { logGroups, type LogsRequest } from '../../../src/protocols/otlp/logs';
-import { metricPointCount, type MetricsRequest } from '../../../src/protocols/otlp/metrics';
 import { EXPORT_REQUEST } from '../../../src/protocols/otlp/proto';
-import { itemCount } from '../../../src/protocols/otlp/scopes';
-import { spanGroups, type TracesRequest } from '../../../src/protocols/otlp/traces';
 import { Signal } from '../../../src/signals';
-
-/** A deterministic PRNG (mulberry32), so a failure can be replayed. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { random } from '../../support/random';
+import { messageItemCount } from './reference/item-count';
 
 const KINDS = ['gauge', 'sum', 'histogram', 'exponentialHistogram', 'summary'];
 
 function decodedCount(signal: Signal, document: object): number {
-  const message = EXPORT_REQUEST[signal].fromObject(document) as unknown;
-  switch (signal) {
-    case Signal.Metrics: return metricPointCount(message as MetricsRequest);
-    case Signal.Logs: return itemCount(logGroups(message as LogsRequest));
-    case Signal.Traces: return itemCount(spanGroups(message as TracesRequest));
-  }
+  return messageItemCount(signal, EXPORT_REQUEST[signal].fromObject(document));
 }
 
 describe('OTLP/JSON item count', () => {

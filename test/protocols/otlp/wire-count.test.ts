@@ -5,12 +5,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Buffer } from 'node:buffer';
 import { EXPORT_REQUEST } from '../../../src/protocols/otlp/proto';
-import { metricPointCount, type MetricsRequest } from '../../../src/protocols/otlp/metrics';
-import { logGroups, type LogsRequest } from '../../../src/protocols/otlp/logs';
-import { spanGroups, type TracesRequest } from '../../../src/protocols/otlp/traces';
-import { itemCount } from '../../../src/protocols/otlp/scopes';
 import { wireItemCount } from '../../../src/protocols/otlp/wire-count';
 import { Signal } from '../../../src/signals';
+import { messageItemCount } from './reference/item-count';
 
 function varint(n: number): Buffer {
   const bytes: number[] = [];
@@ -32,12 +29,7 @@ const metric = (...parts: Buffer[]): Buffer => field(2, field(1, Buffer.from('m'
 const request = (...metrics: Buffer[]): Buffer => field(1, field(2, ...metrics));
 
 function decodedCount(signal: Signal, body: Buffer): number {
-  const message = EXPORT_REQUEST[signal].decode(body) as unknown;
-  switch (signal) {
-    case Signal.Metrics: return metricPointCount(message as MetricsRequest);
-    case Signal.Logs: return itemCount(logGroups(message as LogsRequest));
-    case Signal.Traces: return itemCount(spanGroups(message as TracesRequest));
-  }
+  return messageItemCount(signal, EXPORT_REQUEST[signal].decode(body));
 }
 
 function assertSameCount(signal: Signal, body: Buffer): number {
