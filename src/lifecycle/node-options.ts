@@ -7,8 +7,8 @@
 // Why: the main thread allocates each request's small objects at tens of MB/s
 // and keeps them for as long as Kafka takes to acknowledge, so V8 grows its
 // young generation to the default 2 × 16 MiB semi-spaces, all of it resident.
-// A 2 MiB semi-space saved 10–15 MB of peak RSS at the same records/s in
-// alternating runs; 1 MiB saved more but cost the JSON route, whose ceiling is
+// With 2 MiB semi-spaces peak RSS fell by 7–22 MB per route, records/s within
+// the runs' spread; 1 MiB saved more but cost the JSON route, whose ceiling is
 // the main thread, about a tenth of its records/s (bench/RESULTS.md, "the
 // main thread's heap", where a smaller-memory setting and its price are too).
 // The option is the main isolate's alone: see mainIsolateOnly.
