@@ -30,7 +30,8 @@ describe('systemd unit', () => {
     assert.ok(searchPath.includes('/opt/node/bin') && searchPath.indexOf('/opt/node/bin') < searchPath.indexOf('/usr/bin'), searchPath.join(':'));
     // The release package's bundled Node first (it is installed in /opt/metricstream), run as its system user.
     assert.equal(searchPath[0], '/opt/metricstream/node/bin', searchPath.join(':'));
-    assert.match(text, /^ExecStart=\/usr\/bin\/env node \/opt\/metricstream\/dist\/main\.js /m);
+    // The node options every launcher gives (test/lifecycle/node-options.test.ts checks which).
+    assert.match(text, /^ExecStart=\/usr\/bin\/env node (?:--\S+ )+\/opt\/metricstream\/dist\/main\.js /m);
     assert.match(text, /^User=metricstream$/m);
     const stopSeconds = Number(/^TimeoutStopSec=(\d+)s$/m.exec(text)?.[1]);
     assert.ok(stopSeconds * 1000 > configSchema.parse({}).drain.timeoutMs);
