@@ -47,14 +47,14 @@ describe('node options', () => {
       assert.equal(child.status, 0, child.stderr);
       return JSON.parse(child.stdout) as { main: number; worker: number };
     };
-    // New space is two semi-spaces: 4 MiB under --max-semi-space-size=2 (Node 24
-    // reports up to 5.5), against V8's default 32 and the worker's own 16.
+    // New space under --max-semi-space-size=2: 4 MiB on Node 20 and 22, up to 8.5
+    // on Node 24 (V8 13 sizes it differently); V8's default is 32, the worker's own 16.
     const MiB = 2 ** 20;
     const held = run('hold');
-    assert.ok(held.main <= 6 * MiB && held.worker <= 6 * MiB, `without mainIsolateOnly the option reaches the worker: ${JSON.stringify(held)}`);
+    assert.ok(held.main <= 10 * MiB && held.worker <= 10 * MiB, `without mainIsolateOnly the option reaches the worker: ${JSON.stringify(held)}`);
     const released = run('release');
-    assert.ok(released.main <= 6 * MiB, `main isolate new space ${released.main}`);
-    assert.ok(released.worker >= 12 * MiB, `worker new space ${released.worker}`);
+    assert.ok(released.main <= 10 * MiB, `main isolate new space ${released.main}`);
+    assert.ok(released.worker >= 12 * MiB && released.worker > 1.5 * held.worker, `worker new space ${released.worker} (${held.worker} without mainIsolateOnly)`);
   });
 
   it('are given by every launcher: npm start, the systemd units, the release wrapper, the smoke test', () => {
