@@ -77,9 +77,9 @@ describe('node options', () => {
     const warning = (daemon: Daemon) => daemon.logs.find((line) => line.msg.startsWith('node was started without'));
 
     it('names the options a daemon was started without', async () => {
-      const daemon = await Daemon.start({ METRICSTREAM_BROKERS: kafka.bootstrap }, [], DAEMON_NODE_OPTIONS.slice(1));
+      const daemon = await Daemon.start({ METRICSTREAM_BROKERS: kafka.bootstrap }, [], []);
       try {
-        assert.deepEqual(warning(daemon)?.['missing'], [DAEMON_NODE_OPTIONS[0]]);
+        assert.deepEqual(warning(daemon)?.['missing'], [...DAEMON_NODE_OPTIONS]);
       } finally {
         assert.equal((await daemon.stop()).code, 0);
       }

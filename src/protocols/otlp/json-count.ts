@@ -7,8 +7,7 @@
 // oneof getter names, the last declared one set (fromObject sets fields in
 // declaration order).
 import { Signal } from '../../signals';
-
-type Node = { readonly [key: string]: unknown };
+import type { Node } from './request';
 
 /** Metric's data oneof, last declared first. */
 const METRIC_KINDS_LAST_FIRST = ['summary', 'exponentialHistogram', 'histogram', 'sum', 'gauge'];

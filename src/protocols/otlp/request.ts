@@ -49,16 +49,16 @@ function visit(node: unknown, path: readonly string[], fn: (holder: Node, key: s
   visit((node as Node)[key], rest, fn);
 }
 
-/** Refuses an id that is not hex; with convert, makes each id its bytes (what
+/** Refuses an id that is not hex; with toBytes, makes each id its bytes (what
  * protobufjs' fromObject takes for a bytes field, instead of base64). */
-function checkIds(document: unknown, signal: Signal, convert: boolean): void {
+function checkIds(document: unknown, signal: Signal, toBytes: boolean): void {
   for (const path of ID_PATHS[signal]) {
     visit(document, path, (holder, key) => {
       const id = holder[key];
       if (typeof id !== 'string' || !/^(?:[0-9a-fA-F]{2})*$/.test(id)) {
         throw new DecodeError('invalid_id', `${path.join('.')}: ids are hex strings in OTLP/JSON, got ${JSON.stringify(id)?.slice(0, 64)}`);
       }
-      if (convert) holder[key] = Buffer.from(id, 'hex');
+      if (toBytes) holder[key] = Buffer.from(id, 'hex');
     });
   }
 }
@@ -84,7 +84,7 @@ export function decodeRequest(signal: Signal, body: Buffer, encoding: OtlpEncodi
       throw new DecodeError('invalid_protobuf', `body is not an OTLP ${type.name}: ${(err as Error).message}`);
     }
   }
-  const document = parseJson(signal, body, limits, true);
+  const document = parseJson(signal, body, limits, { idsToBytes: true, maxDepth: Infinity });
   try {
     return type.fromObject(document);
   } catch (err) {
@@ -99,10 +99,17 @@ export function decodeRequest(signal: Signal, body: Buffer, encoding: OtlpEncodi
  * protobufjs' conversion, which would only repeat those checks, is skipped:
  * it was about half of such a request's decode (bench/otlp-cpu.ts). */
 export function checkedJsonRequest(signal: Signal, body: Buffer, limits: WireLimits): Node {
-  return parseJson(signal, body, limits, false);
+  return parseJson(signal, body, limits, { idsToBytes: false, maxDepth: limits.maxDepth });
 }
 
-function parseJson(signal: Signal, body: Buffer, limits: WireLimits, convertIds: boolean): Node {
+/** How parseJson leaves the document: ids as bytes (for fromObject) or hex;
+ * nesting bounded as the wire check bounds protobuf, or left to fromObject. */
+interface JsonCheck {
+  readonly idsToBytes: boolean;
+  readonly maxDepth: number;
+}
+
+function parseJson(signal: Signal, body: Buffer, limits: WireLimits, check: JsonCheck): Node {
   const type = EXPORT_REQUEST[signal];
   if (body.length * JSON_HEAP_FACTOR > limits.maxDecodedBytes) {
     throw new DecodeError('decoded_too_large', `a JSON body of ${body.length} bytes would take more than ${limits.maxDecodedBytes} bytes of memory decoded; send smaller batches or protobuf`);
@@ -118,8 +125,8 @@ function parseJson(signal: Signal, body: Buffer, limits: WireLimits, convertIds:
   if (document === null || typeof document !== 'object' || Array.isArray(document)) {
     throw new DecodeError('invalid_json', `body must be a JSON object (an OTLP ${type.name})`);
   }
-  checkIds(document, signal, convertIds);
-  checkJson(document, type, convertIds ? Infinity : limits.maxDepth);
+  checkIds(document, signal, check.idsToBytes);
+  checkJson(document, type, check.maxDepth);
   return document as Node;
 }
 
