@@ -5,13 +5,14 @@ import type { Buffer } from 'node:buffer';
 import protobuf from 'protobufjs';
 import { decompress } from '../../decode/decompress';
 import { DecodeError } from '../../decode/decode-error';
-import type { MessageSink, RecordSink } from '../../decode/sink';
+import { acceptsEncoded, type MessageSink, type RecordSink } from '../../decode/sink';
 import { PARTITION_BY_KEY } from '../../ring/layout';
 import { SIGNAL_NAMES, Signal } from '../../signals';
 import type { Decoded, Decoder, DecoderSettings, ProtocolRequest } from '../protocol';
 import { EXPORT_REQUEST, otlpEncodingOf } from './proto';
 import { decodeOtlpLogs, logGroups, type LogsRequest } from './logs';
 import { decodeOtlpMetrics, metricPointCount, type MetricsRequest } from './metrics';
+import { NOT_SCANNED, OtlpMetricsScanner } from './metrics-scanner';
 import type { Outcome } from './outcome';
 import { checkedJsonRequest, decodeRequest, encodeRequest, type RequestMessage } from './request';
 import { jsonItemCount } from './json-count';
@@ -75,7 +76,19 @@ export function forwardedAsIs(signal: Signal, contentType: string, otlpEncoding:
   return otlpEncoding[SIGNAL_NAMES[signal]] === 'otlp_proto' && otlpEncodingOf(contentType) === 'proto';
 }
 
-export function decodeOtlp(request: OtlpRequest, settings: DecoderSettings, records: RecordSink, messages: MessageSink): Decoded {
+/** The metrics wire scanner's answer for a protobuf request of points as
+ * records, or undefined when the general path must decide (checkWire has
+ * then run: decodeRequest runs it again, on the rare body this path leaves). */
+function scannedMetrics(request: OtlpRequest, body: Buffer, settings: DecoderSettings, records: RecordSink, scanner: OtlpMetricsScanner): Decoded | undefined {
+  if (!acceptsEncoded(records)) return undefined;
+  checkWire(body, EXPORT_REQUEST[Signal.Metrics], wireLimits(settings));
+  const written = scanner.decode(body, request.receivedAtMs, records);
+  return written === NOT_SCANNED ? undefined : { records: written, directMessages: 0, partial: undefined };
+}
+
+/** `scanner`: the metrics fast path for protobuf requests of points as records (metrics-scanner.ts). */
+export function decodeOtlp(request: OtlpRequest, settings: DecoderSettings, records: RecordSink, messages: MessageSink,
+  scanner?: OtlpMetricsScanner): Decoded {
   const body = decompress(request.body, request.contentEncoding, settings.maxDecompressedBytes);
   if (forwardedAsIs(request.signal, request.contentType, settings.otlpEncoding)) {
     return forwarded(request.signal, () => body, protobufItemCount(request.signal, body, wireLimits(settings)), settings, messages);
@@ -85,6 +98,10 @@ export function decodeOtlp(request: OtlpRequest, settings: DecoderSettings, reco
   if (forward === 'otlp_json' && encoding === 'json') {
     const document = checkedJsonRequest(request.signal, body, wireLimits(settings));
     return forwarded(request.signal, () => body, jsonItemCount(request.signal, document), settings, messages);
+  }
+  if (scanner !== undefined && forward === 'records' && encoding === 'proto' && request.signal === Signal.Metrics) {
+    const scanned = scannedMetrics(request, body, settings, records, scanner);
+    if (scanned !== undefined) return scanned;
   }
   const message = decodeRequest(request.signal, body, encoding, wireLimits(settings));
   if (forward === 'records') {
@@ -108,5 +125,8 @@ function forwarded(signal: Signal, value: () => Uint8Array, items: number, setti
 
 /** The decoder of the signal's OTLP/HTTP route. */
 export function createOtlpDecoder(signal: Signal): (settings: DecoderSettings) => Decoder {
-  return (settings) => (request, records, messages) => decodeOtlp({ ...request, signal }, settings, records, messages);
+  return (settings) => {
+    const scanner = signal === Signal.Metrics ? new OtlpMetricsScanner(settings.limits) : undefined;
+    return (request, records, messages) => decodeOtlp({ ...request, signal }, settings, records, messages, scanner);
+  };
 }

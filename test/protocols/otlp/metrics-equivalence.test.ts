@@ -7,8 +7,8 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { configSchema } from '../../../src/config/schema';
 import { DecodeError } from '../../../src/decode/decode-error';
-import type { RecordSink } from '../../../src/decode/sink';
-import { decodeOtlp } from '../../../src/protocols/otlp/decode';
+import type { EncodedRecordSink } from '../../../src/decode/sink';
+import { createOtlpDecoder } from '../../../src/protocols/otlp/decode';
 import { EXPORT_REQUEST } from '../../../src/protocols/otlp/proto';
 import { decodeRequest } from '../../../src/protocols/otlp/request';
 import type { DecoderSettings } from '../../../src/protocols/protocol';
@@ -25,10 +25,16 @@ const settings: DecoderSettings = {
 };
 
 type Row = [number, string | null, string];
-class Rows implements RecordSink {
+/** Takes records as strings (the general path) and as bytes (the wire scanner). */
+class Rows implements EncodedRecordSink {
   readonly rows: Row[] = [];
   append(_signal: Signal, index: number, key: string | null, value: string): void {
     this.rows.push([index, key, value]);
+  }
+
+  appendEncoded(_signal: Signal, index: number, bytes: Uint8Array, keyBytes: number, valueBytes: number): void {
+    const text = Buffer.from(bytes.buffer, bytes.byteOffset, keyBytes + valueBytes);
+    this.rows.push([index, text.toString('utf8', 0, keyBytes), text.toString('utf8', keyBytes)]);
   }
 }
 
@@ -53,11 +59,14 @@ function reference(body: Buffer, encoding: 'proto' | 'json'): Result {
   });
 }
 
+/** The route's decoder, as a pool worker makes it (protobuf points go through the wire scanner). */
+const decoder = createOtlpDecoder(Signal.Metrics)(settings);
+
 function current(body: Buffer, encoding: 'proto' | 'json'): Result {
-  return run((sink) => decodeOtlp({
-    signal: Signal.Metrics, body, contentType: encoding === 'proto' ? 'application/x-protobuf' : 'application/json', contentEncoding: '',
+  return run((sink) => decoder({
+    body, contentType: encoding === 'proto' ? 'application/x-protobuf' : 'application/json', contentEncoding: '',
     receivedAtMs: RECEIVED_AT, client: '10.0.0.1', path: '/v1/metrics', query: '', headers: {},
-  }, settings, sink, { message: () => assert.fail('per-point decoding writes records, not messages') }));
+  }, sink, { message: () => assert.fail('per-point decoding writes records, not messages') }));
 }
 
 /** Asserts the request gives the reference's records in both encodings; returns them. */
