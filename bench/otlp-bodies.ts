@@ -2,6 +2,8 @@
 // one scope, ten metrics alternating gauge and monotonic cumulative sum, each
 // point with its own attributes (distinct series), as an SDK sends it.
 import { Buffer } from 'node:buffer';
+import { configSchema } from '../src/config/schema';
+import { decodeOtlpMetrics, type MetricsRequest } from '../src/protocols/otlp/metrics';
 import { EXPORT_REQUEST } from '../src/protocols/otlp/proto';
 import { Signal } from '../src/signals';
 
@@ -39,4 +41,15 @@ export function otlpMetricsBody(points: number, nowMs = Date.now()): Buffer {
 /** The request as OTLP/JSON. */
 export function otlpMetricsJsonBody(points: number, nowMs = Date.now()): Buffer {
   return Buffer.from(JSON.stringify(otlpMetricsDocument(points, nowMs)));
+}
+
+/** A native /metrics JSON array of exactly the records the OTLP request becomes
+ * (same names, values, timestamps and labels in the same order), so that the
+ * two routes can be compared on the same Kafka records. */
+export function otlpRecordsAsNativeBody(points: number, nowMs = Date.now()): Buffer {
+  const values: string[] = [];
+  const sink = { append: (_topic: unknown, _index: number, _key: string | null, value: string): void => void values.push(value) };
+  const request = EXPORT_REQUEST[Signal.Metrics].decode(otlpMetricsBody(points, nowMs)) as unknown as MetricsRequest;
+  decodeOtlpMetrics(request, nowMs, configSchema.parse({}).limits, sink);
+  return Buffer.from(`[${values.join(',')}]`);
 }

@@ -65,7 +65,7 @@ import protobuf from 'protobufjs';
 import { compressSync } from 'snappy';
 import { MockKafka } from '../test/support/mock-kafka';
 import { KafkaCluster } from '../test/support/kafka/cluster';
-import { otlpMetricsBody, otlpMetricsJsonBody } from './otlp-bodies';
+import { otlpMetricsBody, otlpMetricsJsonBody, otlpRecordsAsNativeBody } from './otlp-bodies';
 import { WriteRequest } from '../src/protocols/remote-write/decode';
 import { RequestV2 } from '../src/protocols/remote-write/v2';
 import { DAEMON_NODE_OPTIONS } from '../src/lifecycle/node-options';
@@ -132,8 +132,9 @@ const CLK_TCK = 100;
 
 /** format remote_write: Prometheus remote_write bodies of `batch` samples to /api/v1/write;
  * otlp: OTLP/HTTP protobuf ExportMetricsServiceRequests of `batch` data points to /v1/metrics;
+ * native_otlp_records: /metrics JSON arrays of the records those OTLP requests become;
  * influx: gzip'd line protocol of `batch` lines (one field each) to /write. */
-interface Scenario { batch: number; connections: number; format?: 'native' | 'remote_write' | 'remote_write_v2' | 'otlp' | 'otlp_json' | 'influx' | LogFormat }
+interface Scenario { batch: number; connections: number; format?: 'native' | 'native_otlp_records' | 'remote_write' | 'remote_write_v2' | 'otlp' | 'otlp_json' | 'influx' | LogFormat }
 
 type LogFormat = 'logs' | 'loki' | 'elasticsearch' | 'splunk_hec';
 const LOG_FORMATS = (process.env['BENCH_LOGS'] ?? 'logs,loki,elasticsearch,splunk_hec').split(',').filter((f) => f.trim() !== '') as LogFormat[];
@@ -464,6 +465,7 @@ function payloadOf(s: Scenario): Payload {
     case 'remote_write_v2': return { body: remoteWriteV2Body(s.batch), contentType: 'application/x-protobuf;proto=io.prometheus.write.v2.Request', encoding: 'snappy', path: '/api/v1/write' };
     case 'otlp': return { body: otlpMetricsBody(s.batch), contentType: 'application/x-protobuf', path: '/v1/metrics' };
     case 'otlp_json': return { body: otlpMetricsJsonBody(s.batch), contentType: 'application/json', path: '/v1/metrics' };
+    case 'native_otlp_records': return { body: otlpRecordsAsNativeBody(s.batch), contentType: 'application/json', path: '/metrics' };
     case 'influx': return { body: influxBody(s.batch), contentType: 'text/plain; charset=utf-8', encoding: 'gzip', path: '/write?db=telegraf' };
     case 'logs': return { body: logBody('logs', s.batch), contentType: 'application/x-ndjson', path: '/logs' };
     case 'loki': return { body: logBody('loki', s.batch), contentType: 'application/x-protobuf', path: '/loki/api/v1/push' };
@@ -691,7 +693,13 @@ async function main(): Promise<void> {
       // OTLP/HTTP protobuf, one record per data point (otlp.encoding.metrics "records"); no baseline either.
       const r = await runScenario(kafka, client, dir, 'metricstream', { batch: OTLP_POINTS, connections: 64, format: 'otlp' }, n++);
       results.push({ ...r, target: 'metricstream otlp' });
-      process.stdout.write(`otlp ${OTLP_POINTS} points c=64: ${fmt(r.recordsPerS)} records/s, ${fmt(r.requestsPerS)} req/s, p99 ${fmt(r.p99Ms, 1)} ms, ${fmt(r.cpuCores, 2)} cores, ${fmt(r.peakRssMb)} MB\n`);
+      process.stdout.write(`otlp ${OTLP_POINTS} points c=64: ${fmt(r.recordsPerS)} records/s, ${fmt(r.requestsPerS)} req/s, p99 ${fmt(r.p99Ms, 1)} ms, ${fmt(r.cpuCores, 2)} cores, main ${fmt(r.mainUsPerRecord, 1)} µs/record, all ${fmt(r.allUsPerRecord, 1)} µs/record, ${fmt(r.peakRssMb)} MB\n`);
+      // The same Kafka records posted as native JSON: what the OTLP route's records cost past decoding.
+      const same = await runScenario(kafka, client, dir, 'metricstream', { batch: OTLP_POINTS, connections: 64, format: 'native_otlp_records' }, n++);
+      results.push({ ...same, target: 'metricstream JSON of the OTLP records' });
+      process.stdout.write(`JSON of the OTLP records, ${OTLP_POINTS} per request c=64: ${fmt(same.recordsPerS)} records/s, main ${fmt(same.mainUsPerRecord, 1)} µs/record, all ${fmt(same.allUsPerRecord, 1)} µs/record, ${fmt(same.peakRssMb)} MB\n`);
+      const native = results.find((x) => x.target === 'metricstream' && x.batch === OTLP_POINTS && x.connections === 64);
+      process.stdout.write(`OTLP points/s ÷ JSON records/s: ${native === undefined ? 'n/a (no native run at this batch and 64 connections)' : `${fmt(r.recordsPerS / native.recordsPerS, 2)}×`} (the bench body's records); ${fmt(r.recordsPerS / same.recordsPerS, 2)}× (the same records)\n`);
     }
     if (OTELCOL_ENCODINGS.length > 0 && OTLP_POINTS > 0) {
       if (KAFKA !== 'real') throw new Error('BENCH_OTELCOL needs BENCH_KAFKA=real: the collector\'s Kafka client makes no progress against the mock cluster');
