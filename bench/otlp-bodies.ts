@@ -32,10 +32,28 @@ export function otlpMetricsDocument(points: number, nowMs = Date.now()): object 
   }] };
 }
 
+/** The same request with histograms instead: ten metrics of explicit-bucket
+ * histogram points, ten bounds each (so 13 records a point), as SDKs send latencies. */
+export function otlpHistogramsDocument(points: number, nowMs = Date.now()): object {
+  const nowNs = BigInt(nowMs) * 1_000_000n;
+  const bounds = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+  const metricCount = Math.min(10, points);
+  const metrics = Array.from({ length: metricCount }, (_, m) => ({
+    name: `http_server_duration_${m}`, unit: 's', histogram: { aggregationTemporality: 2, dataPoints: Array.from({ length: Math.ceil((points - m) / metricCount) }, (_, j) => ({
+      startTimeUnixNano: String(nowNs - 60_000_000_000n), timeUnixNano: String(nowNs), count: String(11 * (j + 1)), sum: j * 2.5, min: 0.001, max: 7.5,
+      bucketCounts: bounds.concat(0).map(() => String(j + 1)), explicitBounds: bounds,
+      attributes: [attribute('http.route', `/api/v1/items/${j}`), attribute('http.request.method', 'GET'), attribute('http.response.status_code', 200)],
+    })) },
+  }));
+  const document = otlpMetricsDocument(points, nowMs) as { resourceMetrics: Array<{ scopeMetrics: Array<{ metrics: object[] }> }> };
+  document.resourceMetrics[0]!.scopeMetrics[0]!.metrics = metrics;
+  return document;
+}
+
 /** The request as OTLP/protobuf (ExportMetricsServiceRequest). */
-export function otlpMetricsBody(points: number, nowMs = Date.now()): Buffer {
+export function otlpMetricsBody(points: number, nowMs = Date.now(), document = otlpMetricsDocument(points, nowMs)): Buffer {
   const type = EXPORT_REQUEST[Signal.Metrics];
-  return Buffer.from(type.encode(type.fromObject(otlpMetricsDocument(points, nowMs))).finish());
+  return Buffer.from(type.encode(type.fromObject(document)).finish());
 }
 
 /** The request as OTLP/JSON. */

@@ -1,6 +1,6 @@
 // The OTLP/protobuf metrics fast path: one walk over an export request's wire
 // bytes that writes each gauge or sum data point's Kafka key and value as
-// bytes, without protobufjs' object graph (a message object per point and per
+// bytes (histogram points as their _bucket, _sum and _count records), without protobufjs' object graph (a message object per point and per
 // attribute, a Long per 64-bit field) or a label string per point.
 //
 // Why hand-rolled: protobufjs decodes into objects only, and the records are
@@ -13,7 +13,7 @@
 // accepts gives byte for byte the records of the general path (messages it
 // does not read, such as exemplars, are skipped whole as checkWire passed
 // them); anything else
-// (histograms, exponential histograms and summaries, a point it would refuse,
+// (exponential histograms and summaries, a point it would refuse,
 // array, kvlist and bytes attribute values, a label name that is not plain
 // ASCII or that an object would order first, a string that JSON escapes, a
 // oneof set twice over, a varint protobufjs reads its own way, too many
@@ -48,8 +48,9 @@ const SCOPE_ATTRIBUTES = 3;
 const METRIC_NAME = 1;
 const GAUGE = 5;
 const SUM = 7;
-/** Metric's other data members: histogram, exponential histogram, summary. */
-const OTHER_DATA = [9, 10, 11];
+const HISTOGRAM = 9;
+/** Metric's other data members: exponential histogram, summary. */
+const OTHER_DATA = [10, 11];
 const DATA_POINTS = 1;
 const SUM_IS_MONOTONIC = 3;
 const POINT_TIME = 3;
@@ -57,6 +58,11 @@ const POINT_AS_DOUBLE = 4;
 const POINT_AS_INT = 6;
 const POINT_ATTRIBUTES = 7;
 const POINT_FLAGS = 8;
+const HISTOGRAM_COUNT = 4;
+const HISTOGRAM_SUM = 5;
+const HISTOGRAM_BUCKET_COUNTS = 6;
+const HISTOGRAM_EXPLICIT_BOUNDS = 7;
+const HISTOGRAM_ATTRIBUTES = 9;
 const KEY = 1;
 const VALUE = 2;
 const STRING_VALUE = 1;
@@ -90,14 +96,20 @@ const V_LABELS = Buffer.from(',"labels":{');
 const V_END = Buffer.from('}}');
 const GAUGE_TYPE = Buffer.from('gauge');
 const COUNTER_TYPE = Buffer.from('counter');
+const HISTOGRAM_TYPE = Buffer.from('histogram');
+const BUCKET_SUFFIX = Buffer.from('_bucket');
+const SUM_SUFFIX = Buffer.from('_sum');
+const COUNT_SUFFIX = Buffer.from('_count');
 
 /** Texts labels are written from that are not in the body, at the start of #text: [start, end). */
 type Range = readonly [number, number];
-const FIXED_TEXTS = 'otel_scope_nameotel_scope_versiontruefalse';
+const FIXED_TEXTS = 'otel_scope_nameotel_scope_versiontruefalsele+Inf';
 const SCOPE_NAME_LABEL: Range = [0, 15];
 const SCOPE_VERSION_LABEL: Range = [15, 33];
 const TRUE_TEXT: Range = [33, 37];
 const FALSE_TEXT: Range = [37, 42];
+const LE_LABEL: Range = [42, 44];
+const INF_TEXT: Range = [44, 48];
 const FIXED_BYTES = FIXED_TEXTS.length;
 const EMPTY = Buffer.alloc(0);
 
@@ -156,6 +168,14 @@ export class OtlpMetricsScanner {
   /** Per record: where it starts in #out, its key's bytes, its value's bytes. */
   #records = new Int32Array(3 * KEPT_RECORDS);
   #count = 0;
+  /** Records the general path counts against maxRecordsPerRequest (a histogram point: bounds + 3). */
+  #counted = 0;
+  /** A histogram point's bucket counts and bounds, in wire order. */
+  #bucketCounts = new Float64Array(64);
+  #buckets = 0;
+  #bounds = new Float64Array(64);
+  #boundCount = 0;
+  readonly #leLabels = new LabelList();
   readonly #resource = new LabelList();
   readonly #scope = new LabelList();
   readonly #pointLabels = new LabelList();
@@ -178,6 +198,7 @@ export class OtlpMetricsScanner {
     this.#t = FIXED_BYTES;
     this.#o = 0;
     this.#count = 0;
+    this.#counted = 0;
     try {
       this.#request(receivedAtMs);
       const records = this.#records;
@@ -372,7 +393,7 @@ export class OtlpMetricsScanner {
       if (tag === (METRIC_NAME << 3 | 2)) {
         nameStart = this.#delimited();
         nameEnd = this.#pos;
-      } else if (field === GAUGE || field === SUM) {
+      } else if (field === GAUGE || field === SUM || field === HISTOGRAM) {
         if (dataTag !== 0) notScanned(); // the data oneof set twice
         dataTag = field;
         dataStart = this.#delimited();
@@ -381,7 +402,7 @@ export class OtlpMetricsScanner {
       else this.#skip(tag & 7);
     }
     if (dataTag === 0) return; // no data: no points, nothing written
-    const type = dataTag === SUM && this.#isMonotonic(dataStart, dataEnd) ? COUNTER_TYPE : GAUGE_TYPE;
+    const type = dataTag === HISTOGRAM ? HISTOGRAM_TYPE : dataTag === SUM && this.#isMonotonic(dataStart, dataEnd) ? COUNTER_TYPE : GAUGE_TYPE;
     let named = false;
     this.#pos = dataStart;
     while (this.#pos < dataEnd) {
@@ -393,7 +414,8 @@ export class OtlpMetricsScanner {
         }
         const from = this.#delimited();
         const next = this.#pos;
-        this.#point(from, next, nameStart, nameEnd, type, receivedAtMs);
+        if (dataTag === HISTOGRAM) this.#histogramPoint(from, next, nameStart, nameEnd, receivedAtMs);
+        else this.#point(from, next, nameStart, nameEnd, type, receivedAtMs);
         this.#pos = next;
       } else this.#skip(tag & 7);
     }
@@ -452,7 +474,98 @@ export class OtlpMetricsScanner {
     else return notScanned(); // a point with no value is refused on its own
     const ms = nanosToMs(timeHigh, timeLow);
     this.#checkLabels(labels);
-    this.#write(nameStart, nameEnd, value, type, ms > 0 ? ms : receivedAtMs, labels);
+    this.#countRecords(1);
+    this.#write(nameStart, nameEnd, null, value, type, ms > 0 ? ms : receivedAtMs, labels);
+  }
+
+  /** A histogram point: <name>_bucket per bound (cumulative counts, le), +Inf (the
+   * count), _sum when set, _count (MetricWriter.buckets of metrics.ts). */
+  #histogramPoint(start: number, end: number, nameStart: number, nameEnd: number, receivedAtMs: number): void {
+    const labels = this.#pointLabels;
+    labels.copyFrom(this.#scope);
+    let timeLow = 0;
+    let timeHigh = 0;
+    let countAt = -1;
+    let sumAt = -1;
+    this.#buckets = 0;
+    this.#boundCount = 0;
+    this.#pos = start;
+    while (this.#pos < end) {
+      const tag = this.#varint32();
+      switch (tag) {
+        case POINT_TIME << 3 | 1:
+          timeLow = this.#uint32At(this.#pos);
+          timeHigh = this.#uint32At(this.#pos + 4);
+          this.#pos += 8;
+          break;
+        case HISTOGRAM_COUNT << 3 | 1: countAt = this.#pos; this.#pos += 8; break;
+        case HISTOGRAM_SUM << 3 | 1: sumAt = this.#pos; this.#pos += 8; break;
+        case HISTOGRAM_BUCKET_COUNTS << 3 | 1: this.#bucketCount(this.#pos); this.#pos += 8; break;
+        case HISTOGRAM_BUCKET_COUNTS << 3 | 2: this.#packed(true); break;
+        case HISTOGRAM_EXPLICIT_BOUNDS << 3 | 1: this.#bound(this.#pos); this.#pos += 8; break;
+        case HISTOGRAM_EXPLICIT_BOUNDS << 3 | 2: this.#packed(false); break;
+        case HISTOGRAM_ATTRIBUTES << 3 | 2: this.#attribute(labels); break;
+        default: this.#skip(tag & 7);
+      }
+    }
+    const bounds = this.#boundCount;
+    if (this.#buckets !== 0 && this.#buckets !== bounds + 1) notScanned(); // refused on its own
+    this.#checkLabels(labels);
+    this.#countRecords(bounds + 3);
+    const ms = nanosToMs(timeHigh, timeLow);
+    const timestamp = ms > 0 ? ms : receivedAtMs;
+    const count = countAt < 0 ? 0 : this.#uint64At(countAt);
+    // The labels with le: set once (replacing an le attribute in place), then its value changed per bucket.
+    const le = this.#leLabels;
+    le.copyFrom(labels);
+    this.#textValue(...INF_TEXT);
+    const leSlot = this.#set(le, TEXT, LE_LABEL[0], LE_LABEL[1]);
+    if (this.#buckets > 0) {
+      let cumulative = 0;
+      for (let i = 0; i < bounds; i++) {
+        cumulative += this.#bucketCounts[i]!;
+        this.#textValue(...this.#writeText(String(this.#bounds[i]!)));
+        this.#setValue(le.slots, leSlot);
+        this.#write(nameStart, nameEnd, BUCKET_SUFFIX, String(cumulative), HISTOGRAM_TYPE, timestamp, le);
+      }
+      this.#textValue(...INF_TEXT);
+      this.#setValue(le.slots, leSlot);
+    }
+    this.#write(nameStart, nameEnd, BUCKET_SUFFIX, String(count), HISTOGRAM_TYPE, timestamp, le);
+    if (sumAt >= 0) this.#write(nameStart, nameEnd, SUM_SUFFIX, jsonNumberText(this.#body.readDoubleLE(sumAt)), HISTOGRAM_TYPE, timestamp, labels);
+    this.#write(nameStart, nameEnd, COUNT_SUFFIX, String(count), HISTOGRAM_TYPE, timestamp, labels);
+  }
+
+  /** A packed repeated fixed64 (bucket counts) or double (bounds) field, its tag just read. */
+  #packed(counts: boolean): void {
+    const start = this.#delimited();
+    const end = this.#pos;
+    if ((end - start) % 8 !== 0) notScanned(); // protobufjs would read past the field
+    for (let at = start; at < end; at += 8) {
+      if (counts) this.#bucketCount(at);
+      else this.#bound(at);
+    }
+  }
+
+  #bucketCount(at: number): void {
+    if (this.#buckets === this.#bucketCounts.length) this.#bucketCounts = grow(this.#bucketCounts);
+    this.#bucketCounts[this.#buckets++] = this.#uint64At(at);
+  }
+
+  #bound(at: number): void {
+    if (this.#boundCount === this.#bounds.length) this.#bounds = grow(this.#bounds);
+    this.#bounds[this.#boundCount++] = this.#body.readDoubleLE(at);
+  }
+
+  /** An unsigned fixed64 as the nearest double (int64ToNumber of values.ts: one rounding of the exact sum). */
+  #uint64At(at: number): number {
+    return this.#uint32At(at + 4) * TWO_32 + this.#uint32At(at);
+  }
+
+  /** The general path refuses a request of more records than the limit before writing any. */
+  #countRecords(records: number): void {
+    this.#counted += records;
+    if (this.#counted > this.limits.maxRecordsPerRequest) notScanned();
   }
 
   /** What the record writer refuses of a point's labels is not this path's (LabelSet.check). */
@@ -595,15 +708,15 @@ export class OtlpMetricsScanner {
     return [start, this.#t];
   }
 
-  /** labels[name] = the value just read, the name given as a source and a range. */
-  #set(labels: LabelList, nameSrc: number, nameStart: number, nameEnd: number): void {
+  /** labels[name] = the value just read, the name given as a source and a range; returns the label's slot. */
+  #set(labels: LabelList, nameSrc: number, nameStart: number, nameEnd: number): number {
     const slots = labels.slots;
     const count = labels.count;
     for (let i = 0; i < count; i++) {
       const s = i * LABEL_SLOTS;
       if (this.#sameName(slots, s, nameSrc, nameStart, nameEnd)) {
         this.#setValue(slots, s);
-        return;
+        return s;
       }
     }
     const s = labels.grow();
@@ -621,6 +734,7 @@ export class OtlpMetricsScanner {
     }
     sorted[at] = count;
     labels.count = count + 1;
+    return s;
   }
 
   #setValue(slots: Int32Array, s: number): void {
@@ -661,19 +775,19 @@ export class OtlpMetricsScanner {
 
   // --- The record: key name{a="1",…} (names sorted), value as recordJson writes it.
 
-  #write(nameStart: number, nameEnd: number, value: string, type: Buffer, timestamp: number, labels: LabelList): void {
-    if (this.#count >= this.limits.maxRecordsPerRequest) notScanned(); // the general path refuses the request
+  #write(nameStart: number, nameEnd: number, suffix: Buffer | null, value: string, type: Buffer, timestamp: number, labels: LabelList): void {
     const slots = labels.slots;
     let labelBytes = 0;
     for (let i = 0; i < labels.count; i++) {
       const s = i * LABEL_SLOTS;
       labelBytes += slots[s + L.NameEnd]! - slots[s + L.NameStart]! + slots[s + L.ValueEnd]! - slots[s + L.ValueStart]! + 6;
     }
-    const nameBytes = nameEnd - nameStart;
+    const nameBytes = nameEnd - nameStart + (suffix === null ? 0 : suffix.length);
     this.#reserve(2 * (nameBytes + labelBytes) + value.length + 128);
     const start = this.#o;
     const body = this.#body;
     this.#copy(body, nameStart, nameEnd);
+    if (suffix !== null) this.#copy(suffix, 0, suffix.length);
     if (labels.count > 0) {
       this.#byte(OPEN_BRACE);
       for (let j = 0; j < labels.count; j++) {
@@ -688,6 +802,7 @@ export class OtlpMetricsScanner {
     const keyEnd = this.#o;
     this.#copy(V_NAME, 0, V_NAME.length);
     this.#copy(body, nameStart, nameEnd);
+    if (suffix !== null) this.#copy(suffix, 0, suffix.length);
     this.#copy(V_VALUE, 0, V_VALUE.length);
     this.#ascii(value);
     this.#copy(V_TYPE, 0, V_TYPE.length);
@@ -751,6 +866,12 @@ export class OtlpMetricsScanner {
     for (let i = 0; i < text.length; i++) out[o++] = text.charCodeAt(i);
     this.#o = o;
   }
+}
+
+function grow(values: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> {
+  const grown = new Float64Array(2 * values.length);
+  grown.set(values);
+  return grown;
 }
 
 /** JSON.stringify(jsonNumber(value)) of native/metrics.ts. */

@@ -1,6 +1,6 @@
 // The OTLP/protobuf metrics wire scanner against the reference normalizer
 // (protobufjs' decode, then reference/metrics.ts): the requests it decides give
-// the same records byte for byte, whatever the order of fields on the wire
+// the same records byte for byte (histograms' buckets included), whatever the order of fields on the wire
 // and with non-repeated fields sent twice; the shapes it leaves to the
 // general path come back NOT_SCANNED with nothing written.
 import assert from 'node:assert/strict';
@@ -149,7 +149,7 @@ const VALUES: readonly object[] = [
   { intValue: 7 }, { intValue: '-9007199254740993' }, { intValue: '562949953421311' }, { intValue: '562949953421312' }, { intValue: '-1' },
   { doubleValue: 0.1 }, { doubleValue: -0 }, { doubleValue: 1e21 }, { doubleValue: 'NaN' }, { doubleValue: '-Infinity' }, {},
 ];
-const NAMES: readonly string[] = ['host', 'service.name', 'le', 'otel_scope_name', 'otel_scope_version', 'a', 'Z', 'zz', '10x', '01', '4294967295', 'constructor'];
+const NAMES: readonly string[] = ['host', 'service.name', 'le', 'quantile', 'otel_scope_name', 'otel_scope_version', 'a', 'Z', 'zz', '10x', '01', '4294967295', 'constructor'];
 
 const value = fc.option(fc.constantFrom(...VALUES), { nil: null, freq: 8 });
 const attributes = fc.array(fc.record({ key: fc.constantFrom(...NAMES), value }).map(({ key, value: v }) => kv(key, v)), { maxLength: 4 });
@@ -163,9 +163,23 @@ const point = fc.record({
     fc.constant({ flags: 1 }), fc.constant({ asInt: '0', flags: 1 }),
   ),
 }).map(({ value: v, ...p }) => ({ ...p, ...v }));
-const metric = fc.record({ name: fc.constantFrom('m', 'n.é', 'a_metric_name'), kind: fc.constantFrom('gauge', 'counter', 'updown'), points: fc.array(point, { maxLength: 4 }) })
-  .map(({ name, kind, points }) => (kind === 'gauge' ? { name, unit: 'By', gauge: { dataPoints: points } }
-    : { name, description: 'd', sum: { isMonotonic: kind === 'counter', aggregationTemporality: 2, dataPoints: points } }));
+const u64 = fc.oneof(fc.constantFrom('0', '1', '9007199254740993', '18446744073709551615'), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }).map(String));
+const histogramPoint = fc.record({
+  attributes, timeUnixNano: fc.constantFrom('0', '1700000000123456789'), count: u64, flags: fc.constantFrom(0, 1),
+  sum: fc.option(fc.constantFrom(0, -0, 3.25, 1e21, 'NaN', 'Infinity'), { nil: undefined }),
+  bounds: fc.array(fc.oneof(fc.double({ noNaN: true }), fc.constantFrom(-0, 0.005, 1e-7, 'NaN')), { maxLength: 5 }),
+  counted: fc.boolean(), min: fc.option(fc.double(), { nil: undefined }),
+}).chain(({ bounds, counted, sum, min, ...p }) => fc.array(u64, { minLength: bounds.length + 1, maxLength: bounds.length + 1 }).map((bucketCounts) => ({
+  ...p, explicitBounds: bounds.map((b) => (typeof b === 'number' && !Number.isFinite(b) ? String(b) : b)), bucketCounts: counted ? bucketCounts : [],
+  ...(sum === undefined ? {} : { sum }), ...(min === undefined || !Number.isFinite(min) ? {} : { min }),
+})));
+const metric = fc.oneof(
+  fc.record({ name: fc.constantFrom('m', 'n.é', 'a_metric_name'), kind: fc.constantFrom('gauge', 'counter', 'updown'), points: fc.array(point, { maxLength: 4 }) })
+    .map(({ name, kind, points }) => (kind === 'gauge' ? { name, unit: 'By', gauge: { dataPoints: points } }
+      : { name, description: 'd', sum: { isMonotonic: kind === 'counter', aggregationTemporality: 2, dataPoints: points } })),
+  fc.record({ name: fc.constantFrom('h', 'http.server.duration'), points: fc.array(histogramPoint, { maxLength: 3 }) })
+    .map(({ name, points }) => ({ name, unit: 's', histogram: { aggregationTemporality: 2, dataPoints: points } })),
+);
 const scope = fc.option(fc.record({ name: fc.constantFrom('', 's', 'io.opentelemetry.é'), version: fc.constantFrom('', '1.2.3'), attributes }), { nil: undefined });
 const resource = fc.option(fc.record({ attributes, droppedAttributesCount: fc.constantFrom(0, 2) }), { nil: undefined });
 const request = fc.array(fc.record({
@@ -191,7 +205,7 @@ describe('OTLP metrics wire scanner', () => {
     assert.match(rows[10]![2], /^\{"name":"app_requests_1_total","value":0,"type":"counter",/);
   });
 
-  it('random requests of the shapes it decides, as encoded, with fields in any order, and with fields sent twice', () => {
+  it('random requests of the shapes it decides (gauges, sums, histograms), as encoded, with fields in any order, and with fields sent twice', () => {
     let seed = 0;
     fc.assert(fc.property(request, (r) => {
       const body = encode(r);
@@ -204,7 +218,10 @@ describe('OTLP metrics wire scanner', () => {
   it('leaves to the general path what it does not decide, having written nothing', () => {
     const gauge = (attrs: object[], p: object = { asDouble: 1 }) =>
       ({ resourceMetrics: [{ scopeMetrics: [{ metrics: [{ name: 'ok', gauge: { dataPoints: [{ asDouble: 2 }] } }, { name: 'g', gauge: { dataPoints: [{ ...p, attributes: attrs }] } }] }] }] });
-    assertLeft({ resourceMetrics: [{ scopeMetrics: [{ metrics: [{ name: 'h', histogram: { dataPoints: [{ count: '1', bucketCounts: ['1'], explicitBounds: [] }] } }] }] }] });
+    assertLeft({ resourceMetrics: [{ scopeMetrics: [{ metrics: [{ name: 'h', histogram: { dataPoints: [{ count: '1', bucketCounts: ['1', '0'], explicitBounds: [] }] } }] }] }] });
+    assertLeft({ resourceMetrics: [{ scopeMetrics: [{ metrics: [{ name: 'e', exponentialHistogram: { dataPoints: [{ count: '1', scale: 1 }] } }] }] }] });
+    // 100 histogram points of 1 bound count 400 records (bounds + 3 each): 300 written, but the request is refused whole.
+    assertLeft({ resourceMetrics: [{ scopeMetrics: [{ metrics: [{ name: 'h', histogram: { dataPoints: Array.from({ length: 101 }, () => ({ count: '1', explicitBounds: [1] })) } }] }] }] });
     assertLeft({ resourceMetrics: [{ scopeMetrics: [{ metrics: [{ name: 's', summary: { dataPoints: [{ count: '1' }] } }] }] }] });
     assertLeft(gauge([kv('k', { kvlistValue: { values: [] } })]));
     assertLeft(gauge([kv('k', { arrayValue: { values: [] } })]));
@@ -242,5 +259,25 @@ describe('OTLP metrics wire scanner', () => {
     assertLeft(metric(gauge([...double, ...int])));
     assertLeft(metric([...gauge(double), ...gauge(double)]));
     assertLeft(metric(gauge([...double, 0x40, 0x81, 0x80, 0x80, 0x80, 0x80, 0x80, 0]))); // flags in 7 bytes
+  });
+
+  it('histogram buckets and bounds packed, unpacked, or both in one point', () => {
+    const fixed64 = (n: number): number[] => [...Buffer.from(new BigUint64Array([BigInt(n)]).buffer)];
+    const f64 = (d: number): number[] => [...Buffer.from(new Float64Array([d]).buffer)];
+    const histogram = (point: number[]): Buffer => {
+      const h = [0x0a, ...varint(point.length), ...point];
+      const m = [0x0a, 1, 0x68, 0x4a, ...varint(h.length), ...h];
+      const sm = [0x12, ...varint(m.length), ...m];
+      const rm = [0x12, ...varint(sm.length), ...sm];
+      return Buffer.from([0x0a, ...varint(rm.length), ...rm]);
+    };
+    const count = [0x21, ...fixed64(6)];
+    const unpackedCounts = [1, 2, 3].flatMap((n) => [0x31, ...fixed64(n)]);
+    const unpackedBounds = [0.5, 1].flatMap((d) => [0x39, ...f64(d)]);
+    const packed = (tag: number, bytes: number[]): number[] => [tag, ...varint(bytes.length), ...bytes];
+    const rows = assertScanned(histogram([...count, ...unpackedCounts, ...unpackedBounds]));
+    assert.deepEqual(rows.map((r) => JSON.parse(r[2]).value), [1, 3, 6, 6]);
+    assertScanned(histogram([...count, ...packed(0x32, [...fixed64(1), ...fixed64(2)]), 0x31, ...fixed64(3), 0x39, ...f64(0.5), ...packed(0x3a, f64(1))]));
+    assertLeft(histogram([...count, ...packed(0x3a, [...f64(0.5), 0])])); // a packed field that is not whole values
   });
 });
