@@ -20,6 +20,7 @@
 // test (test/protocols/native/metrics-scanner.test.ts) holds the two equal.
 import type { Config } from '../../config/schema';
 import { Signal } from '../../signals';
+import { ByteOut } from '../../decode/byte-out';
 import type { EncodedRecordSink } from '../../decode/sink';
 
 /** The body is not one this path decides: decode it the general way. */
@@ -135,8 +136,7 @@ export class MetricsScanner {
   /** Texts of numbers not written as sent (JSON.stringify's form). */
   #numbers: string[] = [];
   #batchTimestamp = '';
-  #out = Buffer.allocUnsafe(KEPT_OUT_BYTES);
-  #o = 0;
+  readonly #out = new ByteOut(KEPT_OUT_BYTES);
   /** End of the last number scanned; whether it is written as sent. */
   #numberEnd = 0;
   #numberAsWritten = false;
@@ -151,7 +151,7 @@ export class MetricsScanner {
       const records = this.#records;
       for (let r = 0; r < records; r++) {
         const keyBytes = this.#encode(r);
-        sink.appendEncoded(Signal.Metrics, r, this.#out, keyBytes, this.#o - keyBytes);
+        sink.appendEncoded(Signal.Metrics, r, this.#out.bytes, keyBytes, this.#out.at - keyBytes);
       }
       return records;
     } finally {
@@ -164,7 +164,7 @@ export class MetricsScanner {
     if (this.#tape.length > SLOTS * KEPT_RECORDS) this.#tape = new Int32Array(SLOTS * KEPT_RECORDS);
     if (this.#labelTape.length > LABEL_SLOTS * KEPT_LABELS) this.#labelTape = new Int32Array(LABEL_SLOTS * KEPT_LABELS);
     if (this.#sorted.length > KEPT_LABELS) this.#sorted = new Int32Array(KEPT_LABELS);
-    if (this.#out.length > KEPT_OUT_BYTES) this.#out = Buffer.allocUnsafe(KEPT_OUT_BYTES);
+    this.#out.shrink();
   }
 
   /** Validates the whole body onto the tape; false when the general path must decide. */
@@ -583,7 +583,7 @@ export class MetricsScanner {
     return slot;
   }
 
-  /** Writes record r's key then value into #out from 0; returns the key's length (#o ends the value). */
+  /** Writes record r's key then value into #out from 0; returns the key's length (#out.at ends the value). */
   #encode(r: number): number {
     const tape = this.#tape;
     const slot = r * SLOTS;
@@ -591,8 +591,8 @@ export class MetricsScanner {
     // twice (the name and the labels appear in both), plus fixed parts and
     // number texts: room for that, and the record is written without checks.
     const span = tape[slot + Slot.End]! - tape[slot + Slot.Start]!;
-    this.#reserve(2 * span + 256 + this.#batchTimestamp.length);
-    this.#o = 0;
+    this.#out.at = 0;
+    this.#out.reserve(2 * span + 256 + this.#batchTimestamp.length);
     const body = this.#body;
     const nameStart = tape[slot + Slot.NameStart]!;
     const nameEnd = tape[slot + Slot.NameEnd]!;
@@ -600,72 +600,54 @@ export class MetricsScanner {
     const count = tape[slot + Slot.LabelCount]!;
     const labels = this.#labelTape;
     // Key: name{a="1",b="2"} with names sorted, or the name alone.
-    this.#copy(body, nameStart, nameEnd);
+    this.#out.copy(body, nameStart, nameEnd);
     if (count > 0) {
-      this.#byte(OPEN_BRACE);
+      this.#out.byte(OPEN_BRACE);
       for (let j = 0; j < count; j++) {
         const at = this.#sorted[first + j]! * LABEL_SLOTS;
-        if (j > 0) this.#byte(COMMA);
-        this.#copy(body, labels[at]!, labels[at + 1]!);
-        this.#byte(EQUALS);
-        this.#byte(QUOTE);
-        this.#copy(body, labels[at + 2]!, labels[at + 3]!);
-        this.#byte(QUOTE);
+        if (j > 0) this.#out.byte(COMMA);
+        this.#out.copy(body, labels[at]!, labels[at + 1]!);
+        this.#out.byte(EQUALS);
+        this.#out.byte(QUOTE);
+        this.#out.copy(body, labels[at + 2]!, labels[at + 3]!);
+        this.#out.byte(QUOTE);
       }
-      this.#byte(CLOSE_BRACE);
+      this.#out.byte(CLOSE_BRACE);
     }
-    const keyBytes = this.#o;
+    const keyBytes = this.#out.at;
     // Value: {"name":…,"value":…,"type":…,"timestamp":…,"labels":{…}} (metricRecord).
-    this.#copy(V_NAME, 0, V_NAME.length);
-    this.#copy(body, nameStart, nameEnd);
-    this.#copy(V_VALUE, 0, V_VALUE.length);
+    this.#out.copy(V_NAME, 0, V_NAME.length);
+    this.#out.copy(body, nameStart, nameEnd);
+    this.#out.copy(V_VALUE, 0, V_VALUE.length);
     this.#numberText(tape[slot + Slot.ValueText]!, tape[slot + Slot.ValueStart]!, tape[slot + Slot.ValueEnd]!);
-    this.#copy(V_TYPE, 0, V_TYPE.length);
+    this.#out.copy(V_TYPE, 0, V_TYPE.length);
     const type = TYPES[tape[slot + Slot.Type]! - 1]!;
-    this.#copy(type, 0, type.length);
-    this.#copy(V_TIMESTAMP, 0, V_TIMESTAMP.length);
-    if (tape[slot + Slot.TimestampStart] === ABSENT) this.#ascii(this.#batchTimestamp);
+    this.#out.copy(type, 0, type.length);
+    this.#out.copy(V_TIMESTAMP, 0, V_TIMESTAMP.length);
+    if (tape[slot + Slot.TimestampStart] === ABSENT) this.#out.ascii(this.#batchTimestamp);
     else this.#numberText(tape[slot + Slot.TimestampText]!, tape[slot + Slot.TimestampStart]!, tape[slot + Slot.TimestampEnd]!);
-    this.#copy(V_LABELS, 0, V_LABELS.length);
+    this.#out.copy(V_LABELS, 0, V_LABELS.length);
     for (let j = 0; j < count; j++) {
       const at = (first + j) * LABEL_SLOTS;
-      if (j > 0) this.#byte(COMMA);
-      this.#byte(QUOTE);
-      this.#copy(body, labels[at]!, labels[at + 1]!);
-      this.#byte(QUOTE);
-      this.#byte(COLON);
-      this.#byte(QUOTE);
-      this.#copy(body, labels[at + 2]!, labels[at + 3]!);
-      this.#byte(QUOTE);
+      if (j > 0) this.#out.byte(COMMA);
+      this.#out.byte(QUOTE);
+      this.#out.copy(body, labels[at]!, labels[at + 1]!);
+      this.#out.byte(QUOTE);
+      this.#out.byte(COLON);
+      this.#out.byte(QUOTE);
+      this.#out.copy(body, labels[at + 2]!, labels[at + 3]!);
+      this.#out.byte(QUOTE);
     }
-    this.#copy(V_END, 0, V_END.length);
+    this.#out.copy(V_END, 0, V_END.length);
     return keyBytes;
   }
 
   #numberText(text: number, start: number, end: number): void {
-    if (text === AS_WRITTEN) this.#copy(this.#body, start, end);
-    else this.#ascii(this.#numbers[text]!);
+    if (text === AS_WRITTEN) this.#out.copy(this.#body, start, end);
+    else this.#out.ascii(this.#numbers[text]!);
   }
 
-  #reserve(bytes: number): void {
-    if (this.#out.length < bytes) this.#out = Buffer.allocUnsafe(Math.max(bytes, 2 * this.#out.length));
-  }
 
-  #byte(b: number): void {
-    this.#out[this.#o++] = b;
-  }
 
-  #copy(from: Uint8Array, start: number, end: number): void {
-    const out = this.#out;
-    let o = this.#o;
-    for (let i = start; i < end; i++) out[o++] = from[i]!;
-    this.#o = o;
-  }
 
-  #ascii(text: string): void {
-    const out = this.#out;
-    let o = this.#o;
-    for (let i = 0; i < text.length; i++) out[o++] = text.charCodeAt(i);
-    this.#o = o;
-  }
 }

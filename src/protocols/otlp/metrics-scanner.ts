@@ -23,6 +23,7 @@
 // two paths equal, with fields reordered and sent twice.
 import { Buffer } from 'node:buffer';
 import type { Config } from '../../config/schema';
+import { ByteOut } from '../../decode/byte-out';
 import type { EncodedRecordSink } from '../../decode/sink';
 import { Signal } from '../../signals';
 
@@ -164,8 +165,7 @@ export class OtlpMetricsScanner {
   /** Label texts that are not in the body (bool, int and double values, the scope labels' names). */
   #text = Buffer.allocUnsafe(KEPT_TEXT_BYTES);
   #t = FIXED_BYTES;
-  #out = Buffer.allocUnsafe(KEPT_OUT_BYTES);
-  #o = 0;
+  readonly #out = new ByteOut(KEPT_OUT_BYTES);
   /** Per record: where it starts in #out, its key's bytes, its value's bytes. */
   #records = new Int32Array(3 * KEPT_RECORDS);
   #count = 0;
@@ -185,6 +185,8 @@ export class OtlpMetricsScanner {
   #valueStart = 0;
   #valueEnd = 0;
   #valueUnits = 0;
+  /** The end of the field #last found. */
+  #lastEnd = 0;
 
   constructor(private readonly limits: Limits) {
     this.#text.write(FIXED_TEXTS, 0, 'latin1');
@@ -197,7 +199,7 @@ export class OtlpMetricsScanner {
     this.#body = body;
     this.#pos = 0;
     this.#t = FIXED_BYTES;
-    this.#o = 0;
+    this.#out.at = 0;
     this.#count = 0;
     this.#counted = 0;
     try {
@@ -207,7 +209,7 @@ export class OtlpMetricsScanner {
         const start = records[3 * r]!;
         const keyBytes = records[3 * r + 1]!;
         const valueBytes = records[3 * r + 2]!;
-        sink.appendEncoded(Signal.Metrics, r, this.#out.subarray(start, start + keyBytes + valueBytes), keyBytes, valueBytes);
+        sink.appendEncoded(Signal.Metrics, r, this.#out.bytes.subarray(start, start + keyBytes + valueBytes), keyBytes, valueBytes);
       }
       return this.#count;
     } catch (err) {
@@ -221,7 +223,7 @@ export class OtlpMetricsScanner {
 
   #shrink(): void {
     if (this.#records.length > 3 * KEPT_RECORDS) this.#records = new Int32Array(3 * KEPT_RECORDS);
-    if (this.#out.length > KEPT_OUT_BYTES) this.#out = Buffer.allocUnsafe(KEPT_OUT_BYTES);
+    this.#out.shrink();
     if (this.#text.length > KEPT_TEXT_BYTES) {
       const text = Buffer.allocUnsafe(KEPT_TEXT_BYTES);
       this.#text.copy(text, 0, 0, FIXED_BYTES);
@@ -281,77 +283,49 @@ export class OtlpMetricsScanner {
 
   // --- The envelope: request → resource metrics → scope metrics → metric → point.
 
-  #request(receivedAtMs: number): void {
-    const end = this.#body.length;
+  /** Calls fn(from, to) for each length-delimited field of the message [start, end) with this tag, in order. */
+  #each(start: number, end: number, tag: number, fn: (from: number, to: number) => void): void {
+    this.#pos = start;
     while (this.#pos < end) {
-      const tag = this.#varint32();
-      if (tag === (REQUEST_RESOURCE_METRICS << 3 | 2)) {
-        const start = this.#delimited();
-        const next = this.#pos;
-        this.#resourceMetrics(start, next, receivedAtMs);
-        this.#pos = next;
-      } else this.#skip(tag & 7);
+      const read = this.#varint32();
+      if (read === tag) {
+        const from = this.#delimited();
+        const to = this.#pos;
+        fn(from, to);
+        this.#pos = to;
+      } else this.#skip(read & 7);
     }
+  }
+
+  /** Where the last field with this tag starts in the message, or -1; #lastEnd is its end (a
+   * message field seen twice keeps its last, as protobufjs does: it replaces, not merges). */
+  #last(start: number, end: number, tag: number): number {
+    let found = -1;
+    this.#each(start, end, tag, (from, to) => {
+      found = from;
+      this.#lastEnd = to;
+    });
+    return found;
+  }
+
+  #request(receivedAtMs: number): void {
+    this.#each(0, this.#body.length, REQUEST_RESOURCE_METRICS << 3 | 2, (from, to) => this.#resourceMetrics(from, to, receivedAtMs));
   }
 
   #resourceMetrics(start: number, end: number, receivedAtMs: number): void {
-    // The resource first, wherever it is (a message field seen twice keeps its last, as protobufjs does).
-    let resourceStart = -1;
-    let resourceEnd = -1;
-    this.#pos = start;
-    while (this.#pos < end) {
-      const tag = this.#varint32();
-      if (tag === (RESOURCE << 3 | 2)) {
-        resourceStart = this.#delimited();
-        resourceEnd = this.#pos;
-      } else this.#skip(tag & 7);
-    }
     const labels = this.#resource;
     labels.count = 0;
-    if (resourceStart >= 0) {
-      this.#pos = resourceStart;
-      while (this.#pos < resourceEnd) {
-        const tag = this.#varint32();
-        if (tag === (RESOURCE_ATTRIBUTES << 3 | 2)) this.#attribute(labels);
-        else this.#skip(tag & 7);
-      }
-    }
-    this.#pos = start;
-    while (this.#pos < end) {
-      const tag = this.#varint32();
-      if (tag === (SCOPE_METRICS << 3 | 2)) {
-        const from = this.#delimited();
-        const next = this.#pos;
-        this.#scopeMetrics(from, next, receivedAtMs);
-        this.#pos = next;
-      } else this.#skip(tag & 7);
-    }
+    const resource = this.#last(start, end, RESOURCE << 3 | 2);
+    if (resource >= 0) this.#each(resource, this.#lastEnd, RESOURCE_ATTRIBUTES << 3 | 2, (from, to) => this.#attribute(labels, from, to));
+    this.#each(start, end, SCOPE_METRICS << 3 | 2, (from, to) => this.#scopeMetrics(from, to, receivedAtMs));
   }
 
   #scopeMetrics(start: number, end: number, receivedAtMs: number): void {
-    let scopeStart = -1;
-    let scopeEnd = -1;
-    this.#pos = start;
-    while (this.#pos < end) {
-      const tag = this.#varint32();
-      if (tag === (SCOPE << 3 | 2)) {
-        scopeStart = this.#delimited();
-        scopeEnd = this.#pos;
-      } else this.#skip(tag & 7);
-    }
     const labels = this.#scope;
     labels.copyFrom(this.#resource);
-    if (scopeStart >= 0) this.#scopeLabels(scopeStart, scopeEnd, labels);
-    this.#pos = start;
-    while (this.#pos < end) {
-      const tag = this.#varint32();
-      if (tag === (METRICS << 3 | 2)) {
-        const from = this.#delimited();
-        const next = this.#pos;
-        this.#metric(from, next, receivedAtMs);
-        this.#pos = next;
-      } else this.#skip(tag & 7);
-    }
+    const scope = this.#last(start, end, SCOPE << 3 | 2);
+    if (scope >= 0) this.#scopeLabels(scope, this.#lastEnd, labels);
+    this.#each(start, end, METRICS << 3 | 2, (from, to) => this.#metric(from, to, receivedAtMs));
   }
 
   /** The scope's attributes, then otel_scope_name and otel_scope_version when set. */
@@ -363,7 +337,7 @@ export class OtlpMetricsScanner {
     this.#pos = start;
     while (this.#pos < end) {
       const tag = this.#varint32();
-      if (tag === (SCOPE_ATTRIBUTES << 3 | 2)) this.#attribute(labels);
+      if (tag === (SCOPE_ATTRIBUTES << 3 | 2)) this.#attributeField(labels);
       else if (tag === (SCOPE_NAME << 3 | 2)) {
         nameStart = this.#delimited();
         nameEnd = this.#pos;
@@ -405,21 +379,14 @@ export class OtlpMetricsScanner {
     if (dataTag === 0) return; // no data: no points, nothing written
     const type = dataTag === HISTOGRAM ? HISTOGRAM_TYPE : dataTag === SUM && this.#isMonotonic(dataStart, dataEnd) ? COUNTER_TYPE : GAUGE_TYPE;
     let named = false;
-    this.#pos = dataStart;
-    while (this.#pos < dataEnd) {
-      const tag = this.#varint32();
-      if (tag === (DATA_POINTS << 3 | 2)) {
-        if (!named) {
-          this.#checkMetricName(nameStart, nameEnd);
-          named = true;
-        }
-        const from = this.#delimited();
-        const next = this.#pos;
-        if (dataTag === HISTOGRAM) this.#histogramPoint(from, next, nameStart, nameEnd, receivedAtMs);
-        else this.#point(from, next, nameStart, nameEnd, type, receivedAtMs);
-        this.#pos = next;
-      } else this.#skip(tag & 7);
-    }
+    this.#each(dataStart, dataEnd, DATA_POINTS << 3 | 2, (from, to) => {
+      if (!named) {
+        this.#checkMetricName(nameStart, nameEnd);
+        named = true;
+      }
+      if (dataTag === HISTOGRAM) this.#histogramPoint(from, to, nameStart, nameEnd, receivedAtMs);
+      else this.#point(from, to, nameStart, nameEnd, type, receivedAtMs);
+    });
   }
 
   #isMonotonic(start: number, end: number): boolean {
@@ -463,7 +430,7 @@ export class OtlpMetricsScanner {
           at = this.#pos;
           this.#pos += 8;
           break;
-        case POINT_ATTRIBUTES << 3 | 2: this.#attribute(labels); break;
+        case POINT_ATTRIBUTES << 3 | 2: this.#attributeField(labels); break;
         case POINT_FLAGS << 3 | 0: flags = this.#varint32(); break;
         default: this.#skip(tag & 7);
       }
@@ -505,7 +472,7 @@ export class OtlpMetricsScanner {
         case HISTOGRAM_BUCKET_COUNTS << 3 | 2: this.#packed(true); break;
         case HISTOGRAM_EXPLICIT_BOUNDS << 3 | 1: this.#bound(this.#pos); this.#pos += 8; break;
         case HISTOGRAM_EXPLICIT_BOUNDS << 3 | 2: this.#packed(false); break;
-        case HISTOGRAM_ATTRIBUTES << 3 | 2: this.#attribute(labels); break;
+        case HISTOGRAM_ATTRIBUTES << 3 | 2: this.#attributeField(labels); break;
         default: this.#skip(tag & 7);
       }
     }
@@ -583,10 +550,14 @@ export class OtlpMetricsScanner {
 
   // --- Attributes → labels.
 
-  /** A KeyValue (its tag just read) as a label: set, a later key replacing an earlier one's value in place. */
-  #attribute(labels: LabelList): void {
+  /** The KeyValue whose tag was just read, as a label. */
+  #attributeField(labels: LabelList): void {
     const start = this.#delimited();
-    const end = this.#pos;
+    this.#attribute(labels, start, this.#pos);
+  }
+
+  /** A KeyValue as a label: set, a later key replacing an earlier one's value in place. */
+  #attribute(labels: LabelList, start: number, end: number): void {
     let keyStart = 0;
     let keyEnd = 0;
     let valueStart = -1;
@@ -784,50 +755,50 @@ export class OtlpMetricsScanner {
       labelBytes += slots[s + L.NameEnd]! - slots[s + L.NameStart]! + slots[s + L.ValueEnd]! - slots[s + L.ValueStart]! + 6;
     }
     const nameBytes = nameEnd - nameStart + (suffix === null ? 0 : suffix.length);
-    this.#reserve(2 * (nameBytes + labelBytes) + value.length + 128);
-    const start = this.#o;
+    this.#out.reserve(2 * (nameBytes + labelBytes) + value.length + 128);
+    const start = this.#out.at;
     const body = this.#body;
-    this.#copy(body, nameStart, nameEnd);
-    if (suffix !== null) this.#copy(suffix, 0, suffix.length);
+    this.#out.copy(body, nameStart, nameEnd);
+    if (suffix !== null) this.#out.copy(suffix, 0, suffix.length);
     if (labels.count > 0) {
-      this.#byte(OPEN_BRACE);
+      this.#out.byte(OPEN_BRACE);
       for (let j = 0; j < labels.count; j++) {
         const s = labels.sorted[j]! * LABEL_SLOTS;
-        if (j > 0) this.#byte(COMMA);
-        this.#copy(this.#bytes(slots[s + L.NameSrc]!), slots[s + L.NameStart]!, slots[s + L.NameEnd]!);
-        this.#byte(EQUALS);
+        if (j > 0) this.#out.byte(COMMA);
+        this.#out.copy(this.#bytes(slots[s + L.NameSrc]!), slots[s + L.NameStart]!, slots[s + L.NameEnd]!);
+        this.#out.byte(EQUALS);
         this.#quoted(slots, s);
       }
-      this.#byte(CLOSE_BRACE);
+      this.#out.byte(CLOSE_BRACE);
     }
-    const keyEnd = this.#o;
-    this.#copy(V_NAME, 0, V_NAME.length);
-    this.#copy(body, nameStart, nameEnd);
-    if (suffix !== null) this.#copy(suffix, 0, suffix.length);
-    this.#copy(V_VALUE, 0, V_VALUE.length);
-    this.#ascii(value);
-    this.#copy(V_TYPE, 0, V_TYPE.length);
-    this.#copy(type, 0, type.length);
-    this.#copy(V_TIMESTAMP, 0, V_TIMESTAMP.length);
-    this.#ascii(String(timestamp));
-    this.#copy(V_LABELS, 0, V_LABELS.length);
+    const keyEnd = this.#out.at;
+    this.#out.copy(V_NAME, 0, V_NAME.length);
+    this.#out.copy(body, nameStart, nameEnd);
+    if (suffix !== null) this.#out.copy(suffix, 0, suffix.length);
+    this.#out.copy(V_VALUE, 0, V_VALUE.length);
+    this.#out.ascii(value);
+    this.#out.copy(V_TYPE, 0, V_TYPE.length);
+    this.#out.copy(type, 0, type.length);
+    this.#out.copy(V_TIMESTAMP, 0, V_TIMESTAMP.length);
+    this.#out.ascii(String(timestamp));
+    this.#out.copy(V_LABELS, 0, V_LABELS.length);
     for (let i = 0; i < labels.count; i++) {
       const s = i * LABEL_SLOTS;
-      if (i > 0) this.#byte(COMMA);
-      this.#byte(QUOTE);
-      this.#copy(this.#bytes(slots[s + L.NameSrc]!), slots[s + L.NameStart]!, slots[s + L.NameEnd]!);
-      this.#byte(QUOTE);
-      this.#byte(COLON);
+      if (i > 0) this.#out.byte(COMMA);
+      this.#out.byte(QUOTE);
+      this.#out.copy(this.#bytes(slots[s + L.NameSrc]!), slots[s + L.NameStart]!, slots[s + L.NameEnd]!);
+      this.#out.byte(QUOTE);
+      this.#out.byte(COLON);
       this.#quoted(slots, s);
     }
-    this.#copy(V_END, 0, V_END.length);
-    this.#record(start, keyEnd - start, this.#o - keyEnd);
+    this.#out.copy(V_END, 0, V_END.length);
+    this.#record(start, keyEnd - start, this.#out.at - keyEnd);
   }
 
   #quoted(slots: Int32Array, s: number): void {
-    this.#byte(QUOTE);
-    this.#copy(this.#bytes(slots[s + L.ValueSrc]!), slots[s + L.ValueStart]!, slots[s + L.ValueEnd]!);
-    this.#byte(QUOTE);
+    this.#out.byte(QUOTE);
+    this.#out.copy(this.#bytes(slots[s + L.ValueSrc]!), slots[s + L.ValueStart]!, slots[s + L.ValueEnd]!);
+    this.#out.byte(QUOTE);
   }
 
   #record(start: number, keyBytes: number, valueBytes: number): void {
@@ -843,30 +814,9 @@ export class OtlpMetricsScanner {
     this.#count++;
   }
 
-  #reserve(bytes: number): void {
-    if (this.#o + bytes <= this.#out.length) return;
-    const grown = Buffer.allocUnsafe(Math.max(this.#o + bytes, 2 * this.#out.length));
-    this.#out.copy(grown, 0, 0, this.#o);
-    this.#out = grown;
-  }
 
-  #byte(b: number): void {
-    this.#out[this.#o++] = b;
-  }
 
-  #copy(from: Uint8Array, start: number, end: number): void {
-    const out = this.#out;
-    let o = this.#o;
-    for (let i = start; i < end; i++) out[o++] = from[i]!;
-    this.#o = o;
-  }
 
-  #ascii(text: string): void {
-    const out = this.#out;
-    let o = this.#o;
-    for (let i = 0; i < text.length; i++) out[o++] = text.charCodeAt(i);
-    this.#o = o;
-  }
 }
 
 function grow(values: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> {

@@ -7,12 +7,12 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { configSchema } from '../../../src/config/schema';
 import { DecodeError } from '../../../src/decode/decode-error';
-import type { EncodedRecordSink } from '../../../src/decode/sink';
 import { createOtlpDecoder } from '../../../src/protocols/otlp/decode';
 import { EXPORT_REQUEST } from '../../../src/protocols/otlp/proto';
 import { decodeRequest } from '../../../src/protocols/otlp/request';
 import type { DecoderSettings } from '../../../src/protocols/protocol';
 import { Signal } from '../../../src/signals';
+import { RecordRows, type RecordRow } from '../../support/record-rows';
 import { decodeOtlpMetrics as referenceDecode, type MetricsRequest } from './reference/metrics';
 
 const config = configSchema.parse({});
@@ -24,24 +24,11 @@ const settings: DecoderSettings = {
   otlpEncoding: config.otlp.encoding, logKeyField: '',
 };
 
-type Row = [number, string | null, string];
-/** Takes records as strings (the general path) and as bytes (the wire scanner). */
-class Rows implements EncodedRecordSink {
-  readonly rows: Row[] = [];
-  append(_signal: Signal, index: number, key: string | null, value: string): void {
-    this.rows.push([index, key, value]);
-  }
 
-  appendEncoded(_signal: Signal, index: number, bytes: Uint8Array, keyBytes: number, valueBytes: number): void {
-    const text = Buffer.from(bytes.buffer, bytes.byteOffset, keyBytes + valueBytes);
-    this.rows.push([index, text.toString('utf8', 0, keyBytes), text.toString('utf8', keyBytes)]);
-  }
-}
+type Result = { rows: RecordRow[]; records: number; partial: unknown } | { refused: string };
 
-type Result = { rows: Row[]; records: number; partial: unknown } | { refused: string };
-
-function run(decode: (sink: Rows) => { records: number; partial?: unknown }): Result {
-  const sink = new Rows();
+function run(decode: (sink: RecordRows) => { records: number; partial?: unknown }): Result {
+  const sink = new RecordRows();
   try {
     const { records, partial } = decode(sink);
     return { rows: sink.rows, records, partial };

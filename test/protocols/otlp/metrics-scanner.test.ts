@@ -9,11 +9,11 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import protobuf from 'protobufjs';
 import { configSchema } from '../../../src/config/schema';
-import type { EncodedRecordSink } from '../../../src/decode/sink';
 import { NOT_SCANNED, OtlpMetricsScanner } from '../../../src/protocols/otlp/metrics-scanner';
 import { EXPORT_REQUEST } from '../../../src/protocols/otlp/proto';
 import { checkWire } from '../../../src/protocols/otlp/wire-check';
 import { Signal } from '../../../src/signals';
+import { RecordRows, type RecordRow } from '../../support/record-rows';
 import { random } from '../../support/random';
 import { decodeOtlpMetrics as referenceDecode, type MetricsRequest } from './reference/metrics';
 
@@ -22,35 +22,23 @@ const RECEIVED_AT = 1_800_000_000_000;
 const limits = { ...config.limits, maxNameLength: 40, maxLabelsPerRecord: 20, maxLabelNameLength: 32, maxLabelValueLength: 20, maxRecordsPerRequest: 400 };
 const TYPE = EXPORT_REQUEST[Signal.Metrics];
 
-type Row = [number, string | null, string];
-class Rows implements EncodedRecordSink {
-  readonly rows: Row[] = [];
-  append(_signal: Signal, index: number, key: string | null, value: string): void {
-    this.rows.push([index, key, value]);
-  }
-
-  appendEncoded(_signal: Signal, index: number, bytes: Uint8Array, keyBytes: number, valueBytes: number): void {
-    const text = Buffer.from(bytes.buffer, bytes.byteOffset, keyBytes + valueBytes);
-    this.rows.push([index, text.toString('utf8', 0, keyBytes), text.toString('utf8', keyBytes)]);
-  }
-}
 
 const scanner = new OtlpMetricsScanner(limits);
 
-function scanned(body: Buffer): { written: number; rows: Row[] } {
+function scanned(body: Buffer): { written: number; rows: RecordRow[] } {
   checkWire(body, TYPE, { maxDepth: 100, maxDecodedBytes: 1 << 26 });
-  const sink = new Rows();
+  const sink = new RecordRows();
   return { written: scanner.decode(body, RECEIVED_AT, sink), rows: sink.rows };
 }
 
-function reference(body: Buffer): { records: number; rows: Row[]; partial: unknown } {
-  const sink = new Rows();
+function reference(body: Buffer): { records: number; rows: RecordRow[]; partial: unknown } {
+  const sink = new RecordRows();
   const outcome = referenceDecode(TYPE.decode(body) as unknown as MetricsRequest, RECEIVED_AT, limits, sink);
   return { records: outcome.records, rows: sink.rows, partial: outcome.rejections.toPartial() };
 }
 
 /** Asserts the scanner decides the body and writes the reference's records. */
-function assertScanned(body: Buffer): Row[] {
+function assertScanned(body: Buffer): RecordRow[] {
   const expected = reference(body);
   assert.equal(expected.partial, undefined, 'the reference refuses nothing of a request the scanner decides');
   const { written, rows } = scanned(body);
