@@ -59,13 +59,13 @@ const LABELS = Buffer.from('labels');
 const METRICS = Buffer.from('metrics');
 const BATCH_TIMESTAMP = Buffer.from('batch_timestamp');
 
-// The record value's fixed parts, in metricRecord's field order.
-const V_NAME = Buffer.from('{"name":"');
-const V_VALUE = Buffer.from('","value":');
-const V_TYPE = Buffer.from(',"type":"');
-const V_TIMESTAMP = Buffer.from('","timestamp":');
-const V_LABELS = Buffer.from(',"labels":{');
-const V_END = Buffer.from('}}');
+// The record value's fixed parts, in metricRecord's field order (the OTLP scanner writes them too).
+export const V_NAME = Buffer.from('{"name":"');
+export const V_VALUE = Buffer.from('","value":');
+export const V_TYPE = Buffer.from(',"type":"');
+export const V_TIMESTAMP = Buffer.from('","timestamp":');
+export const V_LABELS = Buffer.from(',"labels":{');
+export const V_END = Buffer.from('}}');
 
 // One record's slots on the tape. A number's text is its bytes [start, end)
 // when they are already how JSON.stringify writes it, else numbers[index].

@@ -24,6 +24,7 @@
 import { Buffer } from 'node:buffer';
 import type { Config } from '../../config/schema';
 import { ByteOut } from '../../decode/byte-out';
+import { V_END, V_LABELS, V_NAME, V_TIMESTAMP, V_TYPE, V_VALUE } from '../native/metrics-scanner';
 import type { EncodedRecordSink } from '../../decode/sink';
 import { Signal } from '../../signals';
 
@@ -89,13 +90,6 @@ const LABEL_SLOTS = 7;
 const BODY = 0;
 const TEXT = 1;
 
-// Record values' fixed parts, in metricRecord's field order (recordJson of label-set.ts).
-const V_NAME = Buffer.from('{"name":"');
-const V_VALUE = Buffer.from('","value":');
-const V_TYPE = Buffer.from(',"type":"');
-const V_TIMESTAMP = Buffer.from('","timestamp":');
-const V_LABELS = Buffer.from(',"labels":{');
-const V_END = Buffer.from('}}');
 const GAUGE_TYPE = Buffer.from('gauge');
 const COUNTER_TYPE = Buffer.from('counter');
 const HISTOGRAM_TYPE = Buffer.from('histogram');
@@ -409,8 +403,7 @@ export class OtlpMetricsScanner {
   #point(start: number, end: number, nameStart: number, nameEnd: number, type: Buffer, receivedAtMs: number): void {
     const labels = this.#pointLabels;
     labels.copyFrom(this.#scope);
-    let timeLow = 0;
-    let timeHigh = 0;
+    let timeAt = -1;
     let kind = 0;
     let at = 0;
     let flags = 0;
@@ -418,11 +411,7 @@ export class OtlpMetricsScanner {
     while (this.#pos < end) {
       const tag = this.#varint32();
       switch (tag) {
-        case POINT_TIME << 3 | 1:
-          timeLow = this.#uint32At(this.#pos);
-          timeHigh = this.#uint32At(this.#pos + 4);
-          this.#pos += 8;
-          break;
+        case POINT_TIME << 3 | 1: timeAt = this.#pos; this.#pos += 8; break;
         case POINT_AS_DOUBLE << 3 | 1:
         case POINT_AS_INT << 3 | 1:
           if (kind !== 0 && kind !== tag) notScanned(); // both members of the value oneof
@@ -440,10 +429,9 @@ export class OtlpMetricsScanner {
     else if (kind === (POINT_AS_INT << 3 | 1)) value = String(this.#body.readInt32LE(at + 4) * TWO_32 + this.#uint32At(at));
     else if ((flags & FLAG_NO_RECORDED_VALUE) !== 0) value = '"NaN"';
     else return notScanned(); // a point with no value is refused on its own
-    const ms = nanosToMs(timeHigh, timeLow);
     this.#checkLabels(labels);
     this.#countRecords(1);
-    this.#write(nameStart, nameEnd, null, value, type, ms > 0 ? ms : receivedAtMs, labels);
+    this.#write(nameStart, nameEnd, null, value, type, this.#timestamp(timeAt, receivedAtMs), labels);
   }
 
   /** A histogram point: <name>_bucket per bound (cumulative counts, le), +Inf (the
@@ -451,8 +439,7 @@ export class OtlpMetricsScanner {
   #histogramPoint(start: number, end: number, nameStart: number, nameEnd: number, receivedAtMs: number): void {
     const labels = this.#pointLabels;
     labels.copyFrom(this.#scope);
-    let timeLow = 0;
-    let timeHigh = 0;
+    let timeAt = -1;
     let countAt = -1;
     let sumAt = -1;
     this.#buckets = 0;
@@ -461,11 +448,7 @@ export class OtlpMetricsScanner {
     while (this.#pos < end) {
       const tag = this.#varint32();
       switch (tag) {
-        case POINT_TIME << 3 | 1:
-          timeLow = this.#uint32At(this.#pos);
-          timeHigh = this.#uint32At(this.#pos + 4);
-          this.#pos += 8;
-          break;
+        case POINT_TIME << 3 | 1: timeAt = this.#pos; this.#pos += 8; break;
         case HISTOGRAM_COUNT << 3 | 1: countAt = this.#pos; this.#pos += 8; break;
         case HISTOGRAM_SUM << 3 | 1: sumAt = this.#pos; this.#pos += 8; break;
         case HISTOGRAM_BUCKET_COUNTS << 3 | 1: this.#bucketCount(this.#pos); this.#pos += 8; break;
@@ -480,8 +463,7 @@ export class OtlpMetricsScanner {
     if (this.#buckets !== 0 && this.#buckets !== bounds + 1) notScanned(); // refused on its own
     this.#checkLabels(labels);
     this.#countRecords(bounds + 3);
-    const ms = nanosToMs(timeHigh, timeLow);
-    const timestamp = ms > 0 ? ms : receivedAtMs;
+    const timestamp = this.#timestamp(timeAt, receivedAtMs);
     const count = countAt < 0 ? 0 : this.#uint64At(countAt);
     // The labels with le: set once (replacing an le attribute in place), then its value changed per bucket.
     const le = this.#leLabels;
@@ -502,6 +484,12 @@ export class OtlpMetricsScanner {
     this.#write(nameStart, nameEnd, BUCKET_SUFFIX, String(count), HISTOGRAM_TYPE, timestamp, le);
     if (sumAt >= 0) this.#write(nameStart, nameEnd, SUM_SUFFIX, jsonNumberText(this.#body.readDoubleLE(sumAt)), HISTOGRAM_TYPE, timestamp, labels);
     this.#write(nameStart, nameEnd, COUNT_SUFFIX, String(count), HISTOGRAM_TYPE, timestamp, labels);
+  }
+
+  /** A point's time_unix_nano (a fixed64 at `at`, -1 when absent) in ms, or when it came when unset (timestampOf of metrics.ts). */
+  #timestamp(at: number, receivedAtMs: number): number {
+    const ms = at < 0 ? 0 : nanosToMs(this.#uint32At(at + 4), this.#uint32At(at));
+    return ms > 0 ? ms : receivedAtMs;
   }
 
   /** A packed repeated fixed64 (bucket counts) or double (bounds) field, its tag just read. */
