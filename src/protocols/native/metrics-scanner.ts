@@ -646,8 +646,4 @@ export class MetricsScanner {
     if (text === AS_WRITTEN) this.#out.copy(this.#body, start, end);
     else this.#out.ascii(this.#numbers[text]!);
   }
-
-
-
-
 }

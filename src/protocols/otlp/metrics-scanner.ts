@@ -801,10 +801,6 @@ export class OtlpMetricsScanner {
     this.#records[r + 2] = valueBytes;
     this.#count++;
   }
-
-
-
-
 }
 
 function grow(values: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> {
