@@ -72,6 +72,8 @@ const STRING_VALUE = 1;
 const BOOL_VALUE = 2;
 const INT_VALUE = 3;
 const DOUBLE_VALUE = 4;
+/** AnyValue's last member (array 5, kvlist 6, bytes 7 are left to the general path). */
+const BYTES_VALUE = 7;
 const FLAG_NO_RECORDED_VALUE = 1;
 
 const QUOTE = 0x22;
@@ -599,7 +601,7 @@ export class OtlpMetricsScanner {
     while (this.#pos < end) {
       const tag = this.#varint32();
       const field = tag >>> 3;
-      if (field >= STRING_VALUE && field <= 7) {
+      if (field >= STRING_VALUE && field <= BYTES_VALUE) {
         if (member !== 0 && member !== field) notScanned(); // the oneof set twice over
         member = field;
         memberStart = this.#pos; // the value's first byte (a string's: its length)
