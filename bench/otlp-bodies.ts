@@ -50,6 +50,23 @@ export function otlpHistogramsDocument(points: number, nowMs = Date.now()): obje
   return document;
 }
 
+/** The same request with summaries instead: ten metrics of summary points,
+ * five quantiles each (so 7 records a point), as Prometheus client summaries arrive. */
+export function otlpSummariesDocument(points: number, nowMs = Date.now()): object {
+  const nowNs = BigInt(nowMs) * 1_000_000n;
+  const metricCount = Math.min(10, points);
+  const metrics = Array.from({ length: metricCount }, (_, m) => ({
+    name: `rpc_duration_seconds_${m}`, summary: { dataPoints: Array.from({ length: Math.ceil((points - m) / metricCount) }, (_, j) => ({
+      startTimeUnixNano: String(nowNs - 60_000_000_000n), timeUnixNano: String(nowNs), count: String(100 * (j + 1)), sum: j * 12.5,
+      quantileValues: [0, 0.5, 0.9, 0.99, 1].map((quantile, k) => ({ quantile, value: 0.001 * (k + 1) * (j + 1) })),
+      attributes: [attribute('http.route', `/api/v1/items/${j}`), attribute('http.request.method', 'GET'), attribute('http.response.status_code', 200)],
+    })) },
+  }));
+  const document = otlpMetricsDocument(points, nowMs) as { resourceMetrics: Array<{ scopeMetrics: Array<{ metrics: object[] }> }> };
+  document.resourceMetrics[0]!.scopeMetrics[0]!.metrics = metrics;
+  return document;
+}
+
 /** The request as OTLP/protobuf (ExportMetricsServiceRequest). */
 export function otlpMetricsBody(points: number, nowMs = Date.now(), document = otlpMetricsDocument(points, nowMs)): Buffer {
   const type = EXPORT_REQUEST[Signal.Metrics];

@@ -1,6 +1,7 @@
 // The OTLP/protobuf metrics fast path: one walk over an export request's wire
-// bytes that writes the Kafka key and value of each gauge and sum point, and
-// the _bucket, _sum and _count records of each histogram point, as bytes,
+// bytes that writes the Kafka key and value of each gauge and sum point, the
+// _bucket, _sum and _count records of each histogram point and the quantile,
+// _sum and _count records of each summary point, as bytes,
 // without protobufjs' object graph (an object per point and per attribute, a
 // Long per 64-bit field) or a label string per point.
 //
@@ -14,7 +15,7 @@
 // it can decide exactly, once checkWire has accepted the body: a request it
 // accepts gives byte for byte the records of the general path. Anything else
 // returns NOT_SCANNED before a record is written, and the general path decides
-// it: exponential histograms and summaries, a point or metric the general path
+// it: exponential histograms, a point or metric the general path
 // would refuse, array, kvlist and bytes attribute values, a label name that is
 // not plain ASCII or that an object orders first, a string JSON escapes, a
 // oneof set twice over, a varint protobufjs reads its own way, too many
@@ -52,8 +53,8 @@ const METRIC_NAME = 1;
 const GAUGE = 5;
 const SUM = 7;
 const HISTOGRAM = 9;
-/** Metric's other data members: exponential histogram, summary. */
-const OTHER_DATA = [10, 11];
+const EXPONENTIAL_HISTOGRAM = 10;
+const SUMMARY = 11;
 const DATA_POINTS = 1;
 const SUM_IS_MONOTONIC = 3;
 const POINT_TIME = 3;
@@ -66,6 +67,12 @@ const HISTOGRAM_SUM = 5;
 const HISTOGRAM_BUCKET_COUNTS = 6;
 const HISTOGRAM_EXPLICIT_BOUNDS = 7;
 const HISTOGRAM_ATTRIBUTES = 9;
+const SUMMARY_COUNT = 4;
+const SUMMARY_SUM = 5;
+const SUMMARY_QUANTILE_VALUES = 6;
+const SUMMARY_ATTRIBUTES = 7;
+const QUANTILE = 1;
+const QUANTILE_VALUE = 2;
 const KEY = 1;
 const VALUE = 2;
 const STRING_VALUE = 1;
@@ -95,19 +102,21 @@ const TEXT = 1;
 const GAUGE_TYPE = Buffer.from('gauge');
 const COUNTER_TYPE = Buffer.from('counter');
 const HISTOGRAM_TYPE = Buffer.from('histogram');
+const SUMMARY_TYPE = Buffer.from('summary');
 const BUCKET_SUFFIX = Buffer.from('_bucket');
 const SUM_SUFFIX = Buffer.from('_sum');
 const COUNT_SUFFIX = Buffer.from('_count');
 
 /** Texts labels are written from that are not in the body, at the start of #text: [start, end). */
 type Range = readonly [number, number];
-const FIXED_TEXTS = 'otel_scope_nameotel_scope_versiontruefalsele+Inf';
+const FIXED_TEXTS = 'otel_scope_nameotel_scope_versiontruefalsele+Infquantile';
 const SCOPE_NAME_LABEL: Range = [0, 15];
 const SCOPE_VERSION_LABEL: Range = [15, 33];
 const TRUE_TEXT: Range = [33, 37];
 const FALSE_TEXT: Range = [37, 42];
 const LE_LABEL: Range = [42, 44];
 const INF_TEXT: Range = [44, 48];
+const QUANTILE_LABEL: Range = [48, 56];
 const FIXED_BYTES = FIXED_TEXTS.length;
 const EMPTY = Buffer.alloc(0);
 
@@ -172,6 +181,10 @@ export class OtlpMetricsScanner {
   #buckets = 0;
   #bounds = new Float64Array(64);
   #boundCount = 0;
+  /** A summary point's quantile values: quantile, value, in wire order. */
+  #quantiles = new Float64Array(32);
+  #quantileCount = 0;
+  /** A point's labels with le (histogram buckets) or quantile (summary quantiles). */
   readonly #leLabels = new LabelList();
   readonly #resource = new LabelList();
   readonly #scope = new LabelList();
@@ -364,16 +377,16 @@ export class OtlpMetricsScanner {
       if (tag === (METRIC_NAME << 3 | 2)) {
         nameStart = this.#delimited();
         nameEnd = this.#pos;
-      } else if (field === GAUGE || field === SUM || field === HISTOGRAM) {
+      } else if (field === GAUGE || field === SUM || field === HISTOGRAM || field === SUMMARY) {
         if (dataTag !== 0) notScanned(); // the data oneof set twice
         dataTag = field;
         dataStart = this.#delimited();
         dataEnd = this.#pos;
-      } else if (OTHER_DATA.includes(field)) notScanned();
+      } else if (field === EXPONENTIAL_HISTOGRAM) notScanned();
       else this.#skip(tag & 7);
     }
     if (dataTag === 0) return; // no data: no points, nothing written
-    const type = dataTag === HISTOGRAM ? HISTOGRAM_TYPE : dataTag === SUM && this.#isMonotonic(dataStart, dataEnd) ? COUNTER_TYPE : GAUGE_TYPE;
+    const type = dataTag === SUM && this.#isMonotonic(dataStart, dataEnd) ? COUNTER_TYPE : GAUGE_TYPE;
     let named = false;
     this.#each(dataStart, dataEnd, DATA_POINTS << 3 | 2, (from, to) => {
       if (!named) {
@@ -381,6 +394,7 @@ export class OtlpMetricsScanner {
         named = true;
       }
       if (dataTag === HISTOGRAM) this.#histogramPoint(from, to, nameStart, nameEnd, receivedAtMs);
+      else if (dataTag === SUMMARY) this.#summaryPoint(from, to, nameStart, nameEnd, receivedAtMs);
       else this.#point(from, to, nameStart, nameEnd, type, receivedAtMs);
     });
   }
@@ -486,6 +500,76 @@ export class OtlpMetricsScanner {
     this.#write(nameStart, nameEnd, BUCKET_SUFFIX, String(count), HISTOGRAM_TYPE, timestamp, le);
     if (sumAt >= 0) this.#write(nameStart, nameEnd, SUM_SUFFIX, jsonNumberText(this.#body.readDoubleLE(sumAt)), HISTOGRAM_TYPE, timestamp, labels);
     this.#write(nameStart, nameEnd, COUNT_SUFFIX, String(count), HISTOGRAM_TYPE, timestamp, labels);
+  }
+
+  /** A summary point: <name>{quantile} per quantile value, then _sum (0 when
+   * unset: not optional in proto3) and _count (MetricWriter.summary of metrics.ts). */
+  #summaryPoint(start: number, end: number, nameStart: number, nameEnd: number, receivedAtMs: number): void {
+    const labels = this.#pointLabels;
+    labels.copyFrom(this.#scope);
+    let timeAt = -1;
+    let countAt = -1;
+    let sumAt = -1;
+    this.#quantileCount = 0;
+    this.#pos = start;
+    while (this.#pos < end) {
+      const tag = this.#varint32();
+      switch (tag) {
+        case POINT_TIME << 3 | 1: timeAt = this.#pos; this.#pos += 8; break;
+        case SUMMARY_COUNT << 3 | 1: countAt = this.#pos; this.#pos += 8; break;
+        case SUMMARY_SUM << 3 | 1: sumAt = this.#pos; this.#pos += 8; break;
+        case SUMMARY_QUANTILE_VALUES << 3 | 2: {
+          const from = this.#delimited();
+          const to = this.#pos;
+          this.#quantile(from, to);
+          this.#pos = to;
+          break;
+        }
+        case SUMMARY_ATTRIBUTES << 3 | 2: this.#attributeField(labels); break;
+        default: this.#skip(tag & 7);
+      }
+    }
+    const quantiles = this.#quantileCount;
+    this.#checkLabels(labels);
+    this.#countRecords(quantiles + 2);
+    const timestamp = this.#timestamp(timeAt, receivedAtMs);
+    if (quantiles > 0) {
+      // The labels with quantile: set once (replacing a quantile attribute in place), then its value changed per quantile.
+      const q = this.#leLabels;
+      q.copyFrom(labels);
+      this.#textValue(...this.#writeText(String(this.#quantiles[0]!)));
+      const slot = this.#set(q, TEXT, QUANTILE_LABEL[0], QUANTILE_LABEL[1]);
+      for (let i = 0; i < quantiles; i++) {
+        if (i > 0) {
+          this.#textValue(...this.#writeText(String(this.#quantiles[2 * i]!)));
+          this.#setValue(q.slots, slot);
+        }
+        this.#write(nameStart, nameEnd, null, jsonNumberText(this.#quantiles[2 * i + 1]!), SUMMARY_TYPE, timestamp, q);
+      }
+    }
+    this.#write(nameStart, nameEnd, SUM_SUFFIX, jsonNumberText(sumAt < 0 ? 0 : this.#body.readDoubleLE(sumAt)), SUMMARY_TYPE, timestamp, labels);
+    this.#write(nameStart, nameEnd, COUNT_SUFFIX, String(countAt < 0 ? 0 : this.#uint64At(countAt)), SUMMARY_TYPE, timestamp, labels);
+  }
+
+  /** A ValueAtQuantile (quantile, value; each 0 when unset) into #quantiles. */
+  #quantile(start: number, end: number): void {
+    let quantile = 0;
+    let value = 0;
+    this.#pos = start;
+    while (this.#pos < end) {
+      const tag = this.#varint32();
+      if (tag === (QUANTILE << 3 | 1)) quantile = this.#body.readDoubleLE(this.#pos);
+      else if (tag === (QUANTILE_VALUE << 3 | 1)) value = this.#body.readDoubleLE(this.#pos);
+      else {
+        this.#skip(tag & 7);
+        continue;
+      }
+      this.#pos += 8;
+    }
+    if (2 * this.#quantileCount + 2 > this.#quantiles.length) this.#quantiles = grow(this.#quantiles);
+    this.#quantiles[2 * this.#quantileCount] = quantile;
+    this.#quantiles[2 * this.#quantileCount + 1] = value;
+    this.#quantileCount++;
   }
 
   /** A point's time_unix_nano (a fixed64 at `at`, -1 when absent) in ms, or when it came when unset (timestampOf of metrics.ts). */

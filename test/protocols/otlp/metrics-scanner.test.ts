@@ -1,6 +1,6 @@
 // The OTLP/protobuf metrics wire scanner against the reference normalizer
 // (protobufjs' decode, then reference/metrics.ts): the requests it decides give
-// the same records byte for byte (histograms' buckets included), whatever the order of fields on the wire
+// the same records byte for byte (histograms' buckets, summaries' quantiles included), whatever the order of fields on the wire
 // and with non-repeated fields sent twice; the shapes it leaves to the
 // general path come back NOT_SCANNED with nothing written.
 import assert from 'node:assert/strict';
@@ -161,12 +161,21 @@ const histogramPoint = fc.record({
   ...p, explicitBounds: bounds.map((b) => (typeof b === 'number' && !Number.isFinite(b) ? String(b) : b)), bucketCounts: counted ? bucketCounts : [],
   ...(sum === undefined ? {} : { sum }), ...(min === undefined || !Number.isFinite(min) ? {} : { min }),
 })));
+const summaryPoint = fc.record({
+  attributes, timeUnixNano: fc.constantFrom('0', '1700000000123456789'), count: u64,
+  sum: fc.option(fc.constantFrom(0, 8.5, -0, 'NaN', '-Infinity'), { nil: undefined }),
+  quantileValues: fc.array(fc.record({
+    quantile: fc.option(fc.constantFrom(0, 0.5, 0.99, 1, 1e-7), { nil: undefined }), value: fc.option(fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constantFrom('NaN', 'Infinity')), { nil: undefined }),
+  }).map((q) => Object.fromEntries(Object.entries(q).filter(([, v]) => v !== undefined))), { maxLength: 4 }),
+}).map(({ sum, ...p }) => (sum === undefined ? p : { ...p, sum }));
 const metric = fc.oneof(
   fc.record({ name: fc.constantFrom('m', 'n.é', 'a_metric_name'), kind: fc.constantFrom('gauge', 'counter', 'updown'), points: fc.array(point, { maxLength: 4 }) })
     .map(({ name, kind, points }) => (kind === 'gauge' ? { name, unit: 'By', gauge: { dataPoints: points } }
       : { name, description: 'd', sum: { isMonotonic: kind === 'counter', aggregationTemporality: 2, dataPoints: points } })),
   fc.record({ name: fc.constantFrom('h', 'http.server.duration'), points: fc.array(histogramPoint, { maxLength: 3 }) })
     .map(({ name, points }) => ({ name, unit: 's', histogram: { aggregationTemporality: 2, dataPoints: points } })),
+  fc.record({ name: fc.constantFrom('q', 'rpc_latency'), points: fc.array(summaryPoint, { maxLength: 3 }) })
+    .map(({ name, points }) => ({ name, summary: { dataPoints: points } })),
 );
 const scope = fc.option(fc.record({ name: fc.constantFrom('', 's', 'io.opentelemetry.é'), version: fc.constantFrom('', '1.2.3'), attributes }), { nil: undefined });
 const resource = fc.option(fc.record({ attributes, droppedAttributesCount: fc.constantFrom(0, 2) }), { nil: undefined });
@@ -193,7 +202,7 @@ describe('OTLP metrics wire scanner', () => {
     assert.match(rows[10]![2], /^\{"name":"app_requests_1_total","value":0,"type":"counter",/);
   });
 
-  it('random requests of the shapes it decides (gauges, sums, histograms), as encoded, with fields in any order, and with fields sent twice', () => {
+  it('random requests of the shapes it decides (gauges, sums, histograms, summaries), as encoded, with fields in any order, and with fields sent twice', () => {
     let seed = 0;
     fc.assert(fc.property(request, (r) => {
       const body = encode(r);
@@ -210,7 +219,6 @@ describe('OTLP metrics wire scanner', () => {
     assertLeft({ resourceMetrics: [{ scopeMetrics: [{ metrics: [{ name: 'e', exponentialHistogram: { dataPoints: [{ count: '1', scale: 1 }] } }] }] }] });
     // 100 histogram points of 1 bound count 400 records (bounds + 3 each): 300 written, but the request is refused whole.
     assertLeft({ resourceMetrics: [{ scopeMetrics: [{ metrics: [{ name: 'h', histogram: { dataPoints: Array.from({ length: 101 }, () => ({ count: '1', explicitBounds: [1] })) } }] }] }] });
-    assertLeft({ resourceMetrics: [{ scopeMetrics: [{ metrics: [{ name: 's', summary: { dataPoints: [{ count: '1' }] } }] }] }] });
     assertLeft(gauge([kv('k', { kvlistValue: { values: [] } })]));
     assertLeft(gauge([kv('k', { arrayValue: { values: [] } })]));
     assertLeft(gauge([kv('k', { bytesValue: 'AAE=' })]));
