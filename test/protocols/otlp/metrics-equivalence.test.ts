@@ -24,7 +24,6 @@ const settings: DecoderSettings = {
   otlpEncoding: config.otlp.encoding, logKeyField: '',
 };
 
-
 type Result = { rows: RecordRow[]; records: number; partial: unknown } | { refused: string };
 
 function run(decode: (sink: RecordRows) => { records: number; partial?: unknown }): Result {

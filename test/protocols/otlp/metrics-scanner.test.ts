@@ -22,7 +22,6 @@ const RECEIVED_AT = 1_800_000_000_000;
 const limits = { ...config.limits, maxNameLength: 40, maxLabelsPerRecord: 20, maxLabelNameLength: 32, maxLabelValueLength: 20, maxRecordsPerRequest: 400 };
 const TYPE = EXPORT_REQUEST[Signal.Metrics];
 
-
 const scanner = new OtlpMetricsScanner(limits);
 
 function scanned(body: Buffer): { written: number; rows: RecordRow[] } {
