@@ -67,6 +67,23 @@ export function otlpSummariesDocument(points: number, nowMs = Date.now()): objec
   return document;
 }
 
+/** The same request with exponential histograms: ten metrics, each point with
+ * eight positive buckets and a zero bucket at scale 3 (so 12 records a point). */
+export function otlpExponentialDocument(points: number, nowMs = Date.now()): object {
+  const nowNs = BigInt(nowMs) * 1_000_000n;
+  const metricCount = Math.min(10, points);
+  const metrics = Array.from({ length: metricCount }, (_, m) => ({
+    name: `http_client_duration_${m}`, unit: 's', exponentialHistogram: { aggregationTemporality: 2, dataPoints: Array.from({ length: Math.ceil((points - m) / metricCount) }, (_, j) => ({
+      startTimeUnixNano: String(nowNs - 60_000_000_000n), timeUnixNano: String(nowNs), count: String(9 * (j + 1)), sum: j * 2.5, scale: 3,
+      zeroCount: String(j + 1), positive: { offset: -20, bucketCounts: Array.from({ length: 8 }, () => String(j + 1)) },
+      attributes: [attribute('http.route', `/api/v1/items/${j}`), attribute('http.request.method', 'GET'), attribute('http.response.status_code', 200)],
+    })) },
+  }));
+  const document = otlpMetricsDocument(points, nowMs) as { resourceMetrics: Array<{ scopeMetrics: Array<{ metrics: object[] }> }> };
+  document.resourceMetrics[0]!.scopeMetrics[0]!.metrics = metrics;
+  return document;
+}
+
 /** The request as OTLP/protobuf (ExportMetricsServiceRequest). */
 export function otlpMetricsBody(points: number, nowMs = Date.now(), document = otlpMetricsDocument(points, nowMs)): Buffer {
   const type = EXPORT_REQUEST[Signal.Metrics];

@@ -1,7 +1,7 @@
 // CPU per record of the decoders a pool worker runs (src/pool/decoder.ts:
 // route decoder, batching sink, ring writes), in-process, one thread, so
 // that a noisy machine's other processes do not count: OTLP metrics per data
-// point (protobuf and JSON bodies; protobuf histograms and summaries), the OTLP passthrough encodings per
+// point (protobuf and JSON bodies; protobuf histograms, exponential histograms and summaries), the OTLP passthrough encodings per
 // request, beside the native JSON route at the same batch size.
 //   node dist/bench/otlp-cpu.js [iterations per round, default 2000] [rounds, default 7] [case name filter]
 // Rounds alternate the cases; each figure is the median over rounds of the
@@ -15,7 +15,7 @@ import { FamilyTypeTable } from '../src/protocols/remote-write/family-types';
 import { Route } from '../src/protocols/routes';
 import { createRingSet } from '../src/ring/layout';
 import { RingReader } from '../src/ring/reader';
-import { otlpHistogramsDocument, otlpMetricsBody, otlpMetricsJsonBody, otlpSummariesDocument } from './otlp-bodies';
+import { otlpExponentialDocument, otlpHistogramsDocument, otlpMetricsBody, otlpMetricsJsonBody, otlpSummariesDocument } from './otlp-bodies';
 
 const POINTS = 100;
 const [iterationsArg = '2000', roundsArg = '7', only = ''] = process.argv.slice(2);
@@ -56,12 +56,14 @@ const proto = otlpMetricsBody(POINTS, NOW_MS);
 const json = otlpMetricsJsonBody(POINTS, NOW_MS);
 const histograms = otlpMetricsBody(POINTS, NOW_MS, otlpHistogramsDocument(POINTS, NOW_MS));
 const summaries = otlpMetricsBody(POINTS, NOW_MS, otlpSummariesDocument(POINTS, NOW_MS));
+const exponential = otlpMetricsBody(POINTS, NOW_MS, otlpExponentialDocument(POINTS, NOW_MS));
 const ALL_CASES: readonly Case[] = [
   { name: 'native JSON, bench body (2 labels)', route: Route.Metrics, body: nativeBody(POINTS), contentType: 'application/json', otlpMetrics: 'records' },
   { name: 'native JSON, OTLP-equivalent records (9 labels)', route: Route.Metrics, body: nativeEquivalentBody(POINTS), contentType: 'application/json', otlpMetrics: 'records' },
   { name: 'OTLP/protobuf per point', route: Route.OtlpMetrics, body: proto, contentType: 'application/x-protobuf', otlpMetrics: 'records' },
   { name: 'OTLP/JSON per point', route: Route.OtlpMetrics, body: json, contentType: 'application/json', otlpMetrics: 'records' },
   { name: 'OTLP/protobuf per point, histograms of 10 bounds', route: Route.OtlpMetrics, body: histograms, contentType: 'application/x-protobuf', otlpMetrics: 'records' },
+  { name: 'OTLP/protobuf per point, exponential histograms of 9 buckets', route: Route.OtlpMetrics, body: exponential, contentType: 'application/x-protobuf', otlpMetrics: 'records' },
   { name: 'OTLP/protobuf per point, summaries of 5 quantiles', route: Route.OtlpMetrics, body: summaries, contentType: 'application/x-protobuf', otlpMetrics: 'records' },
   { name: 'otlp_proto passthrough, protobuf body', route: Route.OtlpMetrics, body: proto, contentType: 'application/x-protobuf', otlpMetrics: 'otlp_proto' },
   { name: 'otlp_json passthrough, JSON body', route: Route.OtlpMetrics, body: json, contentType: 'application/json', otlpMetrics: 'otlp_json' },

@@ -1,6 +1,7 @@
 // The OTLP/protobuf metrics fast path: one walk over an export request's wire
 // bytes that writes the Kafka key and value of each gauge and sum point, the
-// _bucket, _sum and _count records of each histogram point and the quantile,
+// _bucket, _sum and _count records of each histogram point (explicit or
+// exponential buckets) and the quantile,
 // _sum and _count records of each summary point, as bytes,
 // without protobufjs' object graph (an object per point and per attribute, a
 // Long per 64-bit field) or a label string per point.
@@ -15,7 +16,7 @@
 // it can decide exactly, once checkWire has accepted the body: a request it
 // accepts gives byte for byte the records of the general path. Anything else
 // returns NOT_SCANNED before a record is written, and the general path decides
-// it: exponential histograms, a point or metric the general path
+// it: a point or metric the general path
 // would refuse, array, kvlist and bytes attribute values, a label name that is
 // not plain ASCII or that an object orders first, a string JSON escapes, a
 // oneof set twice over, a varint protobufjs reads its own way, too many
@@ -54,6 +55,14 @@ const GAUGE = 5;
 const SUM = 7;
 const HISTOGRAM = 9;
 const EXPONENTIAL_HISTOGRAM = 10;
+const EXPONENTIAL_ATTRIBUTES = 1;
+const EXPONENTIAL_SCALE = 6;
+const EXPONENTIAL_ZERO_COUNT = 7;
+const EXPONENTIAL_POSITIVE = 8;
+const EXPONENTIAL_NEGATIVE = 9;
+const EXPONENTIAL_ZERO_THRESHOLD = 14;
+const BUCKETS_OFFSET = 1;
+const BUCKETS_COUNTS = 2;
 const SUMMARY = 11;
 const DATA_POINTS = 1;
 const SUM_IS_MONOTONIC = 3;
@@ -377,13 +386,12 @@ export class OtlpMetricsScanner {
       if (tag === (METRIC_NAME << 3 | 2)) {
         nameStart = this.#delimited();
         nameEnd = this.#pos;
-      } else if (field === GAUGE || field === SUM || field === HISTOGRAM || field === SUMMARY) {
+      } else if (field === GAUGE || field === SUM || field === HISTOGRAM || field === EXPONENTIAL_HISTOGRAM || field === SUMMARY) {
         if (dataTag !== 0) notScanned(); // the data oneof set twice
         dataTag = field;
         dataStart = this.#delimited();
         dataEnd = this.#pos;
-      } else if (field === EXPONENTIAL_HISTOGRAM) notScanned();
-      else this.#skip(tag & 7);
+      } else this.#skip(tag & 7);
     }
     if (dataTag === 0) return; // no data: no points, nothing written
     const type = dataTag === SUM && this.#isMonotonic(dataStart, dataEnd) ? COUNTER_TYPE : GAUGE_TYPE;
@@ -394,6 +402,7 @@ export class OtlpMetricsScanner {
         named = true;
       }
       if (dataTag === HISTOGRAM) this.#histogramPoint(from, to, nameStart, nameEnd, receivedAtMs);
+      else if (dataTag === EXPONENTIAL_HISTOGRAM) this.#exponentialPoint(from, to, nameStart, nameEnd, receivedAtMs);
       else if (dataTag === SUMMARY) this.#summaryPoint(from, to, nameStart, nameEnd, receivedAtMs);
       else this.#point(from, to, nameStart, nameEnd, type, receivedAtMs);
     });
@@ -479,27 +488,121 @@ export class OtlpMetricsScanner {
     if (this.#buckets !== 0 && this.#buckets !== bounds + 1) notScanned(); // refused on its own
     this.#checkLabels(labels);
     this.#countRecords(bounds + 3);
-    const timestamp = this.#timestamp(timeAt, receivedAtMs);
+    this.#writeBuckets(nameStart, nameEnd, this.#buckets === 0 ? 0 : bounds, countAt, sumAt, this.#timestamp(timeAt, receivedAtMs), labels);
+  }
+
+  /** <name>_bucket per (le, count) of #bounds and #bucketCounts (cumulative), +Inf
+   * (the count), _sum when set, _count (MetricWriter.buckets of metrics.ts). */
+  #writeBuckets(nameStart: number, nameEnd: number, pairs: number, countAt: number, sumAt: number, timestamp: number, labels: LabelList): void {
     const count = countAt < 0 ? 0 : this.#uint64At(countAt);
     // The labels with le: set once (replacing an le attribute in place), then its value changed per bucket.
     const le = this.#leLabels;
     le.copyFrom(labels);
     this.#textValue(...INF_TEXT);
     const leSlot = this.#set(le, TEXT, LE_LABEL[0], LE_LABEL[1]);
-    if (this.#buckets > 0) {
-      let cumulative = 0;
-      for (let i = 0; i < bounds; i++) {
-        cumulative += this.#bucketCounts[i]!;
-        this.#textValue(...this.#writeText(String(this.#bounds[i]!)));
-        this.#setValue(le.slots, leSlot);
-        this.#write(nameStart, nameEnd, BUCKET_SUFFIX, String(cumulative), HISTOGRAM_TYPE, timestamp, le);
-      }
-      this.#textValue(...INF_TEXT);
+    let cumulative = 0;
+    for (let i = 0; i < pairs; i++) {
+      cumulative += this.#bucketCounts[i]!;
+      this.#textValue(...this.#writeText(String(this.#bounds[i]!)));
       this.#setValue(le.slots, leSlot);
+      this.#write(nameStart, nameEnd, BUCKET_SUFFIX, String(cumulative), HISTOGRAM_TYPE, timestamp, le);
     }
+    this.#textValue(...INF_TEXT);
+    this.#setValue(le.slots, leSlot);
     this.#write(nameStart, nameEnd, BUCKET_SUFFIX, String(count), HISTOGRAM_TYPE, timestamp, le);
     if (sumAt >= 0) this.#write(nameStart, nameEnd, SUM_SUFFIX, jsonNumberText(this.#body.readDoubleLE(sumAt)), HISTOGRAM_TYPE, timestamp, labels);
     this.#write(nameStart, nameEnd, COUNT_SUFFIX, String(count), HISTOGRAM_TYPE, timestamp, labels);
+  }
+
+  /** An exponential histogram point as buckets of le bounds (MetricWriter.exponential
+   * of metrics.ts): negative buckets (last first, their lower bounds negated), the
+   * zero bucket at zero_threshold, positive buckets; empty buckets left out. */
+  #exponentialPoint(start: number, end: number, nameStart: number, nameEnd: number, receivedAtMs: number): void {
+    const labels = this.#pointLabels;
+    labels.copyFrom(this.#scope);
+    let timeAt = -1;
+    let countAt = -1;
+    let sumAt = -1;
+    let zeroCountAt = -1;
+    let zeroThresholdAt = -1;
+    let scale = 0;
+    let positive = -1;
+    let positiveEnd = -1;
+    let negative = -1;
+    let negativeEnd = -1;
+    this.#pos = start;
+    while (this.#pos < end) {
+      const tag = this.#varint32();
+      switch (tag) {
+        case EXPONENTIAL_ATTRIBUTES << 3 | 2: this.#attributeField(labels); break;
+        case POINT_TIME << 3 | 1: timeAt = this.#pos; this.#pos += 8; break;
+        case HISTOGRAM_COUNT << 3 | 1: countAt = this.#pos; this.#pos += 8; break;
+        case HISTOGRAM_SUM << 3 | 1: sumAt = this.#pos; this.#pos += 8; break;
+        case EXPONENTIAL_SCALE << 3 | 0: scale = zigzag32(this.#varint32()); break;
+        case EXPONENTIAL_ZERO_COUNT << 3 | 1: zeroCountAt = this.#pos; this.#pos += 8; break;
+        case EXPONENTIAL_ZERO_THRESHOLD << 3 | 1: zeroThresholdAt = this.#pos; this.#pos += 8; break;
+        case EXPONENTIAL_POSITIVE << 3 | 2: positive = this.#delimited(); positiveEnd = this.#pos; break;
+        case EXPONENTIAL_NEGATIVE << 3 | 2: negative = this.#delimited(); negativeEnd = this.#pos; break;
+        default: this.#skip(tag & 7);
+      }
+    }
+    // Each side's offset and counts (uint64 varints, packed or not), in wire order.
+    const negativeOffset = negative < 0 ? 0 : this.#exponentialBuckets(negative, negativeEnd);
+    const negatives = negative < 0 ? 0 : this.#buckets;
+    const negativeCounts = this.#bucketCounts.slice(0, negatives);
+    const positiveOffset = positive < 0 ? 0 : this.#exponentialBuckets(positive, positiveEnd);
+    const positives = positive < 0 ? 0 : this.#buckets;
+    this.#checkLabels(labels);
+    this.#countRecords(positives + negatives + 4);
+    const positiveCounts = this.#bucketCounts.slice(0, positives);
+    const upper = (index: number): number => 2 ** ((index + 1) * 2 ** -scale);
+    this.#boundCount = 0;
+    this.#buckets = 0;
+    for (let i = negatives - 1; i >= 0; i--) {
+      if (negativeCounts[i]! > 0) this.#pair(-upper(negativeOffset + i - 1), negativeCounts[i]!);
+    }
+    const zero = zeroCountAt < 0 ? 0 : this.#uint64At(zeroCountAt);
+    if (zero > 0) this.#pair(zeroThresholdAt < 0 ? 0 : this.#body.readDoubleLE(zeroThresholdAt), zero);
+    for (let i = 0; i < positives; i++) {
+      if (positiveCounts[i]! > 0) this.#pair(upper(positiveOffset + i), positiveCounts[i]!);
+    }
+    this.#writeBuckets(nameStart, nameEnd, this.#boundCount, countAt, sumAt, this.#timestamp(timeAt, receivedAtMs), labels);
+  }
+
+  /** A Buckets message's counts into #bucketCounts (#buckets of them); returns its offset. */
+  #exponentialBuckets(start: number, end: number): number {
+    let offset = 0;
+    this.#buckets = 0;
+    this.#pos = start;
+    while (this.#pos < end) {
+      const tag = this.#varint32();
+      if (tag === (BUCKETS_OFFSET << 3 | 0)) offset = zigzag32(this.#varint32());
+      else if (tag === (BUCKETS_COUNTS << 3 | 0)) this.#varintCount();
+      else if (tag === (BUCKETS_COUNTS << 3 | 2)) {
+        const from = this.#delimited();
+        const to = this.#pos;
+        this.#pos = from;
+        while (this.#pos < to) this.#varintCount();
+        if (this.#pos !== to) notScanned(); // a varint running past its packed field
+      } else this.#skip(tag & 7);
+    }
+    return offset;
+  }
+
+  /** A uint64 varint count into #bucketCounts, as the nearest double (int64ToNumber of values.ts). */
+  #varintCount(): void {
+    const start = this.#pos;
+    this.#skipVarint();
+    if (this.#buckets === this.#bucketCounts.length) this.#bucketCounts = grow(this.#bucketCounts);
+    this.#bucketCounts[this.#buckets++] = uint64Varint(this.#body, start, this.#pos);
+  }
+
+  /** One (le, count) for #writeBuckets. */
+  #pair(le: number, count: number): void {
+    if (this.#boundCount === this.#bounds.length) this.#bounds = grow(this.#bounds);
+    if (this.#buckets === this.#bucketCounts.length) this.#bucketCounts = grow(this.#bucketCounts);
+    this.#bounds[this.#boundCount++] = le;
+    this.#bucketCounts[this.#buckets++] = count;
   }
 
   /** A summary point: <name>{quantile} per quantile value, then _sum (0 when
@@ -909,6 +1012,23 @@ function jsonNumberText(value: number): string {
 function nanosToMs(high: number, low: number): number {
   const rest = high * 967_296 + low;
   return high * 4294 + Math.floor(rest / 1e6);
+}
+
+/** protobufjs' sint32: a zigzag-encoded 32-bit varint. */
+function zigzag32(value: number): number {
+  return (value >>> 1) ^ -(value & 1) | 0;
+}
+
+/** A uint64 varint [start, end) as the nearest double (Number of the BigInt). */
+function uint64Varint(body: Buffer, start: number, end: number): number {
+  if (end - start <= 7) {
+    let value = 0;
+    for (let i = start, scale = 1; i < end; i++, scale *= 128) value += (body[i]! & 0x7f) * scale;
+    return value; // < 2^49: exact
+  }
+  let value = 0n;
+  for (let i = end - 1; i >= start; i--) value = (value << 7n) | BigInt(body[i]! & 0x7f);
+  return Number(BigInt.asUintN(64, value));
 }
 
 /** An int64 varint's decimal text (int64ToBigInt(…).toString() of values.ts);

@@ -167,12 +167,20 @@ const summaryPoint = fc.record({
     quantile: fc.option(fc.constantFrom(0, 0.5, 0.99, 1, 1e-7), { nil: undefined }), value: fc.option(fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constantFrom('NaN', 'Infinity')), { nil: undefined }),
   }).map((q) => Object.fromEntries(Object.entries(q).filter(([, v]) => v !== undefined))), { maxLength: 4 }),
 }).map(({ sum, ...p }) => (sum === undefined ? p : { ...p, sum }));
+const buckets = fc.option(fc.record({ offset: fc.integer({ min: -6, max: 6 }), bucketCounts: fc.array(fc.oneof(fc.constantFrom('0', '0', '1'), u64), { maxLength: 5 }) }), { nil: undefined });
+const exponentialPoint = fc.record({
+  attributes, timeUnixNano: fc.constantFrom('0', '1700000000123456789'), count: u64, scale: fc.integer({ min: -4, max: 8 }),
+  zeroCount: fc.constantFrom('0', '1', '3', '18446744073709551615'), zeroThreshold: fc.constantFrom(0, 1e-9, 0.5),
+  sum: fc.option(fc.constantFrom(0, 20.5, 'NaN'), { nil: undefined }), positive: buckets, negative: buckets,
+}).map((p) => Object.fromEntries(Object.entries(p).filter(([, v]) => v !== undefined)));
 const metric = fc.oneof(
   fc.record({ name: fc.constantFrom('m', 'n.é', 'a_metric_name'), kind: fc.constantFrom('gauge', 'counter', 'updown'), points: fc.array(point, { maxLength: 4 }) })
     .map(({ name, kind, points }) => (kind === 'gauge' ? { name, unit: 'By', gauge: { dataPoints: points } }
       : { name, description: 'd', sum: { isMonotonic: kind === 'counter', aggregationTemporality: 2, dataPoints: points } })),
   fc.record({ name: fc.constantFrom('h', 'http.server.duration'), points: fc.array(histogramPoint, { maxLength: 3 }) })
     .map(({ name, points }) => ({ name, unit: 's', histogram: { aggregationTemporality: 2, dataPoints: points } })),
+  fc.record({ name: fc.constantFrom('e', 'http.client.duration'), points: fc.array(exponentialPoint, { maxLength: 3 }) })
+    .map(({ name, points }) => ({ name, exponentialHistogram: { aggregationTemporality: 1, dataPoints: points } })),
   fc.record({ name: fc.constantFrom('q', 'rpc_latency'), points: fc.array(summaryPoint, { maxLength: 3 }) })
     .map(({ name, points }) => ({ name, summary: { dataPoints: points } })),
 );
@@ -201,7 +209,7 @@ describe('OTLP metrics wire scanner', () => {
     assert.match(rows[10]![2], /^\{"name":"app_requests_1_total","value":0,"type":"counter",/);
   });
 
-  it('random requests of the shapes it decides (gauges, sums, histograms, summaries), as encoded, with fields in any order, and with fields sent twice', () => {
+  it('random requests of the shapes it decides (gauges, sums, histograms, exponential histograms, summaries), as encoded, with fields in any order, and with fields sent twice', () => {
     let seed = 0;
     fc.assert(fc.property(request, (r) => {
       const body = encode(r);
@@ -215,7 +223,6 @@ describe('OTLP metrics wire scanner', () => {
     const gauge = (attrs: object[], p: object = { asDouble: 1 }) =>
       ({ resourceMetrics: [{ scopeMetrics: [{ metrics: [{ name: 'ok', gauge: { dataPoints: [{ asDouble: 2 }] } }, { name: 'g', gauge: { dataPoints: [{ ...p, attributes: attrs }] } }] }] }] });
     assertLeft({ resourceMetrics: [{ scopeMetrics: [{ metrics: [{ name: 'h', histogram: { dataPoints: [{ count: '1', bucketCounts: ['1', '0'], explicitBounds: [] }] } }] }] }] });
-    assertLeft({ resourceMetrics: [{ scopeMetrics: [{ metrics: [{ name: 'e', exponentialHistogram: { dataPoints: [{ count: '1', scale: 1 }] } }] }] }] });
     // 100 histogram points of 1 bound count 400 records (bounds + 3 each): 300 written, but the request is refused whole.
     assertLeft({ resourceMetrics: [{ scopeMetrics: [{ metrics: [{ name: 'h', histogram: { dataPoints: Array.from({ length: 101 }, () => ({ count: '1', explicitBounds: [1] })) } }] }] }] });
     assertLeft(gauge([kv('k', { kvlistValue: { values: [] } })]));
