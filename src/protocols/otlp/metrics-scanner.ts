@@ -1,10 +1,9 @@
 // The OTLP/protobuf metrics fast path: one walk over an export request's wire
 // bytes that writes the Kafka key and value of each gauge and sum point, the
 // _bucket, _sum and _count records of each histogram point (explicit or
-// exponential buckets) and the quantile,
-// _sum and _count records of each summary point, as bytes,
-// without protobufjs' object graph (an object per point and per attribute, a
-// Long per 64-bit field) or a label string per point.
+// exponential buckets) and the quantile, _sum and _count records of each
+// summary point, as bytes, without protobufjs' object graph (an object per
+// point and per attribute, a Long per 64-bit field) or a label string per point.
 //
 // Why hand-rolled: protobufjs decodes into objects only, and the records can
 // be written from the attribute bytes as they are. Measured with
@@ -16,22 +15,18 @@
 // it can decide exactly, once checkWire has accepted the body: a request it
 // accepts gives byte for byte the records of the general path. Anything else
 // returns NOT_SCANNED before a record is written, and the general path decides
-// it: a point or metric the general path
-// would refuse, array, kvlist and bytes attribute values, a label name that is
-// not plain ASCII or that an object orders first, a string JSON escapes, a
-// oneof set twice over, a varint protobufjs reads its own way, too many
-// records. Messages it does not read (exemplars) are skipped whole, as
+// it: a point or metric the general path would refuse, array, kvlist and bytes
+// attribute values, a label name that is not plain ASCII or that an object
+// orders first, a string JSON escapes, a oneof set twice over, a varint
+// protobufjs reads its own way, too many records. Messages it does not read (exemplars) are skipped whole, as
 // checkWire passed them. test/protocols/otlp/metrics-scanner.test.ts holds the
 // two paths equal, with fields reordered and sent twice.
 import { Buffer } from 'node:buffer';
 import type { Config } from '../../config/schema';
 import { ByteOut } from '../../decode/byte-out';
-import { V_END, V_LABELS, V_NAME, V_TIMESTAMP, V_TYPE, V_VALUE } from '../native/metrics-scanner';
+import { NOT_SCANNED, V_END, V_LABELS, V_NAME, V_TIMESTAMP, V_TYPE, V_VALUE } from '../native/metrics-scanner';
 import type { EncodedRecordSink } from '../../decode/sink';
 import { Signal } from '../../signals';
-
-/** The request is not one this path decides: decode it the general way. */
-export const NOT_SCANNED = -1;
 
 class NotScanned extends Error {}
 const NOT_THIS_PATH = new NotScanned();
@@ -190,6 +185,9 @@ export class OtlpMetricsScanner {
   #buckets = 0;
   #bounds = new Float64Array(64);
   #boundCount = 0;
+  /** An exponential histogram point's bucket counts as sent: the negative side's, then the positive side's. */
+  #sideCounts = new Float64Array(64);
+  #sides = 0;
   /** A summary point's quantile values: quantile, value, in wire order. */
   #quantiles = new Float64Array(32);
   #quantileCount = 0;
@@ -546,33 +544,32 @@ export class OtlpMetricsScanner {
         default: this.#skip(tag & 7);
       }
     }
-    // Each side's offset and counts (uint64 varints, packed or not), in wire order.
+    // Each side's offset and counts (uint64 varints, packed or not) into #sideCounts: negative, then positive.
+    this.#sides = 0;
     const negativeOffset = negative < 0 ? 0 : this.#exponentialBuckets(negative, negativeEnd);
-    const negatives = negative < 0 ? 0 : this.#buckets;
-    const negativeCounts = this.#bucketCounts.slice(0, negatives);
+    const negatives = this.#sides;
     const positiveOffset = positive < 0 ? 0 : this.#exponentialBuckets(positive, positiveEnd);
-    const positives = positive < 0 ? 0 : this.#buckets;
+    const positives = this.#sides - negatives;
     this.#checkLabels(labels);
     this.#countRecords(positives + negatives + 4);
-    const positiveCounts = this.#bucketCounts.slice(0, positives);
     const upper = (index: number): number => 2 ** ((index + 1) * 2 ** -scale);
+    const counts = this.#sideCounts;
     this.#boundCount = 0;
     this.#buckets = 0;
     for (let i = negatives - 1; i >= 0; i--) {
-      if (negativeCounts[i]! > 0) this.#pair(-upper(negativeOffset + i - 1), negativeCounts[i]!);
+      if (counts[i]! > 0) this.#pair(-upper(negativeOffset + i - 1), counts[i]!);
     }
     const zero = zeroCountAt < 0 ? 0 : this.#uint64At(zeroCountAt);
     if (zero > 0) this.#pair(zeroThresholdAt < 0 ? 0 : this.#body.readDoubleLE(zeroThresholdAt), zero);
     for (let i = 0; i < positives; i++) {
-      if (positiveCounts[i]! > 0) this.#pair(upper(positiveOffset + i), positiveCounts[i]!);
+      if (counts[negatives + i]! > 0) this.#pair(upper(positiveOffset + i), counts[negatives + i]!);
     }
     this.#writeBuckets(nameStart, nameEnd, this.#boundCount, countAt, sumAt, this.#timestamp(timeAt, receivedAtMs), labels);
   }
 
-  /** A Buckets message's counts into #bucketCounts (#buckets of them); returns its offset. */
+  /** A Buckets message's counts appended to #sideCounts; returns its offset. */
   #exponentialBuckets(start: number, end: number): number {
     let offset = 0;
-    this.#buckets = 0;
     this.#pos = start;
     while (this.#pos < end) {
       const tag = this.#varint32();
@@ -589,12 +586,12 @@ export class OtlpMetricsScanner {
     return offset;
   }
 
-  /** A uint64 varint count into #bucketCounts, as the nearest double (int64ToNumber of values.ts). */
+  /** A uint64 varint count appended to #sideCounts, as the nearest double (int64ToNumber of values.ts). */
   #varintCount(): void {
     const start = this.#pos;
     this.#skipVarint();
-    if (this.#buckets === this.#bucketCounts.length) this.#bucketCounts = grow(this.#bucketCounts);
-    this.#bucketCounts[this.#buckets++] = uint64Varint(this.#body, start, this.#pos);
+    if (this.#sides === this.#sideCounts.length) this.#sideCounts = grow(this.#sideCounts);
+    this.#sideCounts[this.#sides++] = uint64Varint(this.#body, start, this.#pos);
   }
 
   /** One (le, count) for #writeBuckets. */
