@@ -33,6 +33,10 @@
 // BENCH_NODE_ARGS: extra node options for every target, split at spaces (e.g.
 // "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile them; node refuses
 // --cpu-prof in NODE_OPTIONS).
+// BENCH_RSS_BREAKDOWN=1: during each measured run, bench/rss-breakdown.ts
+// samples the daemon's mappings and prints where its peak resident memory is
+// (node's binary, malloc arenas, V8 pages of the main isolate and of the
+// workers, stacks), in the output and in bench/RESULTS.md.
 // BENCH_LOGS (default "logs,loki,elasticsearch,splunk_hec"; "" skips them): the
 // log routes at 64 connections for metricstream, each at its shippers' default
 // batch (LOG_BATCH below): /logs NDJSON, Loki push (protobuf + snappy),
@@ -69,6 +73,7 @@ import { otlpMetricsBody, otlpMetricsJsonBody, otlpRecordsAsNativeBody } from '.
 import { WriteRequest } from '../src/protocols/remote-write/decode';
 import { RequestV2 } from '../src/protocols/remote-write/v2';
 import { DAEMON_NODE_OPTIONS } from '../src/lifecycle/node-options';
+import { breakdownTable, type Breakdown } from './rss-breakdown';
 
 const ROOT = path.resolve(__dirname, '../..');
 const DURATION_S = Number(process.env['BENCH_DURATION_S'] ?? 10);
@@ -212,6 +217,8 @@ interface Result {
   brokerCpuCores?: number;
   /** A second run paced to half the first run's request rate. */
   half?: { requestsPerS: number; p50Ms: number; p99Ms: number };
+  /** BENCH_RSS_BREAKDOWN=1: the daemon's resident memory by part, at its peak sample. */
+  rss?: Breakdown;
   /** metricstream-spool: group commit during the measured run. */
   spool?: { fsyncsPerS: number; requestsPerFsync: number; meanSyncMs: number };
 }
@@ -492,6 +499,7 @@ async function measure(client: Producer, dir: string, target: string, s: Scenari
   const ticks0 = allTicks();
   const mainTicks0 = mainTicks();
   const brokerTicks0 = brokerPid === undefined ? 0 : cpuTicks(brokerPid);
+  const rssSampler = RSS_BREAKDOWN && target.startsWith('metricstream') ? sampleRssBeside(child.pid!, DURATION_S, adminPort) : undefined;
   const t0 = Date.now();
   const w = runWrk(script, s.connections, DURATION_S, port);
   const seconds = (Date.now() - t0) / 1000;
@@ -506,6 +514,7 @@ async function measure(client: Producer, dir: string, target: string, s: Scenari
   const mainUsPerRecord = usPerRecord(mainTicks() - mainTicks0);
   const allUsPerRecord = usPerRecord(allTicks() - ticks0);
   const rss = pids.reduce((sum, pid) => sum + peakRssMb(pid), 0);
+  const rssParts = rssSampler === undefined ? undefined : await rssSampler;
   const wrkSeconds = w.duration_us / 1e6;
   const requestsPerS = (w.requests - w.non2xx) / wrkSeconds;
   // Half load: each connection waits connections / (rate / 2) between requests.
@@ -519,7 +528,26 @@ async function measure(client: Producer, dir: string, target: string, s: Scenari
     p50Ms: w.p50 / 1000, p99Ms: w.p99 / 1000, p999Ms: w.p999 / 1000, cpuCores: cpu, peakRssMb: rss,
     mainUsPerRecord, allUsPerRecord, processes: pids.length,
     ...(brokerCpu === undefined ? {} : { brokerCpuCores: brokerCpu }),
+    ...(rssParts === undefined ? {} : { rss: rssParts }),
   };
+}
+
+const RSS_BREAKDOWN = process.env['BENCH_RSS_BREAKDOWN'] === '1';
+
+/** bench/rss-breakdown.ts in a child process: wrk runs synchronously here. */
+function sampleRssBeside(pid: number, seconds: number, adminPort: number): Promise<Breakdown> {
+  const sampler = spawn(process.execPath, [path.join(__dirname, 'rss-breakdown.js'), String(pid), String(seconds), String(adminPort), '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  sampler.stdout.setEncoding('utf8').on('data', (chunk: string) => { out += chunk; });
+  return new Promise((resolve, reject) => sampler.once('exit', (code) =>
+    (code === 0 ? resolve(JSON.parse(out) as Breakdown) : reject(new Error(`rss-breakdown exited ${code}`)))));
+}
+
+function rssTables(results: Result[]): string {
+  const sampled = results.filter((r) => r.rss !== undefined);
+  if (sampled.length === 0) return '';
+  return ['### Peak resident memory by part (BENCH_RSS_BREAKDOWN=1, bench/rss-breakdown.ts)', '',
+    ...sampled.flatMap((r) => [`${r.target}, ${r.batch} per request, ${r.connections} connections:`, '', breakdownTable(r.rss!), ''])].join('\n');
 }
 
 interface OutageResult {
@@ -722,7 +750,7 @@ async function main(): Promise<void> {
     '',
     `Machine: ${cpus.length} × ${cpus[0]?.model ?? 'cpu'}, ${fmt(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}. ` +
       `${kafka.description}. wrk -t1, ${DURATION_S} s per scenario after a 2 s warm-up; load generator and targets share the machine.`,
-    `Command: \`${['BENCH_KAFKA', 'BENCH_DURATION_S', 'BENCH_BATCHES', 'BENCH_CONNECTIONS', 'BENCH_REMOTE_WRITE', 'BENCH_OTLP', 'BENCH_INFLUX', 'BENCH_LOGS', 'BENCH_TARGETS', 'BENCH_OTELCOL', 'BENCH_OTELCOL_ROUNDS'].filter((k) => process.env[k] !== undefined).map((k) => `${k}=${process.env[k]}`).join(' ')} npm run bench\``.replace('` ', '`'),
+    `Command: \`${['BENCH_KAFKA', 'BENCH_DURATION_S', 'BENCH_BATCHES', 'BENCH_CONNECTIONS', 'BENCH_REMOTE_WRITE', 'BENCH_OTLP', 'BENCH_INFLUX', 'BENCH_LOGS', 'BENCH_TARGETS', 'BENCH_OTELCOL', 'BENCH_OTELCOL_ROUNDS', 'BENCH_RSS_BREAKDOWN', 'BENCH_NODE_ARGS'].filter((k) => process.env[k] !== undefined).map((k) => `${k}=${/\s/.test(process.env[k]!) ? JSON.stringify(process.env[k]) : process.env[k]}`).join(' ')} npm run bench\``.replace('` ', '`'),
     '',
     results.length > 0 ? table(results) : '',
     '',
@@ -730,6 +758,7 @@ async function main(): Promise<void> {
     '',
     otelcolTable(otelcolRows),
     '',
+    rssTables(results),
   ].join('\n');
   appendFileSync(path.join(ROOT, 'bench/RESULTS.md'), section + '\n');
   process.stdout.write('\n' + section + '\n');
