@@ -12,7 +12,7 @@ import { Answers } from './ingest/answer';
 import { ListenError } from './ingest/listen';
 import { IngestServer } from './ingest/server';
 import { loadNativeUws } from './ingest/uws';
-import { mainIsolateOnly, missingNodeOptions } from './lifecycle/node-options';
+import { boundHeapGrowth, mainIsolateOnly, missingNodeOptions } from './lifecycle/node-options';
 import { drain, onShutdownSignal } from './lifecycle/shutdown';
 import { notifySystemd } from './lifecycle/systemd';
 import { DecodePool } from './pool/pool';
@@ -37,6 +37,7 @@ const EXIT_CONFIG = 78;
 
 export function runMain(argv: string[]): void {
   mainIsolateOnly();
+  boundHeapGrowth(process.execArgv);
   let config: Config;
   let checkOnly = false;
   let spoolReport: SpoolDirectoryReport | undefined;
