@@ -1,4 +1,5 @@
-// Where a process's resident memory is, at its peak: samples /proc/PID/smaps
+// Where a process's resident memory is (the daemon's, or any other's: the
+// bench samples the OpenTelemetry Collector too), at its peak: samples /proc/PID/smaps
 // every 250 ms for a while and keeps the sample with the most resident bytes,
 // split by what the mappings are. With the daemon's admin port it also reads
 // the main isolate's heap from the admin /metrics at each sample, so the
@@ -14,9 +15,14 @@
 //   mapping each unless neighbours merge;
 // - glibc's per-thread malloc arenas are 64 MiB reservations, 64 MiB-aligned,
 //   whose unused rest is an inaccessible (---p) mapping;
-// - thread stacks sit just above a one-page ---p guard.
-// What none of these rules claims (the SharedArrayBuffer rings, librdkafka's
-// large buffers, malloc's mmap'd chunks) is "other anonymous".
+// - thread stacks sit just above a one-page ---p guard;
+// - the rings are one SharedArrayBuffer of (threads + 2) × pool.ringBytes
+//   (32 MiB by default), larger than any V8 page run: anonymous mappings of
+//   8 MiB or more that are neither arenas nor stacks are counted as "large
+//   anonymous" (the rings, and any other buffer that large). The kernel places
+//   such mappings 2 MiB-aligned, so alignment alone would count them as V8's.
+// What none of these rules claims (malloc's mmap'd chunks, librdkafka's
+// buffers) is "other anonymous".
 import { readFileSync, readlinkSync } from 'node:fs';
 
 const KiB = 1024;
@@ -24,14 +30,16 @@ const MiB = 1024 * KiB;
 const V8_PAGE = 256 * KiB;
 const MALLOC_HEAP = 64 * MiB;
 const PAGE = 4 * KiB;
+const LARGE = 8 * MiB;
 
 export const PARTS = [
-  'node binary',
+  'executable (node)',
   'libraries and addons',
   'malloc main arena',
   'malloc thread arenas',
   'V8 heap pages',
   'thread stacks',
+  'large anonymous (the rings)',
   'other anonymous',
 ] as const;
 export type Part = (typeof PARTS)[number];
@@ -66,7 +74,7 @@ function parseSmaps(text: string): Mapping[] {
 
 function partOf(maps: Mapping[], i: number, exe: string): Part {
   const m = maps[i]!;
-  if (m.path === exe) return 'node binary';
+  if (m.path === exe) return 'executable (node)';
   if (m.path === '[heap]') return 'malloc main arena';
   if (m.path === '[stack]') return 'thread stacks';
   if (m.path.startsWith('/')) return 'libraries and addons';
@@ -75,6 +83,7 @@ function partOf(maps: Mapping[], i: number, exe: string): Part {
   const after = maps[i + 1];
   if (m.start % MALLOC_HEAP === 0 && after !== undefined && after.start === m.end && after.perms.startsWith('---')) return 'malloc thread arenas';
   if (before !== undefined && before.end === m.start && before.perms.startsWith('---') && before.end - before.start === PAGE) return 'thread stacks';
+  if (m.end - m.start >= LARGE) return 'large anonymous (the rings)';
   if (m.start % V8_PAGE === 0) return 'V8 heap pages';
   return 'other anonymous';
 }

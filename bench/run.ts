@@ -499,7 +499,7 @@ async function measure(client: Producer, dir: string, target: string, s: Scenari
   const ticks0 = allTicks();
   const mainTicks0 = mainTicks();
   const brokerTicks0 = brokerPid === undefined ? 0 : cpuTicks(brokerPid);
-  const rssSampler = RSS_BREAKDOWN && target.startsWith('metricstream') ? sampleRssBeside(child.pid!, DURATION_S, adminPort) : undefined;
+  const rssSampler = RSS_BREAKDOWN ? sampleRssBeside(child.pid!, DURATION_S, target.startsWith('metricstream') ? adminPort : undefined) : undefined;
   const t0 = Date.now();
   const w = runWrk(script, s.connections, DURATION_S, port);
   const seconds = (Date.now() - t0) / 1000;
@@ -535,8 +535,8 @@ async function measure(client: Producer, dir: string, target: string, s: Scenari
 const RSS_BREAKDOWN = process.env['BENCH_RSS_BREAKDOWN'] === '1';
 
 /** bench/rss-breakdown.ts in a child process: wrk runs synchronously here. */
-function sampleRssBeside(pid: number, seconds: number, adminPort: number): Promise<Breakdown> {
-  const sampler = spawn(process.execPath, [path.join(__dirname, 'rss-breakdown.js'), String(pid), String(seconds), String(adminPort), '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
+function sampleRssBeside(pid: number, seconds: number, adminPort: number | undefined): Promise<Breakdown> {
+  const sampler = spawn(process.execPath, [path.join(__dirname, 'rss-breakdown.js'), String(pid), String(seconds), ...(adminPort === undefined ? [] : [String(adminPort)]), '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   sampler.stdout.setEncoding('utf8').on('data', (chunk: string) => { out += chunk; });
   return new Promise((resolve, reject) => sampler.once('exit', (code) =>
@@ -758,7 +758,7 @@ async function main(): Promise<void> {
     '',
     otelcolTable(otelcolRows),
     '',
-    rssTables(results),
+    rssTables([...results, ...otelcolRows.flatMap((row) => row.runs.map((r) => ({ ...r, target: row.target })))]),
   ].join('\n');
   appendFileSync(path.join(ROOT, 'bench/RESULTS.md'), section + '\n');
   process.stdout.write('\n' + section + '\n');
