@@ -35,8 +35,8 @@ const nameOf = (option: string): string => option.split('=')[0]!;
  * is 256 MB or less, as the pool workers' 128 MB are. The main isolate keeps
  * each in-flight request's objects until Kafka acknowledges them, so under
  * load its old generation swung to 51–59 MB with about 15 MB live, all of it
- * resident at the peak. At 30 % it peaked at 27–28 MB: peak RSS 30 MB lower on
- * the JSON and OTLP routes, records/s within the runs' spread
+ * resident at the peak. At 30 % it peaked at 27–28 MB: peak RSS 15–36 MB lower
+ * on the JSON and OTLP routes, records/s within the runs' spread
  * (bench/RESULTS.md, "the main isolate's old generation"). The workers keep
  * the 1.3× they had at most.
  *
