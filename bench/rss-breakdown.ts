@@ -109,17 +109,25 @@ async function mainIsolateHeap(adminPort: number): Promise<number | undefined> {
   }
 }
 
+/** The kernel's own peak resident bytes of a process (VmHWM). */
+export function peakRssBytes(pid: number): number {
+  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(match?.[1] ?? 0) * KiB;
+}
+
+type Peak = Pick<Breakdown, 'totalBytes' | 'parts' | 'mainIsolateHeapBytes'>;
+
 export async function sampleRss(pid: number, seconds: number, adminPort?: number): Promise<Breakdown> {
   const exe = readlinkSync(`/proc/${pid}/exe`);
   const until = Date.now() + seconds * 1000;
-  let peak: Breakdown | undefined;
+  let peak: Peak | undefined;
   let samples = 0;
   let vmHwmBytes = 0;
   while (Date.now() < until) {
     let smaps: string;
     try {
       smaps = readFileSync(`/proc/${pid}/smaps`, 'utf8');
-      vmHwmBytes = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * KiB;
+      vmHwmBytes = peakRssBytes(pid);
     } catch {
       break; // the process ended
     }
@@ -127,7 +135,7 @@ export async function sampleRss(pid: number, seconds: number, adminPort?: number
     const sample = breakdownOf(smaps, exe);
     if (peak === undefined || sample.totalBytes > peak.totalBytes) {
       const heap = adminPort === undefined ? undefined : await mainIsolateHeap(adminPort);
-      peak = { ...sample, ...(heap === undefined ? {} : { mainIsolateHeapBytes: heap }), vmHwmBytes, samples };
+      peak = { ...sample, ...(heap === undefined ? {} : { mainIsolateHeapBytes: heap }) };
     }
     await new Promise((r) => setTimeout(r, 250));
   }

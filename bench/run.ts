@@ -73,7 +73,7 @@ import { otlpMetricsBody, otlpMetricsJsonBody, otlpRecordsAsNativeBody } from '.
 import { WriteRequest } from '../src/protocols/remote-write/decode';
 import { RequestV2 } from '../src/protocols/remote-write/v2';
 import { DAEMON_NODE_OPTIONS } from '../src/lifecycle/node-options';
-import { breakdownTable, type Breakdown } from './rss-breakdown';
+import { breakdownTable, peakRssBytes, type Breakdown } from './rss-breakdown';
 
 const ROOT = path.resolve(__dirname, '../..');
 const DURATION_S = Number(process.env['BENCH_DURATION_S'] ?? 10);
@@ -420,8 +420,7 @@ function ceiling(mainUsPerRecord: number, processes = 1): number {
 }
 
 function peakRssMb(pid: number): number {
-  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return Number(match?.[1] ?? 0) / 1024;
+  return peakRssBytes(pid) / 2 ** 20;
 }
 
 function recordsInTopic(client: Producer, topic: string): Promise<number> {
