@@ -15,7 +15,8 @@ import { decodeOtlpMetrics, metricPointCount, type MetricsRequest } from './metr
 import { NOT_SCANNED } from '../native/metrics-scanner';
 import { OtlpMetricsScanner } from './metrics-scanner';
 import type { Outcome } from './outcome';
-import { checkedJsonRequest, decodeRequest, encodeRequest, type RequestMessage } from './request';
+import { checkJsonSize, checkedJsonRequest, decodeRequest, encodeRequest, type RequestMessage } from './request';
+import { OtlpJsonScanner } from './json-scanner';
 import { jsonItemCount } from './json-count';
 import { itemCount as groupItemCount } from './scopes';
 import { decodeOtlpTraces, spanGroups, type TracesRequest } from './traces';
@@ -70,6 +71,14 @@ function protobufItemCount(signal: Signal, body: Buffer, limits: WireLimits): nu
   return counted ?? itemCount(signal, decodeRequest(signal, body, 'proto', limits));
 }
 
+/** Items of an OTLP/JSON request forwarded as it is (otlp_json): counted by
+ * the byte scanner where it decides, else on the checked document. */
+function jsonItems(signal: Signal, body: Buffer, limits: WireLimits, scanner: OtlpJsonScanner | undefined): number {
+  checkJsonSize(body, limits);
+  const scanned = scanner === undefined ? NOT_SCANNED : scanner.count(body, limits.maxDepth);
+  return scanned !== NOT_SCANNED ? scanned : jsonItemCount(signal, checkedJsonRequest(signal, body, limits));
+}
+
 /** Whether a request of the signal with this Content-Type is forwarded as it
  * is after a walk of its wire format only (a protobuf body and otlp_proto): no
  * decode, no objects; the cheapest work of any route. */
@@ -87,9 +96,17 @@ function scannedMetrics(request: OtlpRequest, body: Buffer, settings: DecoderSet
   return written === NOT_SCANNED ? undefined : { records: written, directMessages: 0, partial: undefined };
 }
 
-/** `scanner`: the metrics fast path for protobuf requests of points as records (metrics-scanner.ts). */
+/** The byte scanners a route's decoder keeps: the metrics fast path for
+ * protobuf requests of points as records (metrics-scanner.ts), and the
+ * check and count of JSON requests forwarded as they are (json-scanner.ts). */
+export interface OtlpScanners {
+  readonly metrics?: OtlpMetricsScanner;
+  readonly json?: OtlpJsonScanner;
+}
+
 export function decodeOtlp(request: OtlpRequest, settings: DecoderSettings, records: RecordSink, messages: MessageSink,
-  scanner?: OtlpMetricsScanner): Decoded {
+  scanners: OtlpScanners = {}): Decoded {
+  const { metrics: metricsScanner, json: jsonScanner } = scanners;
   const body = decompress(request.body, request.contentEncoding, settings.maxDecompressedBytes);
   if (forwardedAsIs(request.signal, request.contentType, settings.otlpEncoding)) {
     return forwarded(request.signal, () => body, protobufItemCount(request.signal, body, wireLimits(settings)), settings, messages);
@@ -97,11 +114,10 @@ export function decodeOtlp(request: OtlpRequest, settings: DecoderSettings, reco
   const encoding = otlpEncodingOf(request.contentType);
   const forward = settings.otlpEncoding[SIGNAL_NAMES[request.signal]];
   if (forward === 'otlp_json' && encoding === 'json') {
-    const document = checkedJsonRequest(request.signal, body, wireLimits(settings));
-    return forwarded(request.signal, () => body, jsonItemCount(request.signal, document), settings, messages);
+    return forwarded(request.signal, () => body, jsonItems(request.signal, body, wireLimits(settings), jsonScanner), settings, messages);
   }
-  if (scanner !== undefined && forward === 'records' && encoding === 'proto' && request.signal === Signal.Metrics) {
-    const scanned = scannedMetrics(request, body, settings, records, scanner);
+  if (metricsScanner !== undefined && forward === 'records' && encoding === 'proto' && request.signal === Signal.Metrics) {
+    const scanned = scannedMetrics(request, body, settings, records, metricsScanner);
     if (scanned !== undefined) return scanned;
   }
   const message = decodeRequest(request.signal, body, encoding, wireLimits(settings));
@@ -127,7 +143,10 @@ function forwarded(signal: Signal, value: () => Uint8Array, items: number, setti
 /** The decoder of the signal's OTLP/HTTP route. */
 export function createOtlpDecoder(signal: Signal): (settings: DecoderSettings) => Decoder {
   return (settings) => {
-    const scanner = signal === Signal.Metrics ? new OtlpMetricsScanner(settings.limits) : undefined;
-    return (request, records, messages) => decodeOtlp({ ...request, signal }, settings, records, messages, scanner);
+    const scanners: OtlpScanners = {
+      metrics: signal === Signal.Metrics ? new OtlpMetricsScanner(settings.limits) : undefined,
+      json: settings.otlpEncoding[SIGNAL_NAMES[signal]] === 'otlp_json' ? new OtlpJsonScanner(signal) : undefined,
+    };
+    return (request, records, messages) => decodeOtlp({ ...request, signal }, settings, records, messages, scanners);
   };
 }

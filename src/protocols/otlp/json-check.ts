@@ -16,11 +16,11 @@ const INT32 = new Set(['int32', 'uint32', 'sint32', 'fixed32', 'sfixed32']);
 const FLOAT = new Set(['double', 'float']);
 const INTEGER_TEXT = /^-?\d{1,20}$/;
 const BASE64_RUN = /^[A-Za-z0-9+/]*/;
-const FLOAT_TEXT = /^(?:NaN|-?Infinity|-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)$/;
+export const FLOAT_TEXT = /^(?:NaN|-?Infinity|-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)$/;
 
-const enum Kind { Message, Enum, Integer, Float, Bool, String, Bytes, Any }
+export const enum Kind { Message, Enum, Integer, Float, Bool, String, Bytes, Any }
 
-interface FieldRule {
+export interface FieldRule {
   readonly repeated: boolean;
   readonly kind: Kind;
   /** Kind.Message: the message's rules. */
@@ -30,7 +30,7 @@ interface FieldRule {
 }
 
 /** Rules by JSON key; a key no field has is ignored. */
-type TypeRules = ReadonlyMap<string, FieldRule>;
+export type TypeRules = ReadonlyMap<string, FieldRule>;
 
 const rulesByType = new Map<protobuf.Type, Map<string, FieldRule>>();
 
@@ -45,7 +45,8 @@ function kindOf(field: protobuf.Field): Kind {
   return Kind.Any;
 }
 
-function rulesOf(type: protobuf.Type): TypeRules {
+/** The rules of a type's fields by JSON key, worked out once per type. */
+export function rulesOf(type: protobuf.Type): TypeRules {
   const known = rulesByType.get(type);
   if (known !== undefined) return known;
   const rules = new Map<string, FieldRule>();

@@ -10,10 +10,10 @@ import { Signal } from '../../signals';
 import type { Node } from './request';
 
 /** Metric's data oneof, last declared first. */
-const METRIC_KINDS_LAST_FIRST = ['summary', 'exponentialHistogram', 'histogram', 'sum', 'gauge'];
+export const METRIC_KINDS_LAST_FIRST = ['summary', 'exponentialHistogram', 'histogram', 'sum', 'gauge'];
 
 /** The envelope of each signal: request → resource groups → scope groups → items. */
-const ENVELOPE: Readonly<Record<Signal, readonly [string, string, string]>> = {
+export const ENVELOPE: Readonly<Record<Signal, readonly [string, string, string]>> = {
   [Signal.Metrics]: ['resourceMetrics', 'scopeMetrics', 'metrics'],
   [Signal.Logs]: ['resourceLogs', 'scopeLogs', 'logRecords'],
   [Signal.Traces]: ['resourceSpans', 'scopeSpans', 'spans'],

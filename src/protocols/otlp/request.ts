@@ -10,7 +10,7 @@ import { checkJson } from './json-check';
 import { checkWire, type WireLimits } from './wire-check';
 
 /** Where ids sit in each request, as key paths (arrays are walked through). */
-const ID_PATHS: Readonly<Record<Signal, ReadonlyArray<readonly string[]>>> = {
+export const ID_PATHS: Readonly<Record<Signal, ReadonlyArray<readonly string[]>>> = {
   [Signal.Traces]: [
     ['resourceSpans', 'scopeSpans', 'spans', 'traceId'],
     ['resourceSpans', 'scopeSpans', 'spans', 'spanId'],
@@ -33,6 +33,13 @@ export type Node = { [key: string]: unknown };
 /** Heap bytes per byte of OTLP/JSON once parsed and converted (JSON.parse's
  * objects, then protobufjs' messages), measured at about 4–6. */
 const JSON_HEAP_FACTOR = 6;
+
+/** Refuses a JSON body too large to decode within limits.maxDecodedBytes. */
+export function checkJsonSize(body: Buffer, limits: WireLimits): void {
+  if (body.length * JSON_HEAP_FACTOR > limits.maxDecodedBytes) {
+    throw new DecodeError('decoded_too_large', `a JSON body of ${body.length} bytes would take more than ${limits.maxDecodedBytes} bytes of memory decoded; send smaller batches or protobuf`);
+  }
+}
 
 /** Calls fn(holder, key) for every object along path that holds the last key. */
 function visit(node: unknown, path: readonly string[], fn: (holder: Node, key: string) => void): void {
@@ -111,9 +118,7 @@ interface JsonCheck {
 
 function parseJson(signal: Signal, body: Buffer, limits: WireLimits, check: JsonCheck): Node {
   const type = EXPORT_REQUEST[signal];
-  if (body.length * JSON_HEAP_FACTOR > limits.maxDecodedBytes) {
-    throw new DecodeError('decoded_too_large', `a JSON body of ${body.length} bytes would take more than ${limits.maxDecodedBytes} bytes of memory decoded; send smaller batches or protobuf`);
-  }
+  checkJsonSize(body, limits);
   let document: unknown;
   try {
     if (!isUtf8(body)) throw new DecodeError('invalid_utf8', 'request body is not valid UTF-8');

@@ -6,6 +6,7 @@ import { configSchema } from '../../../src/config/schema';
 import { EXPORT_REQUEST } from '../../../src/protocols/otlp/proto';
 import { Signal } from '../../../src/signals';
 import { decodeOtlp } from '../../../src/protocols/otlp/decode';
+import { OtlpJsonScanner } from '../../../src/protocols/otlp/json-scanner';
 import type { DecoderSettings } from '../../../src/protocols/protocol';
 import { checkWire } from '../../../src/protocols/otlp/wire-check';
 import type { MessageSink, RecordSink } from '../../../src/decode/sink';
@@ -260,10 +261,12 @@ describe('OTLP spans → span records', () => {
 
 describe('OTLP forwarding (otlp_proto / otlp_json)', () => {
   const request = { resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: TRACE, spanId: SPAN, name: 'a', startTimeUnixNano: '1700000000000000001' }, { traceId: TRACE, spanId: SPAN, name: 'b' }] }] }] };
+  // As the route's decoder runs it: JSON bodies forwarded as they are go through the byte scanner first.
+  const jsonScanner = new OtlpJsonScanner(Signal.Traces);
   const forward = (encoding: 'otlp_proto' | 'otlp_json', body: Buffer, contentType: string): Written => {
     const sink = new Collect();
     const result = decodeOtlp({ signal: Signal.Traces, body, contentType, contentEncoding: '', receivedAtMs: RECEIVED_AT, client: '', ...NO_TARGET },
-      settings({ otlpEncoding: { metrics: 'records', logs: 'records', traces: encoding } }), sink, sink);
+      settings({ otlpEncoding: { metrics: 'records', logs: 'records', traces: encoding } }), sink, sink, { json: jsonScanner });
     assert.deepEqual(result, { records: 2, directMessages: 1, partial: undefined });
     assert.equal(sink.written.length, 1);
     return sink.written[0]!;
@@ -282,7 +285,7 @@ describe('OTLP forwarding (otlp_proto / otlp_json)', () => {
     const outcome = (encoding: 'records' | 'otlp_json', document: object): string => {
       const sink = new Collect();
       const err = refusal(() => decodeOtlp({ signal: Signal.Traces, body: Buffer.from(JSON.stringify(document)), contentType: 'application/json', contentEncoding: '',
-        receivedAtMs: RECEIVED_AT, client: '', ...NO_TARGET }, settings({ otlpEncoding: { metrics: 'records', logs: 'records', traces: encoding } }), sink, sink));
+        receivedAtMs: RECEIVED_AT, client: '', ...NO_TARGET }, settings({ otlpEncoding: { metrics: 'records', logs: 'records', traces: encoding } }), sink, sink, { json: jsonScanner }));
       assert.equal(sink.written.length, 0);
       return `${err.status} ${err.code}: ${err.message}`;
     };

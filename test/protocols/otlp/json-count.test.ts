@@ -1,16 +1,25 @@
 // Items counted on an OTLP/JSON document (json-count.ts, for otlp_json
-// forwarding) against the count on protobufjs' message made of it, which the
-// document count replaces: random requests with groups, scopes and items
-// missing, null or empty, and metrics with none, one or several data kinds set.
+// forwarding) and by the byte scanner (json-scanner.ts), against the count on
+// protobufjs' message made of it, which both replace: random requests with
+// groups, scopes and items missing, null or empty, and metrics with none, one
+// or several data kinds set.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { jsonItemCount } from '../../../src/protocols/otlp/json-count';
+import { OtlpJsonScanner } from '../../../src/protocols/otlp/json-scanner';
 import { EXPORT_REQUEST } from '../../../src/protocols/otlp/proto';
 import { Signal } from '../../../src/signals';
 import { random } from '../../support/random';
 import { messageItemCount } from './reference/item-count';
 
 const KINDS = ['gauge', 'sum', 'histogram', 'exponentialHistogram', 'summary'];
+
+const SCANNERS = [Signal.Metrics, Signal.Logs, Signal.Traces].map((signal) => new OtlpJsonScanner(signal));
+
+/** The byte scanner's count of the document sent as JSON (json-scanner.ts). */
+function scannedCount(signal: Signal, document: object): number {
+  return SCANNERS[signal]!.count(Buffer.from(JSON.stringify(document)), Infinity);
+}
 
 function decodedCount(signal: Signal, document: object): number {
   return messageItemCount(signal, EXPORT_REQUEST[signal].fromObject(document));
@@ -62,6 +71,7 @@ describe('OTLP/JSON item count', () => {
       const document = request(signal);
       const expected = decodedCount(signal, document);
       assert.equal(jsonItemCount(signal, document as Record<string, unknown>), expected, `request ${i}: ${JSON.stringify(document)}`);
+      assert.equal(scannedCount(signal, document), expected, `request ${i}, scanned: ${JSON.stringify(document)}`);
       if (expected > 0) nonZero++;
     }
     assert.ok(nonZero > 1000, `${nonZero} of 3000 requests held items`);
@@ -74,5 +84,6 @@ describe('OTLP/JSON item count', () => {
     ] }] }] };
     assert.equal(jsonItemCount(Signal.Metrics, document), 3);
     assert.equal(decodedCount(Signal.Metrics, document), 3);
+    assert.equal(scannedCount(Signal.Metrics, document), 3);
   });
 });
