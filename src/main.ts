@@ -108,7 +108,7 @@ async function start(config: Config, log: Logger): Promise<void> {
   telemetry = seen.telemetry;
   const { status } = seen;
   const answers = new Answers(config.ingest.retryAfterSeconds, config.delivery.mode, log, seen.answers);
-  const ingest = new IngestServer(uws, { config, admission, forwarder, answers, telemetry });
+  const ingest = new IngestServer(uws, { config, admission, forwarder, answers, telemetry, bodyArena: pool.bodyArena });
   const admin = new AdminServer(uws, telemetry, () => admission.notReadyReasons(), answers, status);
   const ingestPort = await ingest.listen();
   const adminPort = await admin.listen(config.admin.host, config.admin.port);

@@ -61,6 +61,7 @@ export function observe(config: Config, parts: RunningParts): Observability {
     poolQueueSize: () => pool.queueSize,
     poolBusySeconds: () => pool.busySeconds,
     familyTypesReplaced: () => pool.familyTypesReplaced,
+    bodyArena: pool.bodyArena,
     poolThreads: config.pool.threads,
     kafkaReachable: () => kafka.reachable,
     draining: parts.draining,

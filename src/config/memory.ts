@@ -38,7 +38,9 @@ export function memoryBudget(config: Config, sizes: FixedSizes): MemoryBudget {
   const threads = config.pool.threads;
   const parts = {
     runtime: RUNTIME_BYTES,
-    bodies: config.ingest.maxBufferedBodyBytes,
+    // The body arena keeps resident the most it held at once (at most the cap),
+    // and bodies it had no room for take buffers of their own (as much again).
+    bodies: 2 * config.ingest.maxBufferedBodyBytes,
     workers: threads * (config.pool.workerMaxHeapMb * MiB + WORKER_OVERHEAD_BYTES),
     rings: (threads + 2) * config.pool.ringBytes,
     producerQueue: (sizes.producerQueueKbytes ?? LIBRDKAFKA_DEFAULT_QUEUE_KBYTES) * 1024,

@@ -47,7 +47,7 @@ const ingest = z.strictObject({
   maxConcurrentRequests: positiveInt.default(1024)
     .describe('Requests being read, decoded or produced at once; more get 503 overloaded.'),
   maxBufferedBodyBytes: positiveInt.default(64 * MiB)
-    .describe('Sum of the bodies held in memory (being read or decoded); more get 503 overloaded.'),
+    .describe('Sum of the bodies held in memory (being read or decoded); more get 503 overloaded. Also the size of the body arena bodies are read into (its pages become resident as far as the most bodies held at once reach).'),
   retryAfterSeconds: positiveInt.default(1).describe('Retry-After sent with every retriable answer (503, 504).'),
 });
 

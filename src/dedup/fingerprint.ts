@@ -7,6 +7,6 @@
 // next to milliseconds of decoding. No dependency either.
 import { createHash } from 'node:crypto';
 
-export function fingerprintOf(body: ArrayBuffer): string {
-  return createHash('sha256').update(new Uint8Array(body)).digest('base64url');
+export function fingerprintOf(body: Uint8Array): string {
+  return createHash('sha256').update(body).digest('base64url');
 }

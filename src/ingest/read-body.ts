@@ -1,10 +1,14 @@
-// Reads a request body into one ArrayBuffer (transferable to a worker), with a
-// byte cap and a whole-body deadline. Knows nothing of what the body means.
+// Reads a request body into the body arena (src/pool/body-arena.ts) when it
+// has room (a chunked body once complete), else into an ArrayBuffer of its
+// own (transferable to a worker), with a byte cap and a whole-body deadline.
+// Knows nothing of what the body means.
 import type { Refusal } from '../errors';
+import { ownBody, type BodyArena, type RequestBody } from '../pool/body-arena';
 import type { Exchange } from './exchange';
 
+/** A body read: the caller releases its lease (when it has one) once the request is answered. */
 export type BodyOutcome =
-  | { readonly ok: true; readonly body: ArrayBuffer }
+  | { readonly ok: true; readonly body: RequestBody }
   | ({ readonly ok: false } & Refusal);
 
 export interface BodyLimits {
@@ -16,13 +20,16 @@ export interface BodyLimits {
  * `declaredBytes` is Content-Length (already checked against the cap), or
  * null for a chunked body, which is capped as it arrives.
  */
-export function readBody(exchange: Exchange, declaredBytes: number | null, limits: BodyLimits,
+export function readBody(exchange: Exchange, declaredBytes: number | null, limits: BodyLimits, arena: BodyArena | null,
   done: (outcome: BodyOutcome) => void): void {
   let finished = false;
+  // A declared body goes to the arena when there is room, else to a buffer of its own.
+  const lease = declaredBytes === null ? null : arena?.lease(declaredBytes) ?? null;
   const finish = (outcome: BodyOutcome): void => {
     if (finished) return;
     finished = true;
     clearTimeout(timer);
+    if (!outcome.ok) lease?.release();
     done(outcome);
   };
   const timer = setTimeout(() => finish({
@@ -32,7 +39,7 @@ export function readBody(exchange: Exchange, declaredBytes: number | null, limit
   exchange.onAborted = () => finish({ ok: false, code: 'client_aborted', message: 'client went away' });
 
   if (declaredBytes !== null) {
-    const body = new Uint8Array(new ArrayBuffer(declaredBytes));
+    const body = lease?.bytes ?? new Uint8Array(new ArrayBuffer(declaredBytes));
     let offset = 0;
     exchange.res.onData((chunk, isLast) => {
       if (finished) return;
@@ -43,7 +50,7 @@ export function readBody(exchange: Exchange, declaredBytes: number | null, limit
       }
       body.set(bytes, offset);
       offset += bytes.length;
-      if (isLast) finish({ ok: true, body: body.buffer as ArrayBuffer });
+      if (isLast) finish({ ok: true, body: lease === null ? ownBody(body.buffer as ArrayBuffer) : { bytes: lease.bytes, lease } });
     });
     return;
   }
@@ -59,12 +66,14 @@ export function readBody(exchange: Exchange, declaredBytes: number | null, limit
     }
     chunks.push(new Uint8Array(chunk.slice(0)));
     if (!isLast) return;
-    const body = new Uint8Array(new ArrayBuffer(total));
+    // Its length known at last: into the arena too when there is room.
+    const leased = arena?.lease(total) ?? null;
+    const body = leased?.bytes ?? new Uint8Array(new ArrayBuffer(total));
     let offset = 0;
     for (const c of chunks) {
       body.set(c, offset);
       offset += c.length;
     }
-    finish({ ok: true, body: body.buffer as ArrayBuffer });
+    finish({ ok: true, body: leased === null ? ownBody(body.buffer as ArrayBuffer) : { bytes: body, lease: leased } });
   });
 }

@@ -18,6 +18,7 @@ import { TokenAuth } from './auth';
 import { Exchange, type Headers } from './exchange';
 import { listenOn } from './listen';
 import { readBody } from './read-body';
+import type { ArenaLease, BodyArena } from '../pool/body-arena';
 import { contentTypeProblem, encodingProblem } from './content-headers';
 import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from './uws';
 import type * as UWS from 'uWebSockets.js';
@@ -28,6 +29,8 @@ export interface IngestDeps {
   readonly forwarder: Forwarder;
   readonly answers: Answers;
   readonly telemetry: Telemetry;
+  /** Where declared bodies are read, for the pool's threads to map (src/pool/body-arena.ts). */
+  readonly bodyArena: BodyArena | null;
 }
 
 export class IngestServer {
@@ -164,14 +167,18 @@ export class IngestServer {
 
   /** Reads the body and hands the request to the forward path. */
   #receive(exchange: Exchange, spec: RouteSpec, shape: AnswerShape, declared: number | null, request: RequestLine): void {
-    const { config, admission, forwarder, answers } = this.#deps;
+    const { config, admission, forwarder, answers, bodyArena } = this.#deps;
     const reserve = declared ?? config.ingest.maxBodyBytes;
     admission.entered(reserve);
+    /** The request's hold on its body in the arena, once read; given back with the answer. */
+    let lease: ArenaLease | null = null;
     const countAnswer = exchange.onAnswered!;
     exchange.onAnswered = (status) => {
       // While draining, keep-alive connections are closed after their answer.
       if (admission.draining) exchange.closeAfter = true;
       admission.left(reserve);
+      lease?.release();
+      lease = null;
       countAnswer(status);
     };
     const head: RequestHead = {
@@ -180,8 +187,9 @@ export class IngestServer {
       replay: (remembered) => answers.replay(exchange, spec.answers(remembered.contentType), remembered),
     };
     forwarder.receiving(head);
-    readBody(exchange, declared, config.ingest, (outcome) => {
+    readBody(exchange, declared, config.ingest, bodyArena, (outcome) => {
       if (outcome.ok) {
+        lease = outcome.body.lease;
         exchange.onAborted = () => forwarder.clientGone(head);
         return forwarder.forward(head, outcome.body);
       }

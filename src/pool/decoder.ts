@@ -68,7 +68,8 @@ export function createDecoder(data: WorkerData): (task: DecodeTask) => DecodeRes
       const ringSink = new RingSink(writer);
       const sink: BatchingSink = data.messageMode === 'ndjson-batch' ? new NdjsonBatchSink(ringSink, partitionCount, data.deferUnknownPartitions) : new PerRecordSink(ringSink);
       const { body, contentType, contentEncoding, receivedAtMs, client, path, query, headers } = task;
-      const request = { body: Buffer.from(body), contentType, contentEncoding, receivedAtMs, client, path, query, headers };
+      const bytes = body instanceof ArrayBuffer ? Buffer.from(body) : Buffer.from(data.bodyArena, body.start, body.length);
+      const request = { body: bytes, contentType, contentEncoding, receivedAtMs, client, path, query, headers };
       const decoded = decoders.get(task.route)!(request, sink, ringSink);
       sink.finish();
       writer.commit();

@@ -8,8 +8,14 @@ import type { RingSet } from '../ring/layout';
 import { LeaseTable } from '../ring/leases';
 import { FamilyTypeTable } from '../protocols/remote-write/family-types';
 import { ROUTES, type RouteSpec } from '../protocols/routes';
+import { BodyArena, type RequestBody } from './body-arena';
 import { createDecoder } from './decoder';
 import type { DecodeResult, DecodeTask, WorkerData } from './task';
+
+/** A request for the pool: the task, with the body as it was read. */
+export interface PoolTask extends Omit<DecodeTask, 'preferredRing' | 'body'> {
+  readonly body: RequestBody;
+}
 
 export class WorkerFailedError extends Error {
   /** The catalogue code the request is answered with. */
@@ -33,13 +39,17 @@ export class DecodePool {
   readonly #otlpEncoding: Config['otlp']['encoding'];
   readonly #inline: (task: DecodeTask) => DecodeResult;
   readonly #familyTypes = new FamilyTypeTable();
+  /** Where request bodies are read (ingest.maxBufferedBodyBytes of it), for the workers to map. */
+  readonly bodyArena: BodyArena;
   #nextRing = 0;
   #busyMs = 0;
   /** Requests decoded on the main thread (pool.inlineMaxBytes). */
   inlineDecoded = 0;
 
   constructor(config: Config, ringSet: RingSet, partitionCounts: SharedArrayBuffer) {
+    this.bodyArena = new BodyArena(config.ingest.maxBufferedBodyBytes);
     const workerData: WorkerData = {
+      bodyArena: this.bodyArena.buffer,
       ringSet,
       partitionCounts,
       messageMode: config.kafka.messageMode,
@@ -99,48 +109,57 @@ export class DecodePool {
     return this.#pool.queueSize < this.#maxQueue;
   }
 
-  /** Decodes a body; a full queue is an immediate 503 result, never a wait. */
-  async decode(task: Omit<DecodeTask, 'preferredRing'>): Promise<DecodeResult> {
+  /** Decodes a body; a full queue is an immediate 503 result, never a wait.
+   * A body in the arena is held until the thread reading it is done. */
+  async decode(task: PoolTask): Promise<DecodeResult> {
     if (this.#decodesInline(task)) return this.#decodeInline(task);
     if (!this.hasRoom()) {
       return { ok: false, code: 'overloaded', message: `decode queue full (${this.#maxQueue} waiting)`, busyMs: 0 };
     }
     const full = this.#withPreferredRing(task);
+    const { lease, bytes } = task.body;
+    lease?.hold();
     try {
-      const result = (await this.#pool.run(full, { transferList: [task.body] })) as DecodeResult;
+      const transferList = lease === null ? [bytes.buffer as ArrayBuffer] : [];
+      const result = (await this.#pool.run(full, { transferList })) as DecodeResult;
       this.#busyMs += result.busyMs;
       return result;
     } catch (err) {
       // The worker threw or died: it can no longer write, so its lease is ours to free.
       this.#leases.releaseAllHeldBy(task.seq);
       throw new WorkerFailedError(err);
+    } finally {
+      lease?.release();
     }
   }
 
   /** Only uncompressed bodies (a small gzip body can still inflate to
    * ingest.maxDecompressedBytes): small ones of the routes that allow it, and
    * those forwarded as they are after a wire walk. */
-  #decodesInline(task: Omit<DecodeTask, 'preferredRing'>): boolean {
+  #decodesInline(task: PoolTask): boolean {
     if (task.contentEncoding !== '' && task.contentEncoding !== 'identity') return false;
     // A route no spec names is the worker's to refuse (WorkerFailedError).
     const spec = ROUTES[task.route] as RouteSpec | undefined;
-    const bytes = task.body.byteLength;
+    const bytes = task.body.bytes.byteLength;
     if (spec === undefined) return false;
     if (spec.inline && bytes <= this.#inlineMaxBytes) return true;
     return bytes <= this.#inlineForwardMaxBytes && spec.forwardsAsIs?.(task.contentType, this.#otlpEncoding) === true;
   }
 
-  /** The task with the ring it should try first: each in turn, spreading requests over the rings. */
-  #withPreferredRing(task: Omit<DecodeTask, 'preferredRing'>): DecodeTask {
+  /** The task as a thread takes it, with the ring it should try first: each
+   * in turn, spreading requests over the rings. */
+  #withPreferredRing(task: PoolTask): DecodeTask {
     const preferredRing = this.#nextRing;
     this.#nextRing = (preferredRing + 1) % this.#ringSet.rings.length;
-    return { ...task, preferredRing };
+    const { bytes, lease } = task.body;
+    const body = lease === null ? bytes.buffer as ArrayBuffer : { start: lease.start, length: lease.length };
+    return { ...task, body, preferredRing };
   }
 
   /** A small body, decoded here: the main thread leases a ring like a worker
    * and releases it before returning, so the pump reads it as any other. An
    * exception is a WorkerFailedError, as from a worker. */
-  #decodeInline(task: Omit<DecodeTask, 'preferredRing'>): DecodeResult {
+  #decodeInline(task: PoolTask): DecodeResult {
     const full = this.#withPreferredRing(task);
     this.inlineDecoded++;
     try {

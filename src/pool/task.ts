@@ -14,15 +14,24 @@ export interface WorkerData extends DecoderSettings {
   readonly deferUnknownPartitions: boolean;
   /** The partition table's buffer (src/produce/partition-table.ts), kept fresh by the main thread. */
   readonly partitionCounts: SharedArrayBuffer;
+  /** The request bodies' arena (body-arena.ts). */
+  readonly bodyArena: SharedArrayBuffer;
+}
+
+/** A body in the arena: where it starts and how long it is. */
+export interface ArenaSpan {
+  readonly start: number;
+  readonly length: number;
 }
 
 /** One request for a worker: the decoder's request (src/protocols/protocol.ts)
- * with the body still an ArrayBuffer, transferred (not copied) to the worker. */
+ * with the body where it was read: in the arena every worker maps, or an
+ * ArrayBuffer of its own, transferred (not copied) to the worker. */
 export interface DecodeTask extends Omit<ProtocolRequest, 'body'> {
   /** Ledger id; positive int32, written into each ring record. */
   readonly seq: number;
   readonly route: Route;
-  readonly body: ArrayBuffer;
+  readonly body: ArenaSpan | ArrayBuffer;
   /** Ring the worker should try first (spreads leases over rings). */
   readonly preferredRing: number;
 }

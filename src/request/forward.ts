@@ -15,6 +15,7 @@ import type { Logger } from 'pino';
 import type { DedupClaim } from '../dedup/request-key';
 import type { Remembered } from '../dedup/window';
 import type { ErrorCode, Refusal } from '../errors';
+import type { RequestBody } from '../pool/body-arena';
 import type { DecodePool } from '../pool/pool';
 import type { Route } from '../protocols/routes';
 import type { Ledger, Responder } from '../settle/ledger';
@@ -73,7 +74,7 @@ export class Forwarder {
 
   /** Its body is complete: decode it into a ring and let the ledger answer
    * (a request with an idempotency key claims it first). */
-  forward(head: RequestHead, body: ArrayBuffer): void {
+  forward(head: RequestHead, body: RequestBody): void {
     const { dedup, replay } = head;
     if (dedup === undefined || dedup === null || replay === undefined || this.#idempotency === undefined) {
       this.#receiving.delete(head);
@@ -91,13 +92,13 @@ export class Forwarder {
         done();
         replay(remembered);
       },
-    }, body, () => this.#receiving.has(head), (respond, tagOf) => {
+    }, body.bytes, () => this.#receiving.has(head), (respond, tagOf) => {
       done();
       this.#decode(head, respond, body, tagOf);
     });
   }
 
-  #decode(head: RequestHead, respond: Responder, body: ArrayBuffer, tagOf: TagOf | undefined): void {
+  #decode(head: RequestHead, respond: Responder, body: RequestBody, tagOf: TagOf | undefined): void {
     const ledger = this.#ledger;
     const entry = ledger.open(head.requestId, respond);
     const { route, contentType, contentEncoding, receivedAtMs, client, path, query, headers } = head;

@@ -46,7 +46,7 @@ export class Idempotency {
    * the spool tag maker; `waiting()` false means the request was answered
    * meanwhile (drain), and it is dropped.
    */
-  handle(request: KeyedRequest, body: ArrayBuffer, waiting: () => boolean, process: (respond: Responder, tagOf: TagOf | undefined) => void): void {
+  handle(request: KeyedRequest, body: Uint8Array, waiting: () => boolean, process: (respond: Responder, tagOf: TagOf | undefined) => void): void {
     const fingerprint = fingerprintOf(body);
     const key = scopedKey(request.dedup, fingerprint);
     const deadlineMs = request.receivedAtMs + this.#options.requestTimeoutMs;

@@ -37,6 +37,8 @@ export interface TelemetrySources {
   memoryCeilingBytes?: number | undefined;
   /** dedup.enabled only: the idempotency window. */
   dedup?: DedupSources | undefined;
+  /** Where request bodies are read (src/pool/body-arena.ts). */
+  bodyArena?: { readonly leasedBytes: number; readonly peakLeasedBytes: number; readonly misses: number } | undefined;
 }
 
 export interface DedupSources {
@@ -134,6 +136,12 @@ export class Telemetry {
     gauge(r, 'metricstream_pool_queue_size', 'Requests waiting for a decode worker', sources.poolQueueSize);
     mirroredCounter(r, 'metricstream_pool_busy_seconds_total', 'Seconds decode workers spent on requests; rate() / metricstream_pool_threads = utilization', sources.poolBusySeconds);
     gauge(r, 'metricstream_pool_threads', 'Decode worker threads', () => sources.poolThreads);
+    const arena = sources.bodyArena;
+    if (arena !== undefined) {
+      gauge(r, 'metricstream_body_arena_bytes', 'Bytes of the body arena holding request bodies now (cap ingest.maxBufferedBodyBytes)', () => arena.leasedBytes);
+      gauge(r, 'metricstream_body_arena_peak_bytes', 'Most bytes of the body arena held at once since start: about what it keeps resident', () => arena.peakLeasedBytes);
+      mirroredCounter(r, 'metricstream_body_arena_misses_total', 'Request bodies read into buffers of their own because the body arena had no room for them', () => arena.misses);
+    }
     mirroredCounter(r, 'metricstream_remote_write_family_types_replaced_total', 'remote_write 1.0 metric families whose remembered type another family took the slot of (their samples are gauge until their metadata comes again)', sources.familyTypesReplaced);
     gauge(r, 'metricstream_kafka_reachable', '1 when Kafka metadata could be fetched', () => (sources.kafkaReachable() ? 1 : 0));
     gauge(r, 'metricstream_draining', '1 while shutting down', () => (sources.draining() ? 1 : 0));

@@ -42,7 +42,7 @@ describe('memory ceiling', () => {
 
   it('each documented row is what memoryBudget computes for the defaults on 2 cores', () => {
     assert.equal(mib(table.get('runtime (main isolate, librdkafka, uWS)')), Math.round(budget.runtime / MiB));
-    assert.equal(mib(table.get('request bodies being read or decoded')), Math.round(budget.bodies / MiB));
+    assert.equal(mib(table.get('request bodies being read or decoded: the body arena, and bodies it has no room for')), Math.round(budget.bodies / MiB));
     assert.equal(mib(table.get('worker isolates')), Math.round(budget.workers / MiB));
     assert.equal(mib(table.get('rings')), Math.round(budget.rings / MiB));
     assert.equal(mib(table.get('librdkafka queue')), Math.round(budget.producerQueue / MiB));

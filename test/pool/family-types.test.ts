@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { compressSync } from 'snappy';
 import { loadConfig } from '../../src/config/load';
+import { ownBody } from '../../src/pool/body-arena';
 import { DecodePool } from '../../src/pool/pool';
 import { PartitionTable } from '../../src/produce/partition-table';
 import { WriteRequest } from '../../src/protocols/remote-write/decode';
@@ -24,7 +25,7 @@ function writeRequest(request: object): ArrayBuffer {
 }
 
 const task = (seq: number, body: ArrayBuffer) => ({
-  seq, route: Route.RemoteWrite, body, contentType: 'application/x-protobuf', contentEncoding: 'snappy', receivedAtMs: 1_000,
+  seq, route: Route.RemoteWrite, body: ownBody(body), contentType: 'application/x-protobuf', contentEncoding: 'snappy', receivedAtMs: 1_000,
   client: '127.0.0.1', path: '/api/v1/write', query: '', headers: {},
 });
 

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { loadConfig } from '../../src/config/load';
+import { ownBody, type RequestBody } from '../../src/pool/body-arena';
 import { DecodePool, WorkerFailedError } from '../../src/pool/pool';
 import { PartitionTable } from '../../src/produce/partition-table';
 import { EXPORT_REQUEST } from '../../src/protocols/otlp/proto';
@@ -22,9 +23,9 @@ const ringSet = createRingSet(config.pool.threads + 2, 64 * 1024);
 const pool = new DecodePool(config, ringSet, new PartitionTable().shared);
 after(() => pool.destroy());
 
-function body(text: string): ArrayBuffer {
+function body(text: string): RequestBody {
   const b = Buffer.from(text);
-  return b.buffer.slice(b.byteOffset, b.byteOffset + b.length) as ArrayBuffer;
+  return ownBody(b.buffer.slice(b.byteOffset, b.byteOffset + b.length) as ArrayBuffer);
 }
 
 const task = (seq: number, text: string, route = Route.Metrics) => ({
@@ -51,6 +52,22 @@ function assertNoLeaseHeld(): void {
 }
 
 describe('pool', () => {
+  it('decodes a body read into the arena: the worker reads it there, and holds it until it is done', async () => {
+    const text = '[{"name":"arena","value":1}]';
+    // Another body first, so this one does not start at the arena's first byte.
+    const before = pool.bodyArena.lease(100)!;
+    const lease = pool.bodyArena.lease(text.length)!;
+    lease.bytes.set(Buffer.from(text));
+    const decoding = pool.decode({ ...task(6, ''), body: { bytes: lease.bytes, lease } });
+    lease.release(); // the request is answered while the worker still reads the body
+    assert.ok(pool.bodyArena.leasedBytes >= 128, 'the decode still holds it');
+    const result = await decoding;
+    assert.ok(result.ok, JSON.stringify(result));
+    assert.deepEqual(keysInRing(result.ring, 6), ['arena']);
+    before.release();
+    assert.equal(pool.bodyArena.leasedBytes, 0, 'given back once the decode is done');
+  });
+
   it('decodes a body into a ring and reports records and messages', async () => {
     const result = await pool.decode(task(7, '[{"name":"a","value":1},{"name":"b","value":2}]'));
     assert.ok(result.ok, JSON.stringify(result));
@@ -121,7 +138,7 @@ describe('pool', () => {
     const large = protobufOf(points(40));
     const otlpTask = (seq: number, bytes: Buffer, contentType = 'application/x-protobuf') => ({
       ...task(seq, ''), route: Route.OtlpMetrics, path: '/v1/metrics', contentType,
-      body: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length) as ArrayBuffer,
+      body: ownBody(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length) as ArrayBuffer),
     });
     // No room in the queue: whatever goes to the pool is refused at once.
     const poolWith = (env: Record<string, string>) => new DecodePool(loadConfig({ env: {

@@ -4,17 +4,18 @@
 // receiving their body.
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import type { DecodePool } from '../../src/pool/pool';
-import type { DecodeResult, DecodeTask } from '../../src/pool/task';
+import { ownBody } from '../../src/pool/body-arena';
+import type { DecodePool, PoolTask } from '../../src/pool/pool';
+import type { DecodeResult } from '../../src/pool/task';
 import { Forwarder, type RequestHead } from '../../src/request/forward';
 import { Route } from '../../src/protocols/routes';
 import { Ledger, type Answer } from '../../src/settle/ledger';
 import { captureLog } from '../support/log-capture';
 
 class FakePool {
-  readonly tasks: Array<Omit<DecodeTask, 'preferredRing'>> = [];
+  readonly tasks: PoolTask[] = [];
   result: DecodeResult | Error = { ok: true, records: 1, messages: 1, ring: 0, busyMs: 0 };
-  decode(task: Omit<DecodeTask, 'preferredRing'>): Promise<DecodeResult> {
+  decode(task: PoolTask): Promise<DecodeResult> {
     this.tasks.push(task);
     return this.result instanceof Error ? Promise.reject(this.result) : Promise.resolve(this.result);
   }
@@ -48,7 +49,7 @@ describe('request: forward path', () => {
     const { ledger, pool, forwarder, head } = setup();
     const h = head();
     forwarder.receiving(h);
-    const body = new ArrayBuffer(3);
+    const body = ownBody(new ArrayBuffer(3));
     forwarder.forward(h, body);
     assert.equal(pool.tasks.length, 1);
     const task = pool.tasks[0]!;
@@ -63,7 +64,7 @@ describe('request: forward path', () => {
     const { ledger, pool, forwarder, head } = setup();
     pool.result = { ok: true, records: 0, messages: 0, ring: 0, busyMs: 0, partial: { rejected: 2, message: 'bad ids' } };
     const h = head();
-    forwarder.forward(h, new ArrayBuffer(1));
+    forwarder.forward(h, ownBody(new ArrayBuffer(1)));
     await tick();
     assert.deepEqual(h.answers, [{ ok: true, accepted: 0, partial: { rejected: 2, message: 'bad ids' } }]);
     assert.equal(ledger.openRequests, 0);
@@ -73,7 +74,7 @@ describe('request: forward path', () => {
     const { pool, forwarder, head } = setup();
     pool.result = { ok: false, code: 'invalid_record', message: 'record 2: no', record: 2, busyMs: 0 };
     const h = head();
-    forwarder.forward(h, new ArrayBuffer(1));
+    forwarder.forward(h, ownBody(new ArrayBuffer(1)));
     await tick();
     assert.deepEqual(h.answers, [{ ok: false, code: 'invalid_record', message: 'record 2: no', record: 2 }]);
   });
@@ -82,7 +83,7 @@ describe('request: forward path', () => {
     const { pool, forwarder, head, lines } = setup();
     pool.result = new Error('worker died');
     const h = head();
-    forwarder.forward(h, new ArrayBuffer(1));
+    forwarder.forward(h, ownBody(new ArrayBuffer(1)));
     await tick();
     assert.equal((h.answers[0] as { code: string }).code, 'worker_failed');
     assert.equal(lines.find((l) => l['msg'] === 'decode worker failed; request answered 500')?.['level'], 50);
@@ -102,7 +103,7 @@ describe('request: forward path', () => {
     const { pool, forwarder, head } = setup();
     pool.decode = () => new Promise(() => undefined); // a worker that never answers
     const decoding = head('decoding');
-    forwarder.forward(decoding, new ArrayBuffer(1));
+    forwarder.forward(decoding, ownBody(new ArrayBuffer(1)));
     const receiving = head('receiving');
     forwarder.receiving(receiving);
     assert.equal(forwarder.abandon('draining', 'shutting down'), 2);

@@ -47,6 +47,13 @@ describe('telemetry: Prometheus metrics', () => {
     assert.match(text, /# HELP metricstream_records_in_flight DEPRECATED/);
   });
 
+  it('the body arena: bytes held now, the most held at once, bodies it had no room for', async () => {
+    const text = await new Telemetry(sources({ bodyArena: { leasedBytes: 128, peakLeasedBytes: 4096, misses: 3 } })).registry.metrics();
+    assert.equal(value(text, 'metricstream_body_arena_bytes'), 128);
+    assert.equal(value(text, 'metricstream_body_arena_peak_bytes'), 4096);
+    assert.equal(value(text, 'metricstream_body_arena_misses_total'), 3);
+  });
+
   it('counts answered requests by route and status', async () => {
     const t = new Telemetry(sources());
     t.request('metrics', 200, 0.01);
