@@ -5,6 +5,6 @@ import type { SpoolWriterData, ToWriter } from '../src/spool/messages';
 import { SpoolWriter } from '../src/spool/writer';
 
 const port = parentPort!;
-const writer = new SpoolWriter(workerData as SpoolWriterData, (message) => port.postMessage(message));
+const writer = new SpoolWriter(workerData as SpoolWriterData, (message, transfer) => port.postMessage(message, transfer));
 port.on('message', (message: ToWriter) => writer.handle(message));
 writer.recover();

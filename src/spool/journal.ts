@@ -78,6 +78,8 @@ export class SpoolJournal implements MessageProducer {
   readonly #queued: Batch[] = [];
   #filling: Batch | null = null;
   #writing: Batch | null = null;
+  /** A batch buffer the writer handed back, for the next batch (one at a time is written). */
+  #spare: ArrayBuffer | null = null;
   #nextBatch = 1;
   #flushScheduled = false;
   /** Bytes of segment files on disk. */
@@ -204,8 +206,11 @@ export class SpoolJournal implements MessageProducer {
     const filling = this.#filling;
     if (filling !== null && filling.buffer.length - filling.bytes >= size) return filling;
     if (filling !== null) this.#queued.push(filling);
-    // Its own ArrayBuffer (not Node's shared pool), so it can be transferred.
-    const buffer = Buffer.from(new ArrayBuffer(Math.max(BATCH_BYTES, size)));
+    // Its own ArrayBuffer (not Node's shared pool), so it can be transferred:
+    // the one the writer handed back last, when the frame fits.
+    const spare = size <= BATCH_BYTES ? this.#spare : null;
+    this.#spare = null;
+    const buffer = Buffer.from(spare ?? new ArrayBuffer(Math.max(BATCH_BYTES, size)));
     this.#filling = { id: this.#nextBatch++, buffer, bytes: 0, tickets: [] };
     return this.#filling;
   }
@@ -249,7 +254,7 @@ export class SpoolJournal implements MessageProducer {
   }
 
   #appended(message: Extract<FromWriter, { type: 'appended' }>): void {
-    const batch = this.#takeWriting(message.batch);
+    const batch = this.#takeWriting(message.batch, message.data);
     this.#pendingBytes -= batch.bytes;
     this.#diskBytes += batch.bytes;
     this.#extendSegment(message.segment, message.end);
@@ -266,7 +271,7 @@ export class SpoolJournal implements MessageProducer {
   }
 
   #appendFailed(message: Extract<FromWriter, { type: 'append-failed' }>): void {
-    const batch = this.#takeWriting(message.batch);
+    const batch = this.#takeWriting(message.batch, message.data);
     this.#pendingBytes -= batch.bytes;
     this.stats.failedSyncs++;
     const error = new SpoolError('spool_unavailable', `spool write failed: ${message.code} (${message.message})`);
@@ -276,10 +281,12 @@ export class SpoolJournal implements MessageProducer {
     this.#scheduleFlush();
   }
 
-  #takeWriting(id: number): Batch {
+  /** The batch the writer answered for; its buffer, handed back, is kept for the next batch. */
+  #takeWriting(id: number, data: ArrayBuffer): Batch {
     const batch = this.#writing;
     if (batch === null || batch.id !== id) throw new Error(`spool writer answered batch ${id}, but batch ${batch?.id ?? 'none'} was being written`);
     this.#writing = null;
+    if (data.byteLength === BATCH_BYTES) this.#spare = data;
     return batch;
   }
 

@@ -19,9 +19,10 @@ export type ToWriter =
 export type FromWriter =
   | { readonly type: 'recovered'; readonly segments: readonly SegmentInfo[]; readonly checkpoint: Checkpoint | null }
   | { readonly type: 'unusable'; readonly code: string; readonly message: string }
-  /** Bytes [start, end) of `segment` are on disk and fdatasync'ed. */
-  | { readonly type: 'appended'; readonly batch: number; readonly segment: number; readonly start: number; readonly end: number; readonly syncSeconds: number }
-  | { readonly type: 'append-failed'; readonly batch: number; readonly code: string; readonly message: string }
+  /** Bytes [start, end) of `segment` are on disk and fdatasync'ed. `data`:
+   * the batch's buffer, handed back (transferred) for the next batch. */
+  | { readonly type: 'appended'; readonly batch: number; readonly segment: number; readonly start: number; readonly end: number; readonly syncSeconds: number; readonly data: ArrayBuffer }
+  | { readonly type: 'append-failed'; readonly batch: number; readonly code: string; readonly message: string; readonly data: ArrayBuffer }
   | { readonly type: 'checkpointed'; readonly checkpoint: Checkpoint; readonly deleted: readonly number[] }
   | { readonly type: 'checkpoint-failed'; readonly code: string; readonly message: string }
   | { readonly type: 'closed' };

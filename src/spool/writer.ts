@@ -17,13 +17,14 @@ function errorCode(err: unknown): string {
 export class SpoolWriter {
   readonly #dir: string;
   readonly #segmentBytes: number;
-  readonly #post: (message: FromWriter) => void;
+  readonly #post: (message: FromWriter, transfer?: ArrayBuffer[]) => void;
   /** The segment being appended to; null until the first append (and after a
    * failed one, so that a write that may have left damage is never appended to). */
   #current: OpenSegment | null = null;
   #nextId = 1;
 
-  constructor(data: SpoolWriterData, post: (message: FromWriter) => void) {
+  /** `post` sends a message to the journal, transferring `transfer`. */
+  constructor(data: SpoolWriterData, post: (message: FromWriter, transfer?: ArrayBuffer[]) => void) {
     this.#dir = data.dir;
     this.#segmentBytes = data.segmentBytes;
     this.#post = post;
@@ -103,10 +104,12 @@ export class SpoolWriter {
       fs.fdatasyncSync(segment.fd);
       const start = segment.size;
       segment.size += bytes;
-      this.#post({ type: 'appended', batch, segment: segment.id, start, end: segment.size, syncSeconds: Number(process.hrtime.bigint() - started) / 1e9 });
+      // The buffer goes back rather than waiting for this thread's garbage
+      // collector, which, allocating little, would let 1 MiB batches pile up.
+      this.#post({ type: 'appended', batch, segment: segment.id, start, end: segment.size, syncSeconds: Number(process.hrtime.bigint() - started) / 1e9, data }, [data]);
     } catch (err) {
       this.#abandonSegment(segment);
-      this.#post({ type: 'append-failed', batch, code: errorCode(err), message: (err as Error).message });
+      this.#post({ type: 'append-failed', batch, code: errorCode(err), message: (err as Error).message, data }, [data]);
     }
   }
 
