@@ -40,7 +40,7 @@ export const ERRORS = {
   invalid_token: { status: 403, retriable: false, grpc: Grpc.PermissionDenied, meaning: 'Splunk HEC routes: a token was offered (`Authorization: Splunk <token>`) and is not one of `ingest.auth`\'s (HEC code 4)' },
   unsupported_content_type: unsupported('Content-Type not accepted on this route, or a charset other than UTF-8'),
   unsupported_content_encoding: unsupported('Content-Encoding not accepted on this route'),
-  bad_content_length: invalid('Content-Length is not a number'),
+  bad_content_length: invalid('Content-Length is not a number, or the body ended short of it'),
   length_required: { status: 411, retriable: false, grpc: Grpc.InvalidArgument, meaning: 'neither Content-Length nor a chunked body' },
   empty_body: invalid('the body is empty or holds no records'),
   invalid_idempotency_key: invalid('`Idempotency-Key` (or the header `dedup.requestIdHeader` names) is not 1 to 255 visible ASCII characters; the message names the header'),

@@ -50,6 +50,11 @@ export function readBody(exchange: Exchange, declaredBytes: number | null, limit
       }
       body.set(bytes, offset);
       offset += bytes.length;
+      // Never the bytes of an earlier body where this one fell short (an arena lease is reused memory).
+      if (isLast && offset < declaredBytes) {
+        finish({ ok: false, code: 'bad_content_length', message: `body ended after ${offset} of its ${declaredBytes} declared bytes` });
+        return;
+      }
       if (isLast) finish({ ok: true, body: lease === null ? ownBody(body.buffer as ArrayBuffer) : { bytes: lease.bytes, lease } });
     });
     return;

@@ -5,10 +5,11 @@
 // collects it, and a worker that builds few objects of its own (the byte
 // scanners) collects rarely: V8 then lets garbage bodies pile up to its
 // external-memory limit, about 64 MB per isolate. Measured with otlp_json
-// forwarding at ~3,500 requests/s of 30 KB: peak RSS 300 MB against 185 MB
-// with the bodies handed back. Bodies in the arena are reused as soon as
-// their request is done, within a byte bound, with no allocation or
-// collection per request.
+// forwarding at ~3,000 requests/s of 30 KB: peak RSS 270–278 MB, 161–163 MB
+// with the arena (bench/RESULTS.md). Handing each body back to the main
+// thread bounded it too, but cost a fifth of the requests/s. Bodies in the
+// arena are reused as soon as their request is done, within a byte bound,
+// with no allocation, transfer or collection per request.
 //
 // Hand-written: a first-fit allocator over a sorted list of free extents,
 // lowest address first, so the pages in use stay at the bottom of the arena

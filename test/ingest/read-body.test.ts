@@ -38,6 +38,12 @@ describe('ingest: read-body', () => {
     assert.deepEqual(outcomes, [{ ok: false, code: 'body_too_large', message: 'body longer than its Content-Length' }]);
   });
 
+  it('a body that ends short of its Content-Length: 400 bad_content_length', () => {
+    const { res, outcomes } = start(5);
+    res.send('abc', true);
+    assert.deepEqual(outcomes, [{ ok: false, code: 'bad_content_length', message: 'body ended after 3 of its 5 declared bytes' }]);
+  });
+
   it('a chunked body is capped as it arrives', () => {
     const ok = start(null);
     ok.res.send('hello', false);
