@@ -20,7 +20,8 @@ import { decodeCollectdDocument, decodePutvalBody } from './collectd/decoder';
 import { isCollectdJson } from './collectd/json';
 import { decodeLineProtocol, writeOptions } from './influx/decoder';
 import { compileMetricValidator, decodeMetrics } from './native/metrics';
-import { MetricsScanner, NOT_SCANNED } from './native/metrics-scanner';
+import { NOT_SCANNED } from '../decode/scan';
+import { MetricsScanner } from './native/metrics-scanner';
 import { acceptsEncoded } from '../decode/sink';
 import type { Decoder, DecoderSettings } from './protocol';
 

@@ -21,25 +21,12 @@
 import type { Config } from '../../config/schema';
 import { Signal } from '../../signals';
 import { ByteOut } from '../../decode/byte-out';
+import {
+  BACKSLASH, CLOSE_BRACE, CLOSE_BRACKET, COMMA, COLON, DOT, EQUALS, MINUS, NOT_SCANNED, NOT_SCANNED_SIGNAL, OPEN_BRACE, OPEN_BRACKET, PLUS, QUOTE, ZERO,
+  isDigit, notScanned, pastBlanks, pastColon,
+} from '../../decode/scan';
 import type { EncodedRecordSink } from '../../decode/sink';
 
-/** The body is not one this path decides: decode it the general way. */
-export const NOT_SCANNED = -1;
-
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const COMMA = 0x2c;
-const COLON = 0x3a;
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACKET = 0x5d;
-const MINUS = 0x2d;
-const PLUS = 0x2b;
-const DOT = 0x2e;
-const ZERO = 0x30;
-const NINE = 0x39;
-const EQUALS = 0x3d;
 
 /** Significant digits every decimal of which a double holds exactly (DBL_DIG). */
 const EXACT_DIGITS = 15;
@@ -87,17 +74,6 @@ const ABSENT = -1;
 
 type Limits = Pick<Config['limits'], 'maxNameLength' | 'maxLabelsPerRecord' | 'maxLabelNameLength' | 'maxLabelValueLength' | 'maxRecordsPerRequest'>;
 
-/** Thrown inside the scan (never out of it) when the body is not one this path decides. */
-class NotScanned extends Error {}
-const NOT_SCANNED_SIGNAL = new NotScanned();
-
-function notScanned(): never {
-  throw NOT_SCANNED_SIGNAL;
-}
-
-function isDigit(b: number): boolean {
-  return b >= ZERO && b <= NINE;
-}
 
 /** Code points in UTF-8 bytes [start, end) (what ajv's minLength/maxLength count). */
 function codePoints(bytes: Uint8Array, start: number, end: number): number {
@@ -537,23 +513,11 @@ export class MetricsScanner {
   }
 
   #skipBlanks(): void {
-    const body = this.#body;
-    let i = this.#at;
-    // Most bodies have no blanks between tokens: one comparison for those.
-    if (i >= body.length || body[i]! > 0x20) return;
-    for (;;) {
-      const b = body[i];
-      if (b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09) break;
-      i++;
-    }
-    this.#at = i;
+    this.#at = pastBlanks(this.#body, this.#at);
   }
 
   #colon(): void {
-    this.#skipBlanks();
-    if (this.#body[this.#at] !== COLON) notScanned();
-    this.#at++;
-    this.#skipBlanks();
+    this.#at = pastColon(this.#body, this.#at);
   }
 
   /** Moves past a comma at #at, if there is one. */

@@ -12,7 +12,7 @@ import type { Decoded, Decoder, DecoderSettings, ProtocolRequest } from '../prot
 import { EXPORT_REQUEST, otlpEncodingOf } from './proto';
 import { decodeOtlpLogs, logGroups, type LogsRequest } from './logs';
 import { decodeOtlpMetrics, metricPointCount, type MetricsRequest } from './metrics';
-import { NOT_SCANNED } from '../native/metrics-scanner';
+import { NOT_SCANNED } from '../../decode/scan';
 import { OtlpMetricsScanner } from './metrics-scanner';
 import type { Outcome } from './outcome';
 import { checkJsonSize, checkedJsonRequest, decodeRequest, encodeRequest, type RequestMessage } from './request';

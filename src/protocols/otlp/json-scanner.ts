@@ -20,26 +20,15 @@
 import { Buffer, isUtf8 } from 'node:buffer';
 import type protobuf from 'protobufjs';
 import { Signal } from '../../signals';
-import { NOT_SCANNED } from '../native/metrics-scanner';
+import {
+  BACKSLASH, CLOSE_BRACE, CLOSE_BRACKET, COMMA, DOT, EQUALS, MINUS, NOT_SCANNED, NOT_SCANNED_SIGNAL, OPEN_BRACE, OPEN_BRACKET, PLUS, QUOTE, ZERO,
+  isDigit, notScanned, pastBlanks, pastColon,
+} from '../../decode/scan';
 import { FLOAT_TEXT, Kind, rulesOf, type FieldRule, type TypeRules } from './json-check';
 import { ENVELOPE, METRIC_KINDS_LAST_FIRST } from './json-count';
 import { EXPORT_REQUEST } from './proto';
 import { ID_PATHS } from './request';
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const COMMA = 0x2c;
-const COLON = 0x3a;
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACKET = 0x5d;
-const MINUS = 0x2d;
-const PLUS = 0x2b;
-const DOT = 0x2e;
-const ZERO = 0x30;
-const NINE = 0x39;
-const EQUALS = 0x3d;
 const TRUE = Buffer.from('true');
 const FALSE = Buffer.from('false');
 const NULL = Buffer.from('null');
@@ -79,17 +68,6 @@ interface Shape {
   readonly byLength: ReadonlyArray<readonly Field[] | undefined>;
   /** Whether the message is one item (a log record, a span). */
   readonly isItem: boolean;
-}
-
-class NotScanned extends Error {}
-const NOT_SCANNED_SIGNAL = new NotScanned();
-
-function notScanned(): never {
-  throw NOT_SCANNED_SIGNAL;
-}
-
-function isDigit(b: number): boolean {
-  return b >= ZERO && b <= NINE;
 }
 
 function isHex(b: number): boolean {
@@ -490,22 +468,11 @@ export class OtlpJsonScanner {
   }
 
   #skipBlanks(): void {
-    const body = this.#body;
-    let i = this.#at;
-    if (i >= body.length || body[i]! > 0x20) return;
-    for (;;) {
-      const b = body[i];
-      if (b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09) break;
-      i++;
-    }
-    this.#at = i;
+    this.#at = pastBlanks(this.#body, this.#at);
   }
 
   #colon(): void {
-    this.#skipBlanks();
-    if (this.#body[this.#at] !== COLON) notScanned();
-    this.#at++;
-    this.#skipBlanks();
+    this.#at = pastColon(this.#body, this.#at);
   }
 
   #comma(): boolean {

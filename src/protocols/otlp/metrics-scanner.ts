@@ -24,16 +24,10 @@
 import { Buffer } from 'node:buffer';
 import type { Config } from '../../config/schema';
 import { ByteOut } from '../../decode/byte-out';
-import { NOT_SCANNED, V_END, V_LABELS, V_NAME, V_TIMESTAMP, V_TYPE, V_VALUE } from '../native/metrics-scanner';
+import { BACKSLASH, CLOSE_BRACE, COLON, COMMA, EQUALS, NOT_SCANNED, NOT_SCANNED_SIGNAL, OPEN_BRACE, QUOTE, notScanned } from '../../decode/scan';
+import { V_END, V_LABELS, V_NAME, V_TIMESTAMP, V_TYPE, V_VALUE } from '../native/metrics-scanner';
 import type { EncodedRecordSink } from '../../decode/sink';
 import { Signal } from '../../signals';
-
-class NotScanned extends Error {}
-const NOT_THIS_PATH = new NotScanned();
-
-function notScanned(): never {
-  throw NOT_THIS_PATH;
-}
 
 // Field numbers (opentelemetry-proto, as proto.ts spells them).
 const REQUEST_RESOURCE_METRICS = 1;
@@ -86,14 +80,6 @@ const DOUBLE_VALUE = 4;
 /** AnyValue's last member (array 5, kvlist 6, bytes 7 are left to the general path). */
 const BYTES_VALUE = 7;
 const FLAG_NO_RECORDED_VALUE = 1;
-
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const COMMA = 0x2c;
-const COLON = 0x3a;
-const EQUALS = 0x3d;
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
 
 // A label's slots: where its name and value are (source, start, end), and
 // the value's length in UTF-16 code units (what the label limits count).
@@ -229,7 +215,7 @@ export class OtlpMetricsScanner {
       }
       return this.#count;
     } catch (err) {
-      if (err instanceof NotScanned) return NOT_SCANNED;
+      if (err === NOT_SCANNED_SIGNAL) return NOT_SCANNED;
       throw err;
     } finally {
       this.#body = EMPTY; // not kept alive until the next request

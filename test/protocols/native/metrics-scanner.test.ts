@@ -11,7 +11,8 @@ import { configSchema, type Config } from '../../../src/config/schema';
 import { DecodeError } from '../../../src/decode/decode-error';
 import type { EncodedRecordSink, RecordSink } from '../../../src/decode/sink';
 import { createMetricsDecoder } from '../../../src/protocols/metrics-body';
-import { MetricsScanner, NOT_SCANNED } from '../../../src/protocols/native/metrics-scanner';
+import { NOT_SCANNED } from '../../../src/decode/scan';
+import { MetricsScanner } from '../../../src/protocols/native/metrics-scanner';
 import type { Decoder, DecoderSettings } from '../../../src/protocols/protocol';
 import type { Signal } from '../../../src/signals';
 

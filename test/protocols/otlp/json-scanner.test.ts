@@ -13,7 +13,7 @@ import { DecodeError } from '../../../src/decode/decode-error';
 import type { MessageSink, RecordSink } from '../../../src/decode/sink';
 import { decodeOtlp, type OtlpScanners } from '../../../src/protocols/otlp/decode';
 import { OtlpJsonScanner } from '../../../src/protocols/otlp/json-scanner';
-import { NOT_SCANNED } from '../../../src/protocols/native/metrics-scanner';
+import { NOT_SCANNED } from '../../../src/decode/scan';
 import type { DecoderSettings } from '../../../src/protocols/protocol';
 import { Signal } from '../../../src/signals';
 import { DOCUMENTS, mutate } from '../../support/otlp-json-documents';

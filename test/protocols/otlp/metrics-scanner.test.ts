@@ -9,7 +9,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import protobuf from 'protobufjs';
 import { configSchema } from '../../../src/config/schema';
-import { NOT_SCANNED } from '../../../src/protocols/native/metrics-scanner';
+import { NOT_SCANNED } from '../../../src/decode/scan';
 import { OtlpMetricsScanner } from '../../../src/protocols/otlp/metrics-scanner';
 import { EXPORT_REQUEST } from '../../../src/protocols/otlp/proto';
 import { checkWire } from '../../../src/protocols/otlp/wire-check';
