@@ -29,6 +29,8 @@ import { ENVELOPE, METRIC_KINDS_LAST_FIRST } from './json-count';
 import { EXPORT_REQUEST } from './proto';
 import { ID_PATHS } from './request';
 
+/** What #body holds between requests, so a body is not kept alive until the next one. */
+const EMPTY = Buffer.alloc(0);
 const TRUE = Buffer.from('true');
 const FALSE = Buffer.from('false');
 const NULL = Buffer.from('null');
@@ -144,7 +146,7 @@ function shapeOf(type: protobuf.Type, roles: Roles, shapes = new Map<protobuf.Ty
 
 export class OtlpJsonScanner {
   readonly #root: Shape;
-  #body: Buffer = Buffer.alloc(0);
+  #body: Buffer = EMPTY;
   #at = 0;
   #maxDepth = 0;
   /** Whether the last string scanned held an escape. */
@@ -174,7 +176,7 @@ export class OtlpJsonScanner {
       if (err === NOT_SCANNED_SIGNAL) return NOT_SCANNED;
       throw err;
     } finally {
-      this.#body = Buffer.alloc(0); // not kept alive until the next request
+      this.#body = EMPTY;
     }
   }
 
