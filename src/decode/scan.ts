@@ -1,7 +1,7 @@
-// What the byte scanners share (protocols/native/metrics-scanner.ts,
-// protocols/otlp/metrics-scanner.ts, protocols/otlp/json-scanner.ts): how a
-// scan says a body is not one it decides, and the JSON bytes and steps the
-// two JSON scanners read with.
+// What the byte scanners share (protocols/native/metrics-scanner.ts and
+// logs-scanner.ts, protocols/otlp/metrics-scanner.ts and json-scanner.ts): how
+// a scan says a body is not one it decides, the JSON bytes and steps the JSON
+// scanners read with, and how a number is read.
 
 /** The body is not one a scanner decides: decode it the general way. */
 export const NOT_SCANNED = -1;
@@ -50,4 +50,56 @@ export function pastColon(body: Uint8Array, at: number): number {
   const colon = pastBlanks(body, at);
   if (body[colon] !== COLON) notScanned();
   return pastBlanks(body, colon + 1);
+}
+
+/** Significant digits every decimal of which a double holds exactly (DBL_DIG). */
+const EXACT_DIGITS = 15;
+/** Zeros after "0." before Number#toString switches to exponent notation (1e-7). */
+const MAX_FIXED_LEADING_ZEROS = 5;
+
+/** A JSON number's extent, and whether JSON.stringify writes the value
+ * JSON.parse reads from it with the very same bytes (`asWritten`). */
+export class ScannedNumber {
+  end = 0;
+  asWritten = false;
+
+  /** Scans the number at `at`; notScanned when none starts there. */
+  scan(body: Uint8Array, at: number): void {
+    let i = at;
+    const negative = body[i] === MINUS;
+    if (negative) i++;
+    const intStart = i;
+    if (body[i] === ZERO) i++;
+    else if (isDigit(body[i] ?? 0)) while (isDigit(body[i] ?? 0)) i++;
+    else notScanned();
+    const intDigits = i - intStart;
+    const intIsZero = body[intStart] === ZERO;
+    let fracDigits = 0;
+    let fracLeadingZeros = 0;
+    let fracEndsInZero = false;
+    if (body[i] === DOT) {
+      i++;
+      const fracStart = i;
+      while (isDigit(body[i] ?? 0)) i++;
+      fracDigits = i - fracStart;
+      if (fracDigits === 0) notScanned();
+      while (fracLeadingZeros < fracDigits && body[fracStart + fracLeadingZeros] === ZERO) fracLeadingZeros++;
+      fracEndsInZero = body[i - 1] === ZERO;
+    }
+    let exponent = false;
+    const e = body[i];
+    if (e === 0x65 || e === 0x45) {
+      exponent = true;
+      i++;
+      if (body[i] === PLUS || body[i] === MINUS) i++;
+      const expStart = i;
+      while (isDigit(body[i] ?? 0)) i++;
+      if (i === expStart) notScanned();
+    }
+    this.end = i;
+    this.asWritten = !exponent && !fracEndsInZero && !(negative && intIsZero && fracDigits === 0)
+      && (intIsZero
+        ? fracDigits === 0 || (fracLeadingZeros <= MAX_FIXED_LEADING_ZEROS && fracDigits - fracLeadingZeros <= EXACT_DIGITS)
+        : intDigits + fracDigits <= EXACT_DIGITS);
+  }
 }

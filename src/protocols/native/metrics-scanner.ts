@@ -22,16 +22,11 @@ import type { Config } from '../../config/schema';
 import { Signal } from '../../signals';
 import { ByteOut } from '../../decode/byte-out';
 import {
-  BACKSLASH, CLOSE_BRACE, CLOSE_BRACKET, COMMA, COLON, DOT, EQUALS, MINUS, NOT_SCANNED, NOT_SCANNED_SIGNAL, OPEN_BRACE, OPEN_BRACKET, PLUS, QUOTE, ZERO,
-  isDigit, notScanned, pastBlanks, pastColon,
+  BACKSLASH, CLOSE_BRACE, CLOSE_BRACKET, COMMA, COLON, DOT, EQUALS, MINUS, NOT_SCANNED, NOT_SCANNED_SIGNAL, OPEN_BRACE, OPEN_BRACKET, QUOTE,
+  ScannedNumber, isDigit, notScanned, pastBlanks, pastColon,
 } from '../../decode/scan';
 import type { EncodedRecordSink } from '../../decode/sink';
 
-
-/** Significant digits every decimal of which a double holds exactly (DBL_DIG). */
-const EXACT_DIGITS = 15;
-/** Zeros after "0." before Number#toString switches to exponent notation (1e-7). */
-const MAX_FIXED_LEADING_ZEROS = 5;
 
 const EMPTY = Buffer.alloc(0);
 const TYPES = ['gauge', 'counter', 'histogram', 'summary'].map((t) => Buffer.from(t));
@@ -116,6 +111,7 @@ export class MetricsScanner {
   /** End of the last number scanned; whether it is written as sent. */
   #numberEnd = 0;
   #numberAsWritten = false;
+  readonly #scannedNumber = new ScannedNumber();
 
   constructor(private readonly limits: Limits) {}
 
@@ -462,44 +458,11 @@ export class MetricsScanner {
   /** A JSON number at #at; sets #numberEnd and whether JSON.stringify would
    * write its value with the very same bytes (#numberAsWritten). */
   #number(): void {
-    const body = this.#body;
-    let i = this.#at;
-    const negative = body[i] === MINUS;
-    if (negative) i++;
-    const intStart = i;
-    if (body[i] === ZERO) i++;
-    else if (isDigit(body[i] ?? 0) && body[i] !== ZERO) while (isDigit(body[i] ?? 0)) i++;
-    else notScanned();
-    const intDigits = i - intStart;
-    const intIsZero = body[intStart] === ZERO;
-    let fracDigits = 0;
-    let fracLeadingZeros = 0;
-    let fracEndsInZero = false;
-    if (body[i] === DOT) {
-      i++;
-      const fracStart = i;
-      while (isDigit(body[i] ?? 0)) i++;
-      fracDigits = i - fracStart;
-      if (fracDigits === 0) notScanned();
-      while (fracLeadingZeros < fracDigits && body[fracStart + fracLeadingZeros] === ZERO) fracLeadingZeros++;
-      fracEndsInZero = body[i - 1] === ZERO;
-    }
-    let exponent = false;
-    const e = body[i];
-    if (e === 0x65 || e === 0x45) {
-      exponent = true;
-      i++;
-      if (body[i] === PLUS || body[i] === MINUS) i++;
-      const expStart = i;
-      while (isDigit(body[i] ?? 0)) i++;
-      if (i === expStart) notScanned();
-    }
-    this.#numberEnd = i;
-    this.#at = i;
-    this.#numberAsWritten = !exponent && !fracEndsInZero && !(negative && intIsZero && fracDigits === 0)
-      && (intIsZero
-        ? fracDigits === 0 || (fracLeadingZeros <= MAX_FIXED_LEADING_ZEROS && fracDigits - fracLeadingZeros <= EXACT_DIGITS)
-        : intDigits + fracDigits <= EXACT_DIGITS);
+    const number = this.#scannedNumber;
+    number.scan(this.#body, this.#at);
+    this.#numberEnd = number.end;
+    this.#numberAsWritten = number.asWritten;
+    this.#at = number.end;
   }
 
   #hasFraction(start: number, end: number): boolean {
