@@ -2,7 +2,7 @@
 // route decoder, batching sink, ring writes), in-process, one thread, so
 // that a noisy machine's other processes do not count: OTLP metrics per data
 // point (protobuf and JSON bodies; protobuf histograms, exponential histograms and summaries), the OTLP passthrough encodings per
-// request, beside the native JSON route at the same batch size.
+// request, and the log routes at the log shippers' batches, beside the native JSON route at the same batch size.
 //   node dist/bench/otlp-cpu.js [iterations per round, default 2000] [rounds, default 7] [case name filter]
 // Rounds alternate the cases; each figure is the median over rounds of the
 // CPU (process.cpuUsage, user + system) per decoded request.
@@ -44,6 +44,29 @@ function nativeEquivalentBody(batch: number): Buffer {
   return Buffer.from(JSON.stringify(metrics));
 }
 
+/** The bench's ~150-byte structured log lines (bench/run.ts). */
+function logLines(count: number): Array<Record<string, string | number>> {
+  return Array.from({ length: count }, (_, i) => ({
+    level: i % 10 === 0 ? 'warn' : 'info', msg: `GET /api/items/${i} 200`, duration_ms: i % 97, host: `web-${i % 10}`, trace_id: (0x1000000 + i).toString(16).padStart(32, '0'),
+  }));
+}
+
+/** The bench's /logs body: NDJSON of those lines. */
+function logsBody(lines: number): Buffer {
+  return Buffer.from(logLines(lines).map((l) => JSON.stringify(l)).join('\n') + '\n');
+}
+
+/** The bench's `_bulk` body (bench/run.ts): Filebeat's create actions, each with its document. */
+function bulkBody(documents: number): Buffer {
+  return Buffer.from(logLines(documents).map((l) => `{"create":{"_index":"app-logs"}}\n${JSON.stringify({ '@timestamp': new Date(NOW_MS).toISOString(), ...l })}\n`).join(''));
+}
+
+/** The bench's Splunk HEC body (bench/run.ts): concatenated event objects. */
+function hecBody(events: number): Buffer {
+  const nowS = Math.floor(NOW_MS / 1000);
+  return Buffer.from(logLines(events).map((l, i) => JSON.stringify({ time: nowS + i / 1000, host: l['host'], source: 'app', event: l })).join(''));
+}
+
 interface Case {
   readonly name: string;
   readonly route: Route;
@@ -69,6 +92,9 @@ const ALL_CASES: readonly Case[] = [
   { name: 'otlp_json passthrough, JSON body', route: Route.OtlpMetrics, body: json, contentType: 'application/json', otlpMetrics: 'otlp_json' },
   { name: 'otlp_json passthrough, protobuf body', route: Route.OtlpMetrics, body: proto, contentType: 'application/x-protobuf', otlpMetrics: 'otlp_json' },
   { name: 'otlp_proto passthrough, JSON body', route: Route.OtlpMetrics, body: json, contentType: 'application/json', otlpMetrics: 'otlp_proto' },
+  { name: '/logs NDJSON, 1000 lines', route: Route.Logs, body: logsBody(1000), contentType: 'application/x-ndjson', otlpMetrics: 'records' },
+  { name: '_bulk, 1600 documents', route: Route.ElasticsearchBulk, body: bulkBody(1600), contentType: 'application/x-ndjson', otlpMetrics: 'records' },
+  { name: 'Splunk HEC events, 1000', route: Route.SplunkHecEvent, body: hecBody(1000), contentType: 'application/json', otlpMetrics: 'records' },
 ];
 
 /** The first (native, the ratios' base) and those whose name holds the filter. */
@@ -87,12 +113,19 @@ function decoderFor(c: Case): (task: DecodeTask) => DecodeResult {
   return createDecoder(data);
 }
 
+const PATHS: Partial<Record<Route, string>> = {
+  [Route.Metrics]: '/metrics', [Route.Logs]: '/logs', [Route.ElasticsearchBulk]: '/_bulk', [Route.SplunkHecEvent]: '/services/collector',
+};
+
+/** Routes whose figures are per record (their batches are not POINTS long). */
+const LOG_ROUTES: ReadonlySet<Route> = new Set([Route.Logs, Route.ElasticsearchBulk, Route.SplunkHecEvent]);
+
 function taskOf(c: Case, seq: number): DecodeTask {
   // Each task transfers its own copy of the body, as the main thread does.
   const body = c.body.buffer.slice(c.body.byteOffset, c.body.byteOffset + c.body.length) as ArrayBuffer;
   return {
     seq, route: c.route, body, contentType: c.contentType, contentEncoding: '', receivedAtMs: NOW_MS, client: '127.0.0.1',
-    path: c.route === Route.Metrics ? '/metrics' : '/v1/metrics', query: '', headers: {}, preferredRing: 0,
+    path: PATHS[c.route] ?? '/v1/metrics', query: '', headers: {}, preferredRing: 0,
   };
 }
 
@@ -143,7 +176,7 @@ function main(): void {
   CASES.forEach((c, i) => {
     const us = median(samples[i]!);
     // Passthrough: one message per request, counted per data point for comparison.
-    const perRecord = us / POINTS;
+    const perRecord = us / (LOG_ROUTES.has(c.route) ? records[i]! : POINTS);
     process.stdout.write(`| ${c.name} | ${c.body.length} | ${records[i]} | ${us.toFixed(1)} | ${perRecord.toFixed(2)} | ${(perRecord / nativeUsPerRecord).toFixed(2)}× |\n`);
   });
 }

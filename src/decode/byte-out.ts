@@ -1,5 +1,6 @@
-// The growable buffer the body scanners (native/metrics-scanner.ts,
-// otlp/metrics-scanner.ts) write records' keys and values into, byte by byte.
+// The growable buffer the body scanners (native/metrics-scanner.ts and
+// logs-scanner.ts, otlp/metrics-scanner.ts) write records' keys and values
+// into, byte by byte.
 // Hand-written loops rather than Buffer#copy or #write: the parts copied are a
 // few to a few dozen bytes, where a call into C++ costs more than the loop.
 import { Buffer } from 'node:buffer';
