@@ -136,11 +136,16 @@ export function parseBulk(body: string, pathIndex: string | undefined, limits: B
   const items: BulkItem[] = [];
   let i = 0;
   const next = (): string => (lines[i++] ?? '').replace(/\r$/, '').trim();
+  // Shippers repeat one action line for every document: read each text once.
+  let lastActionText = '';
+  let lastAction: ActionLine | undefined;
   while (i < lines.length) {
     const actionText = next();
     if (actionText === '') continue;
     const lineNumber = i;
-    const action = readAction(actionText, lineNumber);
+    const action = actionText === lastActionText && lastAction !== undefined ? lastAction : readAction(actionText, lineNumber);
+    lastActionText = actionText;
+    lastAction = action;
     if (items.length === limits.maxRecords) {
       throw new BulkRequestError('too_many_records', { type: 'illegal_argument_exception', reason: `more than ${limits.maxRecords} actions in one request` }, lineNumber);
     }

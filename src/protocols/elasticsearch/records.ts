@@ -37,9 +37,8 @@ function documentTime(document: Readonly<Record<string, unknown>>): number | und
   return Number.isNaN(ms) || ms < 0 ? undefined : ms;
 }
 
-/** `source` (a JSON object's text) with `fields` appended inside its braces. */
-function withFields(source: string, empty: boolean, fields: Readonly<Record<string, string | number>>): string {
-  const added = JSON.stringify(fields).slice(1, -1);
+/** `source` (a JSON object's text) with `added` (members' text) appended inside its braces. */
+function withFields(source: string, empty: boolean, added: string): string {
   const close = source.lastIndexOf('}');
   return `${source.slice(0, close).trimEnd()}${empty ? '' : ','}${added}}`;
 }
@@ -48,11 +47,14 @@ export function documentFacts(document: Readonly<Record<string, unknown>>): Docu
   return { empty: Object.keys(document).length === 0, hasTimestamp: document['timestamp'] !== undefined, atTimestampMs: documentTime(document) };
 }
 
+/** The members the record adds: `timestamp` (ms, a whole number) unless the
+ * document has one, `_index`, and `_id` when the action named one. */
+function addedFields(doc: BulkDocument, receivedAtMs: number): string {
+  const timestamp = doc.facts.hasTimestamp ? '' : `"timestamp":${String(doc.facts.atTimestampMs ?? receivedAtMs)},`;
+  const id = doc.id === undefined ? '' : `,"_id":${JSON.stringify(doc.id)}`;
+  return `${timestamp}"_index":${JSON.stringify(doc.index)}${id}`;
+}
+
 export function bulkLogRecord(doc: BulkDocument, receivedAtMs: number): BulkLogRecord {
-  const fields: Record<string, string | number> = {};
-  if (!doc.facts.hasTimestamp) fields['timestamp'] = doc.facts.atTimestampMs ?? receivedAtMs;
-  fields['_index'] = doc.index;
-  if (doc.id !== undefined) fields['_id'] = doc.id;
-  const value = withFields(doc.source, doc.facts.empty, fields);
-  return { index: doc.index, key: doc.id, value };
+  return { index: doc.index, key: doc.id, value: withFields(doc.source, doc.facts.empty, addedFields(doc, receivedAtMs)) };
 }
