@@ -18,7 +18,7 @@ import { queryParam } from '../credentials';
 import type { Decoder, DecoderSettings, ProtocolRequest } from '../protocol';
 import { HEC, type HecStatus } from './answers';
 import { HecDecodeError } from './errors';
-import type { HecContext, HecLogRecord, HecMetadata, HecRecord } from './events';
+import type { HecContext, HecLogRecord, HecRecord } from './events';
 import { decodeHecEvents, decodeHecRaw, hecText, type HecLimits } from './index';
 
 /** The request header naming the client's data channel. */
@@ -51,13 +51,14 @@ function contextOf(request: ProtocolRequest, maxDepth: number): HecContext {
   return { receivedAtMs: request.receivedAtMs, defaults, channel, maxDepth };
 }
 
+/** seriesKey('', {host, source, sourcetype}) of those present, written in
+ * its order (the three names sort as listed) without building the labels. */
 function logKey(record: HecLogRecord, client: string): string {
-  const source: HecMetadata = {
-    ...(record.host === undefined ? {} : { host: record.host }),
-    ...(record.source === undefined ? {} : { source: record.source }),
-    ...(record.sourcetype === undefined ? {} : { sourcetype: record.sourcetype }),
-  };
-  return Object.keys(source).length === 0 ? client : seriesKey('', source as Readonly<Record<string, string>>);
+  let labels = '';
+  if (record.host !== undefined) labels = `host=${JSON.stringify(record.host)}`;
+  if (record.source !== undefined) labels += `${labels === '' ? '' : ','}source=${JSON.stringify(record.source)}`;
+  if (record.sourcetype !== undefined) labels += `${labels === '' ? '' : ','}sourcetype=${JSON.stringify(record.sourcetype)}`;
+  return labels === '' ? client : `{${labels}}`;
 }
 
 function hecDecoder(decodeBody: BodyDecoder, settings: DecoderSettings): Decoder {

@@ -24,6 +24,9 @@ export function parseHecTime(value: unknown): HecTime | undefined {
   const text = decimalText(value);
   const match = text === undefined ? null : DECIMAL.exec(text);
   if (match === null) return undefined;
-  const nanos = BigInt(match[1]!) * 1_000_000_000n + BigInt((match[2] ?? '').padEnd(9, '0'));
-  return { ms: Number(nanos / 1_000_000n), nanos: nanos.toString() };
+  // Whole seconds have at most 11 digits and the fraction 9: both parts, and
+  // seconds × 1000 + ms, are exact in a double; the ns text is their digits.
+  const seconds = Number(match[1]!);
+  const fraction = (match[2] ?? '').padEnd(9, '0');
+  return { ms: seconds * 1000 + Number(fraction.slice(0, 3)), nanos: seconds === 0 ? String(Number(fraction)) : `${seconds}${fraction}` };
 }

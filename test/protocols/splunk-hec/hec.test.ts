@@ -127,6 +127,24 @@ describe('splunk hec: time', () => {
     assert.equal(parseHecTime('12abc'), undefined);
     assert.equal(parseHecTime(true), undefined);
   });
+
+  it('gives what exact integer arithmetic on the digits gives, for any seconds and fraction', () => {
+    const reference = (text: string): { ms: number; nanos: string } | undefined => {
+      const match = /^([0-9]{1,11})(?:\.([0-9]{1,9})[0-9]*)?$/.exec(text.trim());
+      if (match === null) return undefined;
+      const nanos = BigInt(match[1]!) * 1_000_000_000n + BigInt((match[2] ?? '').padEnd(9, '0'));
+      return { ms: Number(nanos / 1_000_000n), nanos: nanos.toString() };
+    };
+    const digits = (min: number, max: number) => fc.stringMatching(new RegExp(`^[0-9]{${min},${max}}$`));
+    fc.assert(fc.property(digits(1, 12), fc.option(digits(0, 12)), (seconds, fraction) => {
+      const text = fraction === null ? seconds : `${seconds}.${fraction}`;
+      assert.deepEqual(parseHecTime(text), reference(text));
+    }), { numRuns: 5000 });
+    fc.assert(fc.property(fc.double({ min: 0, max: 1e12, noNaN: true }), (seconds) => {
+      const text = String(seconds);
+      assert.deepEqual(parseHecTime(seconds), reference(/e/i.test(text) ? seconds.toFixed(9) : text));
+    }), { numRuns: 5000 });
+  });
 });
 
 describe('splunk hec: answers', () => {
