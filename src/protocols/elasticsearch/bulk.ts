@@ -91,7 +91,8 @@ const METADATA_FIELDS = ['_index', '_id'] as const;
 type SourceCheck = { readonly ok: true; readonly facts: DocumentFacts } | { readonly ok: false; readonly error: EsErrorCause };
 
 function checkSource(source: string, limits: BulkLimits): SourceCheck {
-  const bytes = Buffer.byteLength(source, 'utf8');
+  // A UTF-16 unit is at most 3 UTF-8 bytes: most documents need no count.
+  const bytes = source.length * 3 <= limits.maxDocumentBytes ? 0 : Buffer.byteLength(source, 'utf8');
   if (bytes > limits.maxDocumentBytes) {
     return { ok: false, error: { type: 'illegal_argument_exception', reason: `document is ${bytes} bytes, over the limit of ${limits.maxDocumentBytes}` } };
   }

@@ -20,6 +20,8 @@ export interface HecLimits {
 }
 
 function checkSize(text: string, limits: HecLimits, n: number): void {
+  // A UTF-16 unit is at most 3 UTF-8 bytes: most events need no count.
+  if (text.length * 3 <= limits.maxEventBytes) return;
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > limits.maxEventBytes) throw new HecDecodeError(HEC.eventTooLarge, `${bytes} bytes; the limit is ${limits.maxEventBytes}`, n);
 }

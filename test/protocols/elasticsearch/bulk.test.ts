@@ -64,6 +64,16 @@ describe('elasticsearch _bulk: parsing', () => {
     ]);
   });
 
+  it('refuses a source by its UTF-8 bytes, whatever its characters', () => {
+    for (const char of ['x', 'é', '日', '😀']) {
+      for (let length = 240; length <= 1030; length++) {
+        const source = JSON.stringify({ m: char.repeat(Math.floor(length / char.length)) });
+        const [item] = parseBulk(ndjson({ create: { _index: 'i' } }, source), undefined, LIMITS);
+        assert.equal(item!.kind === 'error', Buffer.byteLength(source) > LIMITS.maxDocumentBytes, `${char} × ${length}`);
+      }
+    }
+  });
+
   it('skips blank lines between pairs, takes \\r\\n and a body without a final newline', () => {
     const items = parseBulk('\n{"create":{"_index":"i"}}\r\n{"a":1}\r\n\n\n{"index":{"_index":"i"}}\n{"b":2}', undefined, LIMITS);
     assert.deepEqual(items.map((i) => i.kind === 'document' && i.source), ['{"a":1}', '{"b":2}']);

@@ -84,6 +84,19 @@ describe('splunk hec: event bodies', () => {
   });
 });
 
+describe('splunk hec: event size', () => {
+  it('refuses an event by its UTF-8 bytes, whatever its characters', () => {
+    for (const char of ['x', 'é', '日', '😀']) {
+      for (let length = 1000; length <= 4100; length += 7) {
+        const text = JSON.stringify({ event: char.repeat(Math.floor(length / char.length)) });
+        const tooLarge = Buffer.byteLength(text) > LIMITS.maxEventBytes;
+        if (tooLarge) assert.equal(refusal(() => decodeHecEvents(text, CONTEXT, LIMITS)).status, HEC.eventTooLarge, `${char} × ${length}`);
+        else assert.equal(decodeHecEvents(text, CONTEXT, LIMITS).length, 1, `${char} × ${length}`);
+      }
+    }
+  });
+});
+
 describe('splunk hec: metric events', () => {
   it('turns the single form (metric_name + _value) into a gauge point labelled by fields and metadata', () => {
     const records = decodeHecEvents(JSON.stringify({ time: 10.5, host: 'h', event: 'metric', fields: { metric_name: 'cpu.idle', _value: '99.5', region: 'eu' } }), CONTEXT, LIMITS);
