@@ -10,14 +10,16 @@
 // A refusal of the whole request: Elasticsearch's error object, its `reason`
 // starting with the catalogue code.
 import type { AnswerDetail, AnswerShape, Probe as ListenerProbe, Reply } from '../protocol';
-import { bulkAnswer, type BulkItemOutcome } from './bulk-answer';
+import { bulkAnswerText } from './bulk-answer';
 import { esErrorBody } from './errors';
 import { answerMediaType } from './media-type';
 import { PRODUCT_HEADER, PROBES, probeReply } from './probes';
 
-/** What the decoder reports for the answer (crosses postMessage as plain data). */
+/** What the decoder reports for the answer (crosses postMessage as plain
+ * data): the items already rendered (bulkItemsText), whether any is an error. */
 export interface BulkDetail extends AnswerDetail {
-  readonly items: readonly BulkItemOutcome[];
+  readonly itemsText: string;
+  readonly errors: boolean;
   readonly receivedAtMs: number;
 }
 
@@ -33,7 +35,7 @@ function errorType(status: number): string {
 }
 
 function isBulkDetail(detail: AnswerDetail | undefined): detail is BulkDetail {
-  return detail !== undefined && Array.isArray(detail['items']) && typeof detail['receivedAtMs'] === 'number';
+  return detail !== undefined && typeof detail['itemsText'] === 'string' && typeof detail['errors'] === 'boolean' && typeof detail['receivedAtMs'] === 'number';
 }
 
 /** The answers for a request with this Content-Type (its `compatible-with`
@@ -43,9 +45,10 @@ export function bulkAnswers(contentType: string): AnswerShape {
   const answerType = media.ok ? media.contentType : 'application/json';
   return {
     success: (_accepted, _partial, detail): Reply => {
-      const items = isBulkDetail(detail) ? detail.items : [];
-      const took = isBulkDetail(detail) ? Date.now() - detail.receivedAtMs : 0;
-      return { status: 200, body: JSON.stringify(bulkAnswer(items, took)), contentType: answerType, headers: PRODUCT };
+      const body = isBulkDetail(detail)
+        ? bulkAnswerText(detail.itemsText, detail.errors, Date.now() - detail.receivedAtMs)
+        : bulkAnswerText('[]', false, 0);
+      return { status: 200, body, contentType: answerType, headers: PRODUCT };
     },
     refusal: (code, status, message): Reply => ({
       status, contentType: answerType, headers: PRODUCT,

@@ -55,3 +55,35 @@ export function bulkAnswer(items: readonly BulkItemOutcome[], tookMs: number): B
     items: items.map((item, position) => ({ [item.action]: itemBody(item, position) })),
   };
 }
+
+/** The answer's `items` as JSON text: JSON.stringify(bulkAnswer(items, 0).items),
+ * with each written document's item put together as text. A worker renders
+ * it when it decodes the request, so that the main thread, which answers,
+ * neither receives one object per item nor stringifies them (1,600 items
+ * cost it about 2.5 ms both ways, 1 µs and more per document). */
+export function bulkItemsText(items: readonly BulkItemOutcome[]): string {
+  let text = '[';
+  let index: string | undefined;
+  let indexText = '';
+  for (let position = 0; position < items.length; position++) {
+    const item = items[position]!;
+    if (position > 0) text += ',';
+    if (item.kind === 'error') {
+      text += JSON.stringify({ [item.action]: itemBody(item, position) });
+      continue;
+    }
+    if (item.index !== index) {
+      index = item.index;
+      indexText = JSON.stringify(index);
+    }
+    const id = item.id === undefined ? '' : `,"_id":${JSON.stringify(item.id)}`;
+    text += `{"${item.action}":{"_index":${indexText}${id},"_version":1,"result":"created",`
+      + `"_shards":{"total":1,"successful":1,"failed":0},"_seq_no":${position},"_primary_term":1,"status":201}}`;
+  }
+  return text + ']';
+}
+
+/** JSON.stringify(bulkAnswer(items, tookMs)) from bulkItemsText(items). */
+export function bulkAnswerText(itemsText: string, errors: boolean, tookMs: number): string {
+  return `{"took":${Math.max(0, Math.round(tookMs))},"errors":${errors},"items":${itemsText}}`;
+}

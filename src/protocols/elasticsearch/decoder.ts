@@ -12,7 +12,7 @@ import { IndexTopics } from '../../config/topics';
 import type { Decoder, DecoderSettings, PartialRejection } from '../protocol';
 import type { BulkDetail } from './answers';
 import { bulkText, parseBulk, type BulkItem } from './bulk';
-import type { BulkItemOutcome } from './bulk-answer';
+import { bulkItemsText, type BulkItemOutcome } from './bulk-answer';
 import { BulkRequestError, type BulkRequestErrorCode } from './errors';
 import { bulkLogRecord } from './records';
 import { bulkPathIndex } from './index';
@@ -59,7 +59,10 @@ export function createBulkDecoder(settings: DecoderSettings): Decoder {
       const record = bulkLogRecord(item, request.receivedAtMs);
       records.append(topics.slotOf(record.index), written++, record.key ?? null, record.value);
     }
-    const detail: BulkDetail = { items: items.map(outcome), receivedAtMs: request.receivedAtMs };
+    const outcomes = items.map(outcome);
+    const detail: BulkDetail = {
+      itemsText: bulkItemsText(outcomes), errors: outcomes.some((item) => item.kind === 'error'), receivedAtMs: request.receivedAtMs,
+    };
     return { records: written, directMessages: 0, partial: partialOf(items), detail };
   };
 }

@@ -3,7 +3,7 @@
 // route (auth, decompression, Kafka) is the caller's. `filter_path` is
 // tolerated by ignoring it: the full answer is a superset of any filtered one.
 export { parseBulk, bulkText, type BulkAction, type BulkDocument, type BulkItem, type BulkItemError, type BulkLimits } from './bulk';
-export { bulkAnswer, type BulkItemOutcome, type BulkAnswer, type BulkAnswerItem, type BulkAnswerItemBody } from './bulk-answer';
+export { bulkAnswer, bulkAnswerText, bulkItemsText, type BulkItemOutcome, type BulkAnswer, type BulkAnswerItem, type BulkAnswerItemBody } from './bulk-answer';
 export { BulkRequestError, esErrorBody, type BulkRequestErrorCode, type EsErrorCause } from './errors';
 export { answerMediaType, SUPPORTED_COMPATIBLE_WITH, type MediaTypeChoice } from './media-type';
 export { DEFAULT_CLUSTER, esHeaders, PRODUCT_HEADER, PROBES, probeAnswer, probeReply, type ClusterIdentity, type EsAnswer, type ProbeRequest } from './probes';

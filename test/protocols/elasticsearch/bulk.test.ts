@@ -2,9 +2,10 @@
 // cannot be taken refused one by one, request-level refusals in ES's shape.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { random } from '../../support/random';
 import fc from 'fast-check';
 import {
-  bulkAnswer, bulkLogRecord, bulkPathIndex, BulkRequestError, bulkText, parseBulk, type BulkDocument, type BulkItem, type BulkLimits,
+  bulkAnswer, bulkAnswerText, bulkItemsText, bulkLogRecord, bulkPathIndex, BulkRequestError, bulkText, parseBulk, type BulkDocument, type BulkItem, type BulkLimits,
 } from '../../../src/protocols/elasticsearch';
 import { capturedRequests } from '../../support/client-captures';
 import { documentFacts } from '../../../src/protocols/elasticsearch/records';
@@ -130,6 +131,28 @@ describe('elasticsearch _bulk: the answer', () => {
         { index: { _index: 'j', status: 400, error: items[2]!.kind === 'error' ? items[2]!.error : assert.fail() } },
       ],
     });
+  });
+
+  it('renders as text what JSON.stringify renders of the answer\'s objects', () => {
+    const rand = random(25);
+    const ids = [undefined, 'a', '7', 'é "q" \\', '\u2028\n', ''];
+    const indexes = ['app-logs', 'other', 'é "q"', ''];
+    const sources = ['{"x":1}', '{bad', '[1]', '{"_id":"x"}'];
+    const actions = ['create', 'index', 'delete', 'update'];
+    for (let round = 0; round < 300; round++) {
+      const lines: unknown[] = [];
+      for (let i = Math.floor(rand() * 8); i > 0; i--) {
+        const action = actions[Math.floor(rand() * actions.length)]!;
+        const id = ids[Math.floor(rand() * ids.length)];
+        const index = rand() < 0.1 ? undefined : indexes[Math.floor(rand() * indexes.length)];
+        lines.push({ [action]: { ...(index === undefined ? {} : { _index: index }), ...(id === undefined ? {} : { _id: id }) } });
+        if (action !== 'delete') lines.push(sources[Math.floor(rand() * sources.length)]!);
+      }
+      const items = lines.length === 0 ? [] : parseBulk(ndjson(...lines), rand() < 0.5 ? 'path-index' : undefined, LIMITS);
+      const took = rand() * 50 - 5;
+      const errors = items.some((item) => item.kind === 'error');
+      assert.equal(bulkAnswerText(bulkItemsText(items), errors, took), JSON.stringify(bulkAnswer(items, took)));
+    }
   });
 
   it('says errors:false when every document was taken', () => {
