@@ -15,6 +15,7 @@ import { FamilyTypeTable } from '../src/protocols/remote-write/family-types';
 import { Route } from '../src/protocols/routes';
 import { createRingSet } from '../src/ring/layout';
 import { RingReader } from '../src/ring/reader';
+import { logBody } from './log-bodies';
 import { otlpExponentialDocument, otlpHistogramsDocument, otlpMetricsBody, otlpMetricsJsonBody, otlpSummariesDocument } from './otlp-bodies';
 
 const POINTS = 100;
@@ -44,29 +45,6 @@ function nativeEquivalentBody(batch: number): Buffer {
   return Buffer.from(JSON.stringify(metrics));
 }
 
-/** The bench's ~150-byte structured log lines (bench/run.ts). */
-function logLines(count: number): Array<Record<string, string | number>> {
-  return Array.from({ length: count }, (_, i) => ({
-    level: i % 10 === 0 ? 'warn' : 'info', msg: `GET /api/items/${i} 200`, duration_ms: i % 97, host: `web-${i % 10}`, trace_id: (0x1000000 + i).toString(16).padStart(32, '0'),
-  }));
-}
-
-/** The bench's /logs body: NDJSON of those lines. */
-function logsBody(lines: number): Buffer {
-  return Buffer.from(logLines(lines).map((l) => JSON.stringify(l)).join('\n') + '\n');
-}
-
-/** The bench's `_bulk` body (bench/run.ts): Filebeat's create actions, each with its document. */
-function bulkBody(documents: number): Buffer {
-  return Buffer.from(logLines(documents).map((l) => `{"create":{"_index":"app-logs"}}\n${JSON.stringify({ '@timestamp': new Date(NOW_MS).toISOString(), ...l })}\n`).join(''));
-}
-
-/** The bench's Splunk HEC body (bench/run.ts): concatenated event objects. */
-function hecBody(events: number): Buffer {
-  const nowS = Math.floor(NOW_MS / 1000);
-  return Buffer.from(logLines(events).map((l, i) => JSON.stringify({ time: nowS + i / 1000, host: l['host'], source: 'app', event: l })).join(''));
-}
-
 interface Case {
   readonly name: string;
   readonly route: Route;
@@ -92,9 +70,10 @@ const ALL_CASES: readonly Case[] = [
   { name: 'otlp_json passthrough, JSON body', route: Route.OtlpMetrics, body: json, contentType: 'application/json', otlpMetrics: 'otlp_json' },
   { name: 'otlp_json passthrough, protobuf body', route: Route.OtlpMetrics, body: proto, contentType: 'application/x-protobuf', otlpMetrics: 'otlp_json' },
   { name: 'otlp_proto passthrough, JSON body', route: Route.OtlpMetrics, body: json, contentType: 'application/json', otlpMetrics: 'otlp_proto' },
-  { name: '/logs NDJSON, 1000 lines', route: Route.Logs, body: logsBody(1000), contentType: 'application/x-ndjson', otlpMetrics: 'records' },
-  { name: '_bulk, 1600 documents', route: Route.ElasticsearchBulk, body: bulkBody(1600), contentType: 'application/x-ndjson', otlpMetrics: 'records' },
-  { name: 'Splunk HEC events, 1000', route: Route.SplunkHecEvent, body: hecBody(1000), contentType: 'application/json', otlpMetrics: 'records' },
+  { name: '/logs NDJSON, 1000 lines', route: Route.Logs, body: logBody('logs', 1000, NOW_MS), contentType: 'application/x-ndjson', otlpMetrics: 'records' },
+  { name: 'Loki push, 1000 lines', route: Route.LokiPush, body: logBody('loki', 1000, NOW_MS), contentType: 'application/x-protobuf', otlpMetrics: 'records' },
+  { name: '_bulk, 1600 documents', route: Route.ElasticsearchBulk, body: logBody('elasticsearch', 1600, NOW_MS), contentType: 'application/x-ndjson', otlpMetrics: 'records' },
+  { name: 'Splunk HEC events, 1000', route: Route.SplunkHecEvent, body: logBody('splunk_hec', 1000, NOW_MS), contentType: 'application/json', otlpMetrics: 'records' },
 ];
 
 /** The first (native, the ratios' base) and those whose name holds the filter. */
@@ -114,11 +93,11 @@ function decoderFor(c: Case): (task: DecodeTask) => DecodeResult {
 }
 
 const PATHS: Partial<Record<Route, string>> = {
-  [Route.Metrics]: '/metrics', [Route.Logs]: '/logs', [Route.ElasticsearchBulk]: '/_bulk', [Route.SplunkHecEvent]: '/services/collector',
+  [Route.Metrics]: '/metrics', [Route.Logs]: '/logs', [Route.LokiPush]: '/loki/api/v1/push', [Route.ElasticsearchBulk]: '/_bulk', [Route.SplunkHecEvent]: '/services/collector',
 };
 
 /** Routes whose figures are per record (their batches are not POINTS long). */
-const LOG_ROUTES: ReadonlySet<Route> = new Set([Route.Logs, Route.ElasticsearchBulk, Route.SplunkHecEvent]);
+const LOG_ROUTES: ReadonlySet<Route> = new Set([Route.Logs, Route.LokiPush, Route.ElasticsearchBulk, Route.SplunkHecEvent]);
 
 function taskOf(c: Case, seq: number): DecodeTask {
   // Each task transfers its own copy of the body, as the main thread does.

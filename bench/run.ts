@@ -65,10 +65,10 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { Producer } from 'node-rdkafka';
 import { gzipSync } from 'node:zlib';
-import protobuf from 'protobufjs';
 import { compressSync } from 'snappy';
 import { MockKafka } from '../test/support/mock-kafka';
 import { KafkaCluster } from '../test/support/kafka/cluster';
+import { logBody, type LogFormat } from './log-bodies';
 import { otlpMetricsBody, otlpMetricsJsonBody, otlpRecordsAsNativeBody } from './otlp-bodies';
 import { WriteRequest } from '../src/protocols/remote-write/decode';
 import { RequestV2 } from '../src/protocols/remote-write/v2';
@@ -141,7 +141,6 @@ const CLK_TCK = 100;
  * influx: gzip'd line protocol of `batch` lines (one field each) to /write. */
 interface Scenario { batch: number; connections: number; format?: 'native' | 'native_otlp_records' | 'remote_write' | 'remote_write_v2' | 'otlp' | 'otlp_json' | 'influx' | LogFormat }
 
-type LogFormat = 'logs' | 'loki' | 'elasticsearch' | 'splunk_hec';
 const LOG_FORMATS = (process.env['BENCH_LOGS'] ?? 'logs,loki,elasticsearch,splunk_hec').split(',').filter((f) => f.trim() !== '') as LogFormat[];
 /** Records per request at the shippers' defaults: Filebeat's bulk_max_size
  * (1600); about Promtail's and Alloy's 1 MiB batch of ~1 KiB lines for Loki
@@ -237,36 +236,6 @@ function ensureWrk(): void {
   process.stderr.write('wrk not found: installing Debian package wrk\n');
   execFileSync('apt-get', ['update'], { stdio: 'inherit' });
   execFileSync('apt-get', ['install', '-y', 'wrk'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-}
-
-/** One ~150-byte structured log line, the i-th of a request. */
-function logLine(i: number): Record<string, string | number> {
-  return { level: i % 10 === 0 ? 'warn' : 'info', msg: `GET /api/items/${i} 200`, duration_ms: i % 97, host: `web-${i % 10}`, trace_id: (0x1000000 + i).toString(16).padStart(32, '0') };
-}
-
-const LOKI_PUSH = protobuf.parse(`
-syntax = "proto3";
-message PushRequest { repeated Stream streams = 1; }
-message Stream { string labels = 1; repeated Entry entries = 2; }
-message Entry { Timestamp timestamp = 1; string line = 2; }
-message Timestamp { int64 seconds = 1; int32 nanos = 2; }
-`).root.lookupType('PushRequest');
-
-function logBody(format: LogFormat, records: number): Buffer {
-  const lines = Array.from({ length: records }, (_, i) => logLine(i));
-  const nowS = Math.floor(Date.now() / 1000);
-  switch (format) {
-    case 'logs': return Buffer.from(lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
-    case 'elasticsearch': return Buffer.from(lines.map((l) => `{"create":{"_index":"app-logs"}}\n${JSON.stringify({ '@timestamp': new Date().toISOString(), ...l })}\n`).join(''));
-    case 'splunk_hec': return Buffer.from(lines.map((l, i) => JSON.stringify({ time: nowS + i / 1000, host: l['host'], source: 'app', event: l })).join(''));
-    case 'loki': {
-      const streams = Array.from({ length: 10 }, (_, s) => ({
-        labels: `{app="api", host="web-${s}", level="info"}`,
-        entries: lines.filter((_, i) => i % 10 === s).map((l, i) => ({ timestamp: { seconds: nowS, nanos: i }, line: JSON.stringify(l) })),
-      }));
-      return compressSync(Buffer.from(LOKI_PUSH.encode(LOKI_PUSH.fromObject({ streams })).finish()));
-    }
-  }
 }
 
 /** ~110-byte metrics, as in the issue's scenarios. */
@@ -473,10 +442,10 @@ function payloadOf(s: Scenario): Payload {
     case 'otlp_json': return { body: otlpMetricsJsonBody(s.batch), contentType: 'application/json', path: '/v1/metrics' };
     case 'native_otlp_records': return { body: otlpRecordsAsNativeBody(s.batch), contentType: 'application/json', path: '/metrics' };
     case 'influx': return { body: influxBody(s.batch), contentType: 'text/plain; charset=utf-8', encoding: 'gzip', path: '/write?db=telegraf' };
-    case 'logs': return { body: logBody('logs', s.batch), contentType: 'application/x-ndjson', path: '/logs' };
-    case 'loki': return { body: logBody('loki', s.batch), contentType: 'application/x-protobuf', path: '/loki/api/v1/push' };
-    case 'elasticsearch': return { body: logBody('elasticsearch', s.batch), contentType: 'application/x-ndjson', path: '/_bulk' };
-    case 'splunk_hec': return { body: logBody('splunk_hec', s.batch), contentType: 'application/json', path: '/services/collector/event' };
+    case 'logs': return { body: logBody('logs', s.batch, Date.now()), contentType: 'application/x-ndjson', path: '/logs' };
+    case 'loki': return { body: logBody('loki', s.batch, Date.now()), contentType: 'application/x-protobuf', path: '/loki/api/v1/push' };
+    case 'elasticsearch': return { body: logBody('elasticsearch', s.batch, Date.now()), contentType: 'application/x-ndjson', path: '/_bulk' };
+    case 'splunk_hec': return { body: logBody('splunk_hec', s.batch, Date.now()), contentType: 'application/json', path: '/services/collector/event' };
     default: return { body: body(s.batch), contentType: 'application/json', path: '/metrics' };
   }
 }
