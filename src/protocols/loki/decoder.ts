@@ -63,7 +63,7 @@ export function createLokiDecoder(settings: DecoderSettings): Decoder {
       throw new DecodeError(CATALOGUE_CODE[error.code], error.message);
     }
     if (decoded.length === 0) throw new DecodeError('empty_body', 'the push request holds no entries');
-    decoded.forEach((record, i) => records.append(Signal.Logs, i, record.key, JSON.stringify(record.value), headers));
+    decoded.forEach((record, i) => records.append(Signal.Logs, i, record.key, record.text, headers));
     return { records: decoded.length, directMessages: 0 };
   };
 }

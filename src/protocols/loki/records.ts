@@ -36,6 +36,10 @@ export interface KeyedLokiRecord {
   /** The Kafka key: the stream's canonical label set. */
   readonly key: string;
   readonly value: LokiLogRecord;
+  /** The Kafka value: JSON.stringify(value), put together from the parts a
+   * stream's entries share (its attributes and stream texts, rendered once
+   * per stream) instead of stringifying each record whole. */
+  readonly text: string;
 }
 
 function streamLabels(stream: PushStream, s: number, limits: LokiLimits): LabelPairs {
@@ -72,9 +76,14 @@ function countEntries(streams: readonly PushStream[], limits: LokiLimits): void 
 export function pushRecords(streams: readonly PushStream[], tenant: string | undefined, limits: LokiLimits): KeyedLokiRecord[] {
   countEntries(streams, limits);
   const records: KeyedLokiRecord[] = [];
+  const tenantText = tenant === undefined || tenant === '' ? '' : `,"tenant":${JSON.stringify(tenant)}`;
   streams.forEach((stream, s) => {
     const labels = streamLabels(stream, s, limits);
     const key = canonicalLabels(labels);
+    const keyText = JSON.stringify(key);
+    // fromEntries defines own properties, so a "__proto__" label stays a label.
+    const labelAttributes: Readonly<Record<string, string>> = Object.fromEntries(labels);
+    const labelAttributesText = JSON.stringify(labelAttributes);
     stream.entries.forEach((entry, e) => {
       if (entry.metadata.length > limits.maxLabels) {
         throw new LokiDecodeError('too_many_labels', `${entry.metadata.length} structured metadata pairs; the limit is ${limits.maxLabels}`, { stream: s, entry: e });
@@ -83,16 +92,19 @@ export function pushRecords(streams: readonly PushStream[], tenant: string | und
       if (lineBytes > limits.maxLineBytes) {
         throw new LokiDecodeError('line_too_long', `the line is ${lineBytes} bytes; the limit is ${limits.maxLineBytes}`, { stream: s, entry: e });
       }
+      const attributes = entry.metadata.length === 0 ? labelAttributes : Object.fromEntries([...labels, ...entry.metadata]);
       const value: LokiLogRecord = {
         timestamp: Number(entry.timestampNs / 1_000_000n),
         time_unix_nano: entry.timestampNs.toString(),
         body: entry.line,
-        // fromEntries defines own properties, so a "__proto__" label stays a label.
-        attributes: Object.fromEntries([...labels, ...entry.metadata]),
+        attributes,
         stream: key,
-        ...(tenant === undefined || tenant === '' ? {} : { tenant }),
+        ...(tenantText === '' ? {} : { tenant: tenant! }),
       };
-      records.push({ key, value });
+      const attributesText = attributes === labelAttributes ? labelAttributesText : JSON.stringify(attributes);
+      const text = `{"timestamp":${value.timestamp},"time_unix_nano":"${value.time_unix_nano}","body":${JSON.stringify(entry.line)},`
+        + `"attributes":${attributesText},"stream":${keyText}${tenantText}}`;
+      records.push({ key, value, text });
     });
   });
   return records;

@@ -27,6 +27,33 @@ function refusal(run: () => unknown): LokiDecodeError {
   assert.fail('expected a refusal');
 }
 
+describe('loki: record values', () => {
+  it('is the text JSON.stringify writes of the record, for any labels, metadata, line and tenant', () => {
+    const name = fc.constantFrom('job', 'env', 'host', '__proto__', '0', '10', 'é', 'a_b');
+    const text = fc.string({ unit: 'binary', maxLength: 12 });
+    const stream = fc.record({
+      stream: fc.dictionary(name, text, { minKeys: 1, maxKeys: 4 }),
+      values: fc.array(fc.tuple(fc.bigInt({ min: 0n, max: 2n ** 63n - 1n }), text, fc.option(fc.dictionary(name, text, { maxKeys: 3 }))), { minLength: 1, maxLength: 3 }),
+    });
+    fc.assert(fc.property(fc.array(stream, { minLength: 1, maxLength: 3 }), fc.option(text), (streams, tenant) => {
+      const document = {
+        streams: streams.map((s) => ({
+          stream: s.stream,
+          values: s.values.map(([ns, line, metadata]) => (metadata === null ? [String(ns), line] : [String(ns), line, metadata])),
+        })),
+      };
+      let records: KeyedLokiRecord[];
+      try {
+        records = decodeJson(document, tenant === null ? {} : { tenant });
+      } catch (error) {
+        if (error instanceof LokiDecodeError) return; // labels the route refuses
+        throw error;
+      }
+      for (const record of records) assert.equal(record.text, JSON.stringify(record.value));
+    }), { numRuns: 2000 });
+  });
+});
+
 describe('loki: content types', () => {
   it('takes protobuf for application/x-protobuf and for no Content-Type, JSON for application/json', () => {
     assert.equal(pushFormatOf(undefined), 'protobuf');
@@ -47,7 +74,8 @@ describe('loki: protobuf push', () => {
       { labels: '{env="prod",job="api"}', entries: [{ seconds: 1, nanos: 5, line: 'same stream, other spelling' }] },
     ]);
     const records = decodeLokiPush(body, 'protobuf', { ...OPTIONS, tenant: 'team-a' });
-    assert.deepEqual(records, [
+    for (const record of records) assert.equal(record.text, JSON.stringify(record.value));
+    assert.deepEqual(records.map(({ key, value }) => ({ key, value })), [
       { key: '{env="prod", job="api"}', value: {
         timestamp: 1_796_580_338_946, time_unix_nano: '1796580338946456281', body: 'first',
         attributes: { job: 'api', env: 'prod', trace_id: 'abc' }, stream: '{env="prod", job="api"}', tenant: 'team-a',
