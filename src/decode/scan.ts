@@ -45,11 +45,32 @@ export function pastBlanks(body: Uint8Array, at: number): number {
   }
 }
 
+/** The index of the closing quote of the string whose opening quote is at
+ * `at`; notScanned when it holds an escape or a raw control character
+ * (invalid JSON) or does not end. */
+export function plainStringEnd(body: Uint8Array, at: number): number {
+  const length = body.length;
+  for (let i = at + 1; i < length; i++) {
+    const b = body[i]!;
+    if (b === QUOTE) return i;
+    if (b === BACKSLASH || b < 0x20) notScanned();
+  }
+  return notScanned();
+}
+
 /** Past the colon after an object's key (blanks around it allowed); notScanned without one. */
 export function pastColon(body: Uint8Array, at: number): number {
   const colon = pastBlanks(body, at);
   if (body[colon] !== COLON) notScanned();
   return pastBlanks(body, colon + 1);
+}
+
+/** `tape`, or a copy twice its size when it has no room up to `end`. */
+export function tapeWithRoom(tape: Int32Array<ArrayBuffer>, end: number): Int32Array<ArrayBuffer> {
+  if (end <= tape.length) return tape;
+  const grown = new Int32Array(Math.max(end, tape.length * 2));
+  grown.set(tape);
+  return grown;
 }
 
 /** Significant digits every decimal of which a double holds exactly (DBL_DIG). */

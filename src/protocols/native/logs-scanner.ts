@@ -25,7 +25,7 @@ import { Signal } from '../../signals';
 import { ByteOut } from '../../decode/byte-out';
 import {
   BACKSLASH, CLOSE_BRACE, CLOSE_BRACKET, COLON, COMMA, NOT_SCANNED, NOT_SCANNED_SIGNAL, OPEN_BRACE, OPEN_BRACKET, QUOTE,
-  ScannedNumber, isDigit, notScanned,
+  ScannedNumber, isDigit, notScanned, plainStringEnd, tapeWithRoom,
 } from '../../decode/scan';
 import type { EncodedRecordSink } from '../../decode/sink';
 import type { LogOptions } from './logs';
@@ -374,19 +374,9 @@ export class LogsScanner {
   /** A string at #at without escapes (a key, or a key field's value): returns
    * the index of its closing quote and moves past it. */
   #plainString(): number {
-    const body = this.#body;
-    const length = body.length;
-    let i = this.#at + 1;
-    while (i < length) {
-      const b = body[i]!;
-      if (b === QUOTE) {
-        this.#at = i + 1;
-        return i;
-      }
-      if (b === BACKSLASH || b < 0x20) notScanned();
-      i++;
-    }
-    return notScanned();
+    const end = plainStringEnd(this.#body, this.#at);
+    this.#at = end + 1;
+    return end;
   }
 
   /** The number JSON.parse reads from bytes [start, end). */
@@ -423,11 +413,7 @@ export class LogsScanner {
 
   #tapeSlot(record: number): number {
     const slot = record * SLOTS;
-    if (slot + SLOTS > this.#tape.length) {
-      const grown = new Int32Array(this.#tape.length * 2);
-      grown.set(this.#tape);
-      this.#tape = grown;
-    }
+    this.#tape = tapeWithRoom(this.#tape, slot + SLOTS);
     return slot;
   }
 

@@ -22,8 +22,8 @@ import type { Config } from '../../config/schema';
 import { Signal } from '../../signals';
 import { ByteOut } from '../../decode/byte-out';
 import {
-  BACKSLASH, CLOSE_BRACE, CLOSE_BRACKET, COMMA, COLON, DOT, EQUALS, MINUS, NOT_SCANNED, NOT_SCANNED_SIGNAL, OPEN_BRACE, OPEN_BRACKET, QUOTE,
-  ScannedNumber, isDigit, notScanned, pastBlanks, pastColon,
+  CLOSE_BRACE, CLOSE_BRACKET, COMMA, COLON, DOT, EQUALS, MINUS, NOT_SCANNED, NOT_SCANNED_SIGNAL, OPEN_BRACE, OPEN_BRACKET, QUOTE,
+  ScannedNumber, isDigit, notScanned, pastBlanks, pastColon, plainStringEnd, tapeWithRoom,
 } from '../../decode/scan';
 import type { EncodedRecordSink } from '../../decode/sink';
 
@@ -440,19 +440,9 @@ export class MetricsScanner {
    * quote and moves past it. Escapes and raw control characters (invalid
    * JSON) are the general path's. */
   #string(): number {
-    const body = this.#body;
-    const length = body.length;
-    let i = this.#at + 1;
-    while (i < length) {
-      const b = body[i]!;
-      if (b === QUOTE) {
-        this.#at = i + 1;
-        return i;
-      }
-      if (b === BACKSLASH || b < 0x20) notScanned();
-      i++;
-    }
-    return notScanned();
+    const end = plainStringEnd(this.#body, this.#at);
+    this.#at = end + 1;
+    return end;
   }
 
   /** A JSON number at #at; sets #numberEnd and whether JSON.stringify would
@@ -492,21 +482,13 @@ export class MetricsScanner {
 
   #tapeSlot(record: number): number {
     const slot = record * SLOTS;
-    if (slot + SLOTS > this.#tape.length) {
-      const grown = new Int32Array(this.#tape.length * 2);
-      grown.set(this.#tape);
-      this.#tape = grown;
-    }
+    this.#tape = tapeWithRoom(this.#tape, slot + SLOTS);
     return slot;
   }
 
   #labelSlot(label: number): number {
     const slot = label * LABEL_SLOTS;
-    if (slot + LABEL_SLOTS > this.#labelTape.length) {
-      const grown = new Int32Array(this.#labelTape.length * 2);
-      grown.set(this.#labelTape);
-      this.#labelTape = grown;
-    }
+    this.#labelTape = tapeWithRoom(this.#labelTape, slot + LABEL_SLOTS);
     return slot;
   }
 

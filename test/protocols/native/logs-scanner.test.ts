@@ -10,13 +10,12 @@ import { describe, it } from 'node:test';
 import { configSchema, type Config } from '../../../src/config/schema';
 import { DecodeError } from '../../../src/decode/decode-error';
 import { NOT_SCANNED } from '../../../src/decode/scan';
-import type { EncodedRecordSink, RecordSink } from '../../../src/decode/sink';
 import { createLogsDecoder } from '../../../src/protocols/native/decoder';
 import type { LogOptions } from '../../../src/protocols/native/logs';
 import { LogsScanner } from '../../../src/protocols/native/logs-scanner';
 import type { Decoder } from '../../../src/protocols/protocol';
-import type { Signal } from '../../../src/signals';
 import { random } from '../../support/random';
+import { EncodedSink, StringSink, type Written } from '../../support/record-sinks';
 
 const RECEIVED_AT = 1_762_045_999_999;
 const CLIENT = '203.0.113.7';
@@ -37,24 +36,6 @@ function decoderFor(setting: Setting): Decoder {
 function scannerFor(setting: Setting): LogsScanner {
   const options: LogOptions = { maxRecords: setting.limits.maxRecordsPerRequest, maxDepth: setting.limits.maxValueDepth, keyField: setting.keyField };
   return new LogsScanner(options);
-}
-
-interface Written { signal: Signal; index: number; key: Buffer | null; value: Buffer }
-
-/** The general path's sink: strings only. */
-class StringSink implements RecordSink {
-  readonly written: Written[] = [];
-  append(signal: Signal, index: number, key: string | null, value: string): void {
-    this.written.push({ signal, index, key: key === null ? null : Buffer.from(key), value: Buffer.from(value) });
-  }
-}
-
-/** A sink that also takes encoded records, so the scanner runs. */
-class EncodedSink extends StringSink implements EncodedRecordSink {
-  appendEncoded(signal: Signal, index: number, bytes: Uint8Array, keyBytes: number, valueBytes: number): void {
-    const copy = Buffer.from(bytes.subarray(0, keyBytes + valueBytes));
-    this.written.push({ signal, index, key: keyBytes === 0 ? null : copy.subarray(0, keyBytes), value: copy.subarray(keyBytes) });
-  }
 }
 
 type Outcome = { records: number; written: Written[] } | { code: string; message: string; record: number | undefined };

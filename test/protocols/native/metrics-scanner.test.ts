@@ -9,12 +9,11 @@ import { Buffer } from 'node:buffer';
 import { describe, it } from 'node:test';
 import { configSchema, type Config } from '../../../src/config/schema';
 import { DecodeError } from '../../../src/decode/decode-error';
-import type { EncodedRecordSink, RecordSink } from '../../../src/decode/sink';
 import { createMetricsDecoder } from '../../../src/protocols/metrics-body';
 import { NOT_SCANNED } from '../../../src/decode/scan';
 import { MetricsScanner } from '../../../src/protocols/native/metrics-scanner';
 import type { Decoder, DecoderSettings } from '../../../src/protocols/protocol';
-import type { Signal } from '../../../src/signals';
+import { EncodedSink, StringSink, type Written } from '../../support/record-sinks';
 
 const RECEIVED_AT = 1_762_045_999_999;
 const DEFAULT_LIMITS = configSchema.parse({}).limits;
@@ -28,24 +27,6 @@ function settingsWith(limits: Config['limits']): DecoderSettings {
     limits, maxDecompressedBytes: 1 << 22, maxDecodedBytes: 1 << 24, logKeyField: '',
     otlpEncoding: configSchema.parse({}).otlp.encoding, familyTypes: new SharedArrayBuffer(0),
   };
-}
-
-interface Written { signal: Signal; index: number; key: Buffer | null; value: Buffer }
-
-/** The general path's sink: strings only. */
-class StringSink implements RecordSink {
-  readonly written: Written[] = [];
-  append(signal: Signal, index: number, key: string | null, value: string): void {
-    this.written.push({ signal, index, key: key === null ? null : Buffer.from(key), value: Buffer.from(value) });
-  }
-}
-
-/** A sink that also takes encoded records, so the scanner runs. */
-class EncodedSink extends StringSink implements EncodedRecordSink {
-  appendEncoded(signal: Signal, index: number, bytes: Uint8Array, keyBytes: number, valueBytes: number): void {
-    const copy = Buffer.from(bytes.subarray(0, keyBytes + valueBytes));
-    this.written.push({ signal, index, key: keyBytes === 0 ? null : copy.subarray(0, keyBytes), value: copy.subarray(keyBytes) });
-  }
 }
 
 type Outcome = { records: number; written: Written[] } | { code: string; message: string; record: number | undefined };
