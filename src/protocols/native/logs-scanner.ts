@@ -85,9 +85,11 @@ export class LogsScanner {
   #newlineInside = false;
   readonly #number = new ScannedNumber();
   readonly #keyField: Buffer;
+  readonly #keyIsTimestamp: boolean;
 
   constructor(private readonly options: LogOptions) {
     this.#keyField = Buffer.from(options.keyField);
+    this.#keyIsTimestamp = options.keyField === 'timestamp';
   }
 
   /** Writes the body's records into `sink` and returns how many; or
@@ -196,6 +198,11 @@ export class LogsScanner {
       out.copy(TIMESTAMP_FIELD, 0, TIMESTAMP_FIELD.length);
       out.ascii(timestamp);
       out.byte(CLOSE_BRACE);
+      // logs.ts adds the timestamp before it reads the key field.
+      if (this.#keyIsTimestamp) {
+        tape[slot + Slot.KeyStart] = KEY_TEXT - this.#texts.length;
+        this.#texts.push(timestamp);
+      }
     }
     tape[slot + Slot.ValueEnd] = out.at;
     this.#records = r + 1;

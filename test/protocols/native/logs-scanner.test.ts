@@ -194,6 +194,13 @@ describe('/logs fast path: the same records and refusals as the general path', (
     for (const setting of [DEFAULT_SETTING, SMALL_SETTING]) assertSameOutcome(setting, bodies.map((b) => Buffer.from(b)));
   });
 
+  it('keyed by the timestamp field, with and without one in the record', () => {
+    const setting = { ...DEFAULT_SETTING, keyField: 'timestamp' };
+    const bodies = ['{"msg":"a"}', '{}', '{"timestamp":5}\n{"msg":"b"}', '[{"timestamp":"t"},{"msg":1}]'].map((b) => Buffer.from(b));
+    const { scanned } = assertSameOutcome(setting, bodies);
+    assert.equal(scanned, bodies.length);
+  });
+
   it('nesting at and past the depth limit, records at and past the count limit', () => {
     const nested = (depth: number, open: string, close: string) => `{"d":${open.repeat(depth - 1)}1${close.repeat(depth - 1)}}`;
     const bodies: string[] = [];
