@@ -3,6 +3,8 @@
 // a scan says a body is not one it decides, the JSON bytes and steps the JSON
 // scanners read with, and how a number is read.
 
+import type { Buffer } from 'node:buffer';
+
 /** The body is not one a scanner decides: decode it the general way. */
 export const NOT_SCANNED = -1;
 
@@ -56,6 +58,11 @@ export function plainStringEnd(body: Uint8Array, at: number): number {
     if (b === BACKSLASH || b < 0x20) notScanned();
   }
   return notScanned();
+}
+
+/** The number JSON.parse reads from bytes [start, end) (a JSON number's text). */
+export function numberAt(body: Buffer, start: number, end: number): number {
+  return Number(body.toString('latin1', start, end));
 }
 
 /** Past the colon after an object's key (blanks around it allowed); notScanned without one. */

@@ -25,7 +25,7 @@ import { Signal } from '../../signals';
 import { ByteOut } from '../../decode/byte-out';
 import {
   BACKSLASH, CLOSE_BRACE, CLOSE_BRACKET, COLON, COMMA, NOT_SCANNED, NOT_SCANNED_SIGNAL, OPEN_BRACE, OPEN_BRACKET, QUOTE,
-  ScannedNumber, isDigit, notScanned, plainStringEnd, tapeWithRoom,
+  ScannedNumber, isDigit, notScanned, numberAt, plainStringEnd, tapeWithRoom,
 } from '../../decode/scan';
 import type { EncodedRecordSink } from '../../decode/sink';
 import type { LogOptions } from './logs';
@@ -277,14 +277,13 @@ export class LogsScanner {
       tape[slot + Slot.KeyStart] = saved + 1;
       tape[slot + Slot.KeyEnd] = end;
     } else if (b === 0x74 /* t */ || b === 0x66 /* f */) {
-      const literal = b === 0x74 ? TRUE : FALSE;
       tape[slot + Slot.KeyStart] = KEY_TEXT - this.#texts.length;
-      this.#texts.push(literal.toString('latin1'));
+      this.#texts.push(b === 0x74 ? 'true' : 'false'); // String(true), String(false)
     } else if (b === 0x2d /* - */ || isDigit(b ?? 0)) {
       const number = this.#number;
       number.scan(body, this.#at);
       tape[slot + Slot.KeyStart] = KEY_TEXT - this.#texts.length;
-      this.#texts.push(String(this.#numberValue(this.#at, number.end)));
+      this.#texts.push(String(numberAt(body, this.#at, number.end)));
     } else tape[slot + Slot.KeyStart] = KEY_CLIENT; // null, objects and arrays key by client
   }
 
@@ -318,7 +317,7 @@ export class LogsScanner {
         this.#at = number.end;
         if (number.asWritten) out.copy(body, start, number.end);
         else {
-          const n = this.#numberValue(start, number.end);
+          const n = numberAt(body, start, number.end);
           if (!Number.isFinite(n)) notScanned(); // JSON.stringify writes null
           const text = String(n);
           out.reserve(text.length + body.length - this.#at + TIMESTAMP_FIELD.length + 32);
@@ -384,11 +383,6 @@ export class LogsScanner {
     const end = plainStringEnd(this.#body, this.#at);
     this.#at = end + 1;
     return end;
-  }
-
-  /** The number JSON.parse reads from bytes [start, end). */
-  #numberValue(start: number, end: number): number {
-    return Number(this.#body.toString('latin1', start, end));
   }
 
   /** Past JSON's blanks, noting a newline among them. */

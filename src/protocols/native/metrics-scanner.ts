@@ -23,7 +23,7 @@ import { Signal } from '../../signals';
 import { ByteOut } from '../../decode/byte-out';
 import {
   CLOSE_BRACE, CLOSE_BRACKET, COMMA, COLON, DOT, EQUALS, MINUS, NOT_SCANNED, NOT_SCANNED_SIGNAL, OPEN_BRACE, OPEN_BRACKET, QUOTE,
-  ScannedNumber, isDigit, notScanned, pastBlanks, pastColon, plainStringEnd, tapeWithRoom,
+  ScannedNumber, isDigit, notScanned, numberAt, pastBlanks, pastColon, plainStringEnd, tapeWithRoom,
 } from '../../decode/scan';
 import type { EncodedRecordSink } from '../../decode/sink';
 
@@ -108,9 +108,7 @@ export class MetricsScanner {
   #numbers: string[] = [];
   #batchTimestamp = '';
   readonly #out = new ByteOut(KEPT_OUT_BYTES);
-  /** End of the last number scanned; whether it is written as sent. */
-  #numberEnd = 0;
-  #numberAsWritten = false;
+  /** The last number scanned: its end, whether it is written as sent. */
   readonly #scannedNumber = new ScannedNumber();
 
   constructor(private readonly limits: Limits) {}
@@ -218,11 +216,11 @@ export class MetricsScanner {
   #batchTimestampText(): string {
     const start = this.#at;
     this.#number();
-    const end = this.#numberEnd;
-    if (this.#numberAsWritten && this.#body[start] !== MINUS && !this.#hasFraction(start, end)) {
+    const end = this.#scannedNumber.end;
+    if (this.#scannedNumber.asWritten && this.#body[start] !== MINUS && !this.#hasFraction(start, end)) {
       return Buffer.from(this.#body.buffer, this.#body.byteOffset + start, end - start).toString('latin1');
     }
-    const n = this.#numberValue(start, end);
+    const n = numberAt(this.#body, start, end);
     if (!(Number.isSafeInteger(n) && n >= 0)) notScanned();
     return String(n);
   }
@@ -317,12 +315,12 @@ export class MetricsScanner {
       case Key.Value: {
         const start = this.#at;
         this.#number();
-        const end = this.#numberEnd;
+        const end = this.#scannedNumber.end;
         tape[slot + Slot.ValueStart] = start;
         tape[slot + Slot.ValueEnd] = end;
-        if (this.#numberAsWritten) tape[slot + Slot.ValueText] = AS_WRITTEN;
+        if (this.#scannedNumber.asWritten) tape[slot + Slot.ValueText] = AS_WRITTEN;
         else {
-          const n = this.#numberValue(start, end);
+          const n = numberAt(body, start, end);
           if (!Number.isFinite(n)) notScanned();
           tape[slot + Slot.ValueText] = this.#numbers.push(String(n)) - 1;
         }
@@ -341,15 +339,15 @@ export class MetricsScanner {
       case Key.Timestamp: {
         const start = this.#at;
         this.#number();
-        const end = this.#numberEnd;
+        const end = this.#scannedNumber.end;
         tape[slot + Slot.TimestampStart] = start;
         tape[slot + Slot.TimestampEnd] = end;
-        if (this.#numberAsWritten) {
+        if (this.#scannedNumber.asWritten) {
           // As written: finite; an integer ≥ 0 unless signed or with a fraction.
           if (body[start] === MINUS || this.#hasFraction(start, end)) notScanned();
           tape[slot + Slot.TimestampText] = AS_WRITTEN;
         } else {
-          const n = this.#numberValue(start, end);
+          const n = numberAt(body, start, end);
           if (!(Number.isFinite(n) && n % 1 === 0 && n >= 0)) notScanned();
           tape[slot + Slot.TimestampText] = this.#numbers.push(String(n)) - 1;
         }
@@ -445,24 +443,16 @@ export class MetricsScanner {
     return end;
   }
 
-  /** A JSON number at #at; sets #numberEnd and whether JSON.stringify would
-   * write its value with the very same bytes (#numberAsWritten). */
+  /** A JSON number at #at, read into #scannedNumber: its end, and whether
+   * JSON.stringify would write its value with the very same bytes. */
   #number(): void {
-    const number = this.#scannedNumber;
-    number.scan(this.#body, this.#at);
-    this.#numberEnd = number.end;
-    this.#numberAsWritten = number.asWritten;
-    this.#at = number.end;
+    this.#scannedNumber.scan(this.#body, this.#at);
+    this.#at = this.#scannedNumber.end;
   }
 
   #hasFraction(start: number, end: number): boolean {
     for (let i = start; i < end; i++) if (this.#body[i] === DOT) return true;
     return false;
-  }
-
-  /** The number JSON.parse reads from bytes [start, end). */
-  #numberValue(start: number, end: number): number {
-    return Number(Buffer.from(this.#body.buffer, this.#body.byteOffset + start, end - start).toString('latin1'));
   }
 
   #skipBlanks(): void {

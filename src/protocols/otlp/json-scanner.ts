@@ -22,7 +22,7 @@ import type protobuf from 'protobufjs';
 import { Signal } from '../../signals';
 import {
   BACKSLASH, CLOSE_BRACE, CLOSE_BRACKET, COMMA, DOT, EQUALS, MINUS, NOT_SCANNED, NOT_SCANNED_SIGNAL, OPEN_BRACE, OPEN_BRACKET, PLUS, QUOTE, ZERO,
-  isDigit, notScanned, pastBlanks, pastColon,
+  isDigit, notScanned, numberAt, pastBlanks, pastColon,
 } from '../../decode/scan';
 import { FLOAT_TEXT, Kind, rulesOf, type FieldRule, type TypeRules } from './json-check';
 import { ENVELOPE, METRIC_KINDS_LAST_FIRST } from './json-count';
@@ -315,7 +315,7 @@ export class OtlpJsonScanner {
     this.#number();
     const digits = this.#at - start;
     if (this.#plainInteger && digits <= FINITE_DIGITS) return;
-    if (!Number.isInteger(Number(this.#body.toString('latin1', start, this.#at)))) notScanned();
+    if (!Number.isInteger(numberAt(this.#body, start, this.#at))) notScanned();
   }
 
   /** A string of 1–20 decimal digits, perhaps after a minus (json-check.ts' INTEGER_TEXT). */
