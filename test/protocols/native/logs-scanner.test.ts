@@ -8,14 +8,13 @@ import assert from 'node:assert/strict';
 import { Buffer } from 'node:buffer';
 import { describe, it } from 'node:test';
 import { configSchema, type Config } from '../../../src/config/schema';
-import { DecodeError } from '../../../src/decode/decode-error';
 import { NOT_SCANNED } from '../../../src/decode/scan';
 import { createLogsDecoder } from '../../../src/protocols/native/decoder';
 import type { LogOptions } from '../../../src/protocols/native/logs';
 import { LogsScanner } from '../../../src/protocols/native/logs-scanner';
-import type { Decoder } from '../../../src/protocols/protocol';
+import type { Decoder, ProtocolRequest } from '../../../src/protocols/protocol';
 import { random } from '../../support/random';
-import { EncodedSink, StringSink, type Written } from '../../support/record-sinks';
+import { assertSameOutcomes, damaged, EncodedSink } from '../../support/scanner-differential';
 
 const RECEIVED_AT = 1_762_045_999_999;
 const CLIENT = '203.0.113.7';
@@ -38,17 +37,8 @@ function scannerFor(setting: Setting): LogsScanner {
   return new LogsScanner(options);
 }
 
-type Outcome = { records: number; written: Written[] } | { code: string; message: string; record: number | undefined };
-
-function outcome(decoder: Decoder, body: Buffer, sink: StringSink): Outcome {
-  const request = { body, contentType: 'application/x-ndjson', contentEncoding: '', receivedAtMs: RECEIVED_AT, client: CLIENT, path: '/logs', query: '', headers: {} };
-  try {
-    const decoded = decoder(request, sink, { message: () => assert.fail('no direct messages') });
-    return { records: decoded.records, written: sink.written };
-  } catch (err) {
-    if (!(err instanceof DecodeError)) throw err;
-    return { code: err.code, message: err.message, record: err.record };
-  }
+function requestOf(body: Buffer): ProtocolRequest {
+  return { body, contentType: 'application/x-ndjson', contentEncoding: '', receivedAtMs: RECEIVED_AT, client: CLIENT, path: '/logs', query: '', headers: {} };
 }
 
 function pick<T>(rand: () => number, items: readonly T[]): T {
@@ -135,16 +125,7 @@ function body(rand: () => number): Buffer {
     text = `[${b()}${Array.from({ length: count }, () => record(rand, b)).join(`${b()},${b()}`)}${b()}]`;
   } else if (shape < 0.95) text = record(rand, () => blank(rand));
   else text = pick(rand, ['{}', '[]', '[[]]', '[1]', 'null', '"x"', '{}\n[]', '{} {}', '{}\n{}', '\n', '']);
-  let bytes = Buffer.from(`${blank(rand)}${text}${blank(rand)}`);
-  const damage = rand();
-  if (damage < 0.03) bytes = bytes.subarray(0, Math.floor(rand() * bytes.length));
-  else if (damage < 0.04) bytes = Buffer.concat([bytes, Buffer.from(pick(rand, ['x', '}', ']', ',', '{}', '\n{"msg":"n"}', '\n[1]']))]);
-  else if (damage < 0.045) bytes = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), bytes]);
-  else if (damage < 0.05 && bytes.length > 2) {
-    bytes = Buffer.from(bytes);
-    bytes[Math.floor(rand() * bytes.length)] = pick(rand, [0xff, 0xc3, 0x00, 0x01, 0x1f, 0x80, 0x0a]);
-  }
-  return bytes;
+  return damaged(rand, Buffer.from(`${blank(rand)}${text}${blank(rand)}`), ['x', '}', ']', ',', '{}', '\n{"msg":"n"}', '\n[1]'], [0xff, 0xc3, 0x00, 0x01, 0x1f, 0x80, 0x0a]);
 }
 
 function scannerTakes(setting: Setting, bytes: Buffer): boolean {
@@ -152,17 +133,7 @@ function scannerTakes(setting: Setting, bytes: Buffer): boolean {
 }
 
 function assertSameOutcome(setting: Setting, bodies: Iterable<Buffer>): { bodies: number; scanned: number } {
-  const decoder = decoderFor(setting);
-  let count = 0;
-  let scanned = 0;
-  for (const bytes of bodies) {
-    const got = outcome(decoder, bytes, new EncodedSink());
-    const expected = outcome(decoder, bytes, new StringSink());
-    assert.deepEqual(got, expected, `body ${JSON.stringify(bytes.toString('latin1'))}`);
-    count++;
-    if (bytes.length > 0 && scannerTakes(setting, bytes)) scanned++;
-  }
-  return { bodies: count, scanned };
+  return assertSameOutcomes(decoderFor(setting), requestOf, (bytes) => bytes.length > 0 && scannerTakes(setting, bytes), bodies);
 }
 
 function* corpus(seed: number, size: number): Generator<Buffer> {

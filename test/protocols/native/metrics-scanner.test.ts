@@ -8,12 +8,12 @@ import assert from 'node:assert/strict';
 import { Buffer } from 'node:buffer';
 import { describe, it } from 'node:test';
 import { configSchema, type Config } from '../../../src/config/schema';
-import { DecodeError } from '../../../src/decode/decode-error';
 import { createMetricsDecoder } from '../../../src/protocols/metrics-body';
 import { NOT_SCANNED } from '../../../src/decode/scan';
 import { MetricsScanner } from '../../../src/protocols/native/metrics-scanner';
-import type { Decoder, DecoderSettings } from '../../../src/protocols/protocol';
-import { EncodedSink, StringSink, type Written } from '../../support/record-sinks';
+import type { DecoderSettings, ProtocolRequest } from '../../../src/protocols/protocol';
+import { random } from '../../support/random';
+import { assertSameOutcomes, damaged, EncodedSink } from '../../support/scanner-differential';
 
 const RECEIVED_AT = 1_762_045_999_999;
 const DEFAULT_LIMITS = configSchema.parse({}).limits;
@@ -29,29 +29,8 @@ function settingsWith(limits: Config['limits']): DecoderSettings {
   };
 }
 
-type Outcome = { records: number; written: Written[] } | { code: string; message: string; record: number | undefined };
-
-function outcome(decoder: Decoder, body: Buffer, sink: StringSink, contentType = 'application/json'): Outcome {
-  const request = { body, contentType, contentEncoding: '', receivedAtMs: RECEIVED_AT, client: '127.0.0.1', path: '/metrics', query: '', headers: {} };
-  try {
-    const decoded = decoder(request, sink, { message: () => assert.fail('no direct messages') });
-    return { records: decoded.records, written: sink.written };
-  } catch (err) {
-    if (!(err instanceof DecodeError)) throw err;
-    return { code: err.code, message: err.message, record: err.record };
-  }
-}
-
-/** mulberry32: a small seeded generator, so a failing body can be reproduced. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+function requestOf(body: Buffer): ProtocolRequest {
+  return { body, contentType: 'application/json', contentEncoding: '', receivedAtMs: RECEIVED_AT, client: '127.0.0.1', path: '/metrics', query: '', headers: {} };
 }
 
 // JSON texts (already encoded) the generator picks from; valid and not.
@@ -152,31 +131,11 @@ function body(rand: () => number): Buffer {
   else if (shape < 0.93) text = metrics.join('\n') || '\n';
   else if (shape < 0.95) text = pick(rand, ['{"metrics":{}}', '{"batch_timestamp":5}', '{}', '[]', '[1]', '[[]]', 'null', '"x"', '[{"values":[1],"dstypes":["gauge"],"dsnames":["value"],"time":1,"interval":10,"host":"h","plugin":"p","type":"t"}]']);
   else text = list;
-  let bytes = Buffer.from(`${b()}${text}${b()}`);
-  const damage = rand();
-  if (damage < 0.03) bytes = bytes.subarray(0, Math.floor(rand() * bytes.length));
-  else if (damage < 0.04) bytes = Buffer.concat([bytes, Buffer.from(pick(rand, ['x', '}', ']', ',', '{}', '\n{"name":"n","value":1}']))]);
-  else if (damage < 0.045) bytes = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), bytes]);
-  else if (damage < 0.05 && bytes.length > 2) {
-    bytes = Buffer.from(bytes);
-    bytes[Math.floor(rand() * bytes.length)] = pick(rand, [0xff, 0xc3, 0x00, 0x01, 0x1f, 0x80]);
-  }
-  return bytes;
+  return damaged(rand, Buffer.from(`${b()}${text}${b()}`), ['x', '}', ']', ',', '{}', '\n{"name":"n","value":1}'], [0xff, 0xc3, 0x00, 0x01, 0x1f, 0x80]);
 }
 
 function assertSameOutcome(limits: Config['limits'], bodies: Iterable<Buffer>): { bodies: number; scanned: number } {
-  const decoder = createMetricsDecoder(settingsWith(limits));
-  let count = 0;
-  let scanned = 0;
-  for (const bytes of bodies) {
-    const fast = new EncodedSink();
-    const got = outcome(decoder, bytes, fast);
-    const expected = outcome(decoder, bytes, new StringSink());
-    assert.deepEqual(got, expected, `body ${JSON.stringify(bytes.toString('latin1'))}`);
-    count++;
-    if (scannerTakes(limits, bytes)) scanned++;
-  }
-  return { bodies: count, scanned };
+  return assertSameOutcomes(createMetricsDecoder(settingsWith(limits)), requestOf, (bytes) => scannerTakes(limits, bytes), bodies);
 }
 
 function scannerTakes(limits: Config['limits'], bytes: Buffer): boolean {
