@@ -22,6 +22,9 @@
 //  - Gap rule: the writer keeps at least 4 bytes (a wrap marker's room)
 //    between WRITE and READ, never letting WRITE catch up with READ, so
 //    WRITE === READ means empty.
+//  - Early wrap: past its soft end the writer may put a wrap marker before
+//    the tail is used up, once the reader has freed room at the start
+//    (writer.ts, "Soft end"); to the reader it is any other wrap.
 //  - Rewind: the reader moves both positions back to 0 when the ring is empty
 //    and it holds the ring's lease itself (leases.ts, REWIND_LEASE), so no worker can be
 //    writing. A request then starts with the whole ring in one piece: any
@@ -101,4 +104,19 @@ export function createRingSet(count: number, capacityBytes: number): RingSet {
 
 export function capacityOf(ring: SharedArrayBuffer): number {
   return ring.byteLength - HEADER_BYTES;
+}
+
+/** A function giving the bytes the rings' writers published and their
+ * reader has not released yet (its last release(), reader.ts), over the set. */
+export function unreleasedBytesOf(ringSet: RingSet): () => number {
+  const rings = ringSet.rings.map((ring) => ({ header: new Int32Array(ring, 0, 2), capacity: capacityOf(ring) }));
+  return () => {
+    let used = 0;
+    for (const { header, capacity } of rings) {
+      const write = Atomics.load(header, WRITE);
+      const read = Atomics.load(header, READ);
+      used += write >= read ? write - read : capacity - read + write;
+    }
+    return used;
+  };
 }

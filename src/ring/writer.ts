@@ -7,11 +7,25 @@ import {
 
 /** Appends one request's records; nothing is visible to the reader until
  * commit(). Reusable: restart() begins the next request on the same ring
- * (the views over the ring are made once, not per request). */
+ * (the views over the ring are made once, not per request).
+ *
+ * Soft end: past `softEnd` bytes the writer wraps to the start as soon as the
+ * reader has freed room there, instead of going on into the rest of the ring.
+ * A ring's pages stay resident once written, and a ring whose reader keeps up
+ * (the dispatch gate sees to it, src/pool/dispatch-gate.ts) then touches only
+ * its first `softEnd` bytes plus one request. If the request then outgrows the
+ * room at the start, what it wrote there is laid out again from where it
+ * wrapped (#unwrapEarly), so a request fits exactly when it would without a
+ * soft end. */
 export class RingWriter {
   readonly #header: Int32Array;
   readonly #data: Buffer;
   readonly #capacity: number;
+  readonly #softEnd: number;
+  /** Where this request wrapped early (the soft end), or -1. */
+  #wrappedEarlyAt = -1;
+  /** False once this request was laid out again after an early wrap. */
+  #mayWrapEarly = true;
   #seq: number;
   /** Size of the record that last failed to fit. */
   lastRecordBytes = 0;
@@ -19,9 +33,10 @@ export class RingWriter {
   #read: number;
   #appended = 0;
 
-  constructor(ring: SharedArrayBuffer, seq: number) {
+  constructor(ring: SharedArrayBuffer, seq: number, softEnd = Infinity) {
     this.#header = new Int32Array(ring, 0, HEADER_BYTES / 4);
     this.#capacity = capacityOf(ring);
+    this.#softEnd = softEnd;
     this.#data = Buffer.from(ring, HEADER_BYTES, this.#capacity);
     this.#seq = seq;
     this.#write = Atomics.load(this.#header, WRITE);
@@ -35,6 +50,8 @@ export class RingWriter {
     this.#write = Atomics.load(this.#header, WRITE);
     this.#read = Atomics.load(this.#header, READ);
     this.#appended = 0;
+    this.#wrappedEarlyAt = -1;
+    this.#mayWrapEarly = true;
     this.lastRecordBytes = 0;
   }
 
@@ -85,7 +102,7 @@ export class RingWriter {
   /** Reserves a record and writes its header; returns where its key goes, or -1 when the ring has no room. */
   #begin(topic: TopicSlot, index: number, keyBytes: number, valueBytes: number, headerBytes: number, partition: number, count: number): number {
     const size = recordSize(keyBytes, valueBytes, headerBytes);
-    if (!this.#reserve(size)) {
+    if (!this.#reserve(size) && !(this.#wrappedEarlyAt >= 0 && this.#unwrapEarly() && this.#reserve(size))) {
       this.lastRecordBytes = size;
       return -1;
     }
@@ -112,14 +129,39 @@ export class RingWriter {
   #reserve(size: number): boolean {
     if (this.#write >= this.#read) {
       const tail = this.#capacity - this.#write;
-      if (size <= tail && (this.#read > 0 || size < tail)) return true;
-      // Wrap: the tail is too short (or filling it would make WRITE === READ = 0).
-      if (size + GAP_BYTES > this.#read) return false;
+      // Filling the tail exactly while READ = 0 would make WRITE === READ: empty.
+      const fitsTail = size <= tail && (this.#read > 0 || size < tail);
+      if (fitsTail && (this.#write + size <= this.#softEnd || !this.#mayWrapEarly)) return true;
+      // The tail is too short, or this is past the soft end: wrap, if the
+      // reader has freed the room. READ only moves forward while we hold the lease.
+      this.#read = Atomics.load(this.#header, READ);
+      if (size + GAP_BYTES > this.#read) return fitsTail;
+      if (fitsTail) this.#wrappedEarlyAt = this.#write;
       this.#data.writeUInt32LE(WRAP_MARKER, this.#write);
       this.#write = 0;
       return true;
     }
     return size <= this.#free();
+  }
+
+  /** After an early wrap the room at the start ran out: moves the records
+   * written since then back to where the wrap was, and goes on from there
+   * as if it had not wrapped (and will not wrap early again this request). */
+  #unwrapEarly(): boolean {
+    const moved = Buffer.from(this.#data.subarray(0, this.#write));
+    this.#write = this.#wrappedEarlyAt;
+    this.#wrappedEarlyAt = -1;
+    this.#mayWrapEarly = false;
+    for (let at = 0; at < moved.length;) {
+      const size = moved.readUInt32LE(at + Field.RecordBytes);
+      // The same bytes fitted after the wrap, so they fit here unless the reader is further behind.
+      if (!this.#reserve(size)) return false;
+      moved.copy(this.#data, this.#write, at, at + size);
+      this.#write += size;
+      if (this.#write === this.#capacity) this.#write = 0;
+      at += size;
+    }
+    return true;
   }
 
   /** Publishes everything appended since construction. */

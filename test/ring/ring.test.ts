@@ -499,3 +499,86 @@ describe('ring: exceedsCapacity', () => {
     assert.deepEqual(text(drain(reader)), [[3, 0, null, value]]);
   });
 });
+
+/** A ring holding the same bytes as `ring` (positions included). */
+function cloneRing(ring: SharedArrayBuffer): SharedArrayBuffer {
+  const copy = new SharedArrayBuffer(ring.byteLength);
+  new Uint8Array(copy).set(new Uint8Array(ring));
+  return copy;
+}
+
+describe('ring: soft end', () => {
+  it('with the reader keeping up, writes stay within the soft end plus one request', () => {
+    const ring = createRingSet(1, 64 * 1024).rings[0]!;
+    const softEnd = 8 * 1024;
+    const reader = new RingReader(ring);
+    const writer = new RingWriter(ring, 1, softEnd);
+    const random = prng(7);
+    let largestRequest = 0;
+    let maxWrite = 0;
+    let next = 0;
+    for (let seq = 1; seq <= 2_000; seq++) {
+      writer.restart(seq);
+      const values: string[] = [];
+      let bytes = 0;
+      for (let i = 0, n = 1 + Math.floor(random() * 8); i < n; i++) {
+        const value = `#${next++}#${'v'.repeat(Math.floor(random() * 300))}`;
+        assert.ok(writer.append(Signal.Logs, i, null, value), `request ${seq} record ${i}`);
+        values.push(value);
+        bytes += recordSize(0, Buffer.byteLength(value));
+      }
+      writer.commit();
+      largestRequest = Math.max(largestRequest, bytes);
+      maxWrite = Math.max(maxWrite, positions(ring).write);
+      assert.deepEqual(drain(reader).map((r) => r.value.toString()), values);
+    }
+    assert.ok(maxWrite <= softEnd + largestRequest, `WRITE reached ${maxWrite}`);
+    const untouched = new Uint8Array(ring, HEADER_BYTES + softEnd + largestRequest + 4);
+    assert.ok(untouched.every((b) => b === 0), 'nothing was written past the soft end and one request');
+  });
+
+  it('an early wrap that runs out of room at the start goes on from where it wrapped instead', () => {
+    const ring = createRingSet(1, 4096).rings[0]!;
+    const reader = new RingReader(ring);
+    advance(ring, reader, 1000 - 32); // empty, positions at 1000
+    const writer = new RingWriter(ring, 2, 1024);
+    const value = 'w'.repeat(200 - 32);
+    for (let i = 0; i < 6; i++) assert.ok(writer.append(Signal.Logs, i, null, value), `record ${i}`);
+    writer.commit();
+    // Record 0 crossed the soft end and wrapped to the start, whose 996 bytes
+    // held four; the fifth moved the four back to 1000, as without a soft end.
+    assert.deepEqual(positions(ring), { write: 2200, read: 1000 });
+    assert.deepEqual(text(drain(reader)), Array.from({ length: 6 }, (_, i) => [2, i, null, value]));
+  });
+
+  it('takes a request exactly when the same ring without a soft end would, and the reader reads the same records', () => {
+    const random = prng(2025);
+    const ring = createRingSet(1, 4096).rings[0]!;
+    let wrappedEarly = 0;
+    let refused = 0;
+    for (let seq = 1; seq <= 3_000; seq++) {
+      const softEnd = 256 + Math.floor(random() * 3_000);
+      const records = Array.from({ length: 1 + Math.floor(random() * 12) }, (_, i) =>
+        ({ key: random() < 0.5 ? null : `k${seq}.${i}`, value: 'x'.repeat(Math.floor(random() * 600)) }));
+      const outcomes = [softEnd, Infinity].map((end) => {
+        const copy = cloneRing(ring);
+        const writer = new RingWriter(copy, seq, end);
+        const taken = records.findIndex((r, i) => !writer.append(Signal.Logs, i, r.key, r.value));
+        if (taken === -1) writer.commit(); // a refused request publishes nothing (pool/decoder.ts)
+        return { copy, taken, layout: positions(copy), read: text(drain(new RingReader(copy))) };
+      });
+      const [soft, plain] = outcomes as [typeof outcomes[0], typeof outcomes[0]];
+      assert.equal(soft.taken, plain.taken, `request ${seq}: the first record refused`);
+      assert.deepEqual(soft.read, plain.read, `request ${seq}: what the reader reads`);
+      if (soft.layout.write !== plain.layout.write) wrappedEarly++;
+      if (plain.taken >= 0) refused++;
+      // Go on from the state with a soft end (or without), and read a random part of it.
+      const kept = random() < 0.5 ? soft.copy : plain.copy;
+      new Uint8Array(ring).set(new Uint8Array(kept));
+      const follower = new RingReader(ring);
+      drain(follower, Math.floor(random() * 24));
+    }
+    assert.ok(wrappedEarly > 300, `requests laid out by an early wrap: ${wrappedEarly}`);
+    assert.ok(refused > 100, `requests refused by both: ${refused}`);
+  });
+});
