@@ -51,7 +51,7 @@ const ringSet = createRingSet(1, 8 * 1024 * 1024);
 const partitions = new PartitionTable();
 const workerData: WorkerData = {
   ringSet,
-  bodyArena: new SharedArrayBuffer(0), partitionCounts: partitions.shared,
+  bodyArena: new SharedArrayBuffer(0), ringSoftEnd: Infinity, partitionCounts: partitions.shared,
   messageMode: MODE,
   deferUnknownPartitions: false,
   limits: config.limits,

@@ -84,7 +84,7 @@ const ringSet = createRingSet(1, 4 << 20);
 
 function decoderFor(c: Case): (task: DecodeTask) => DecodeResult {
   const data: WorkerData = {
-    ringSet, bodyArena: new SharedArrayBuffer(0), partitionCounts: new PartitionTable().shared, messageMode: 'per-record', deferUnknownPartitions: false, limits: config.limits,
+    ringSet, bodyArena: new SharedArrayBuffer(0), ringSoftEnd: Infinity, partitionCounts: new PartitionTable().shared, messageMode: 'per-record', deferUnknownPartitions: false, limits: config.limits,
     maxDecompressedBytes: config.ingest.maxDecompressedBytes, logKeyField: config.kafka.logKeyField,
     otlpEncoding: { ...config.otlp.encoding, metrics: c.otlpMetrics },
     maxDecodedBytes: config.pool.workerMaxHeapMb * 1024 * 1024 / 4, familyTypes: new FamilyTypeTable().shared,

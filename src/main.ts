@@ -101,6 +101,7 @@ async function start(config: Config, log: Logger): Promise<void> {
   };
   const sender = spool?.journal ?? kafka.producer;
   const pump = new RingPump(ringSet, ledger, sender, topics, log);
+  pump.onProduced(() => pool.ringsDrained());
   const admission = new Admission({ ...config.ingest, maxInFlightMessages: config.kafka.maxInFlightMessages }, state, ledger, pool, spool?.journal ?? null);
   const idempotency = dedup && new Idempotency(dedup, { requestTimeoutMs: config.ingest.requestTimeoutMs, durableTags: spool !== undefined });
   const forwarder = new Forwarder(ledger, pool, log, idempotency);

@@ -63,7 +63,7 @@ export function createDecoder(data: WorkerData): (task: DecodeTask) => DecodeRes
     const ring = leases.lease(task.seq, task.preferredRing);
     if (ring === null) return { ok: false, code: 'ring_busy', message: 'no free ring' };
     try {
-      const writer = writers[ring] ??= new RingWriter(data.ringSet.rings[ring]!, task.seq);
+      const writer = writers[ring] ??= new RingWriter(data.ringSet.rings[ring]!, task.seq, data.ringSoftEnd);
       writer.restart(task.seq);
       const ringSink = new RingSink(writer);
       const sink: BatchingSink = data.messageMode === 'ndjson-batch' ? new NdjsonBatchSink(ringSink, partitionCount, data.deferUnknownPartitions) : new PerRecordSink(ringSink);

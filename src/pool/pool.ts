@@ -4,12 +4,13 @@ import path from 'node:path';
 import { Piscina } from 'piscina';
 import type { Config } from '../config/schema';
 import { topicTableOf } from '../config/topics';
-import type { RingSet } from '../ring/layout';
+import { unreleasedBytesOf, type RingSet } from '../ring/layout';
 import { LeaseTable } from '../ring/leases';
 import { FamilyTypeTable } from '../protocols/remote-write/family-types';
 import { ROUTES, type RouteSpec } from '../protocols/routes';
 import { BodyArena, type RequestBody } from './body-arena';
 import { createDecoder } from './decoder';
+import { DispatchGate, GateClosedError } from './dispatch-gate';
 import type { DecodeResult, DecodeTask, WorkerData } from './task';
 
 /** A request for the pool: the task, with the body as it was read. */
@@ -28,6 +29,16 @@ export class WorkerFailedError extends Error {
 
 const WORKER_FILE = path.resolve(__dirname, '../../workers/ingest-worker.js');
 
+/** Below this a request of a few records would cross the soft end every time. */
+const MIN_SOFT_END_BYTES = 64 * 1024;
+
+/** Where the rings' writers wrap early (ring/writer.ts, "Soft end"): at each
+ * ring's share of the backlog the dispatch gate allows, so the rings' resident
+ * pages follow that backlog. No soft end when the backlog is not limited. */
+export function ringSoftEndOf(dispatchBacklogBytes: number, rings: number): number {
+  return dispatchBacklogBytes === 0 ? Infinity : Math.max(MIN_SOFT_END_BYTES, Math.ceil(dispatchBacklogBytes / rings));
+}
+
 
 export class DecodePool {
   readonly #pool: Piscina;
@@ -39,6 +50,7 @@ export class DecodePool {
   readonly #otlpEncoding: Config['otlp']['encoding'];
   readonly #inline: (task: DecodeTask) => DecodeResult;
   readonly #familyTypes = new FamilyTypeTable();
+  readonly #gate: DispatchGate;
   /** Where request bodies are read (ingest.maxBufferedBodyBytes of it), for the workers to map. */
   readonly bodyArena: BodyArena;
   #nextRing = 0;
@@ -50,6 +62,7 @@ export class DecodePool {
     this.bodyArena = new BodyArena(config.ingest.maxBufferedBodyBytes);
     const workerData: WorkerData = {
       bodyArena: this.bodyArena.buffer,
+      ringSoftEnd: ringSoftEndOf(config.pool.dispatchBacklogBytes, ringSet.rings.length),
       ringSet,
       partitionCounts,
       messageMode: config.kafka.messageMode,
@@ -65,6 +78,7 @@ export class DecodePool {
     };
     this.#ringSet = ringSet;
     this.#leases = new LeaseTable(ringSet.leases);
+    this.#gate = new DispatchGate(config.pool.threads, config.pool.dispatchBacklogBytes, unreleasedBytesOf(ringSet));
     this.#maxQueue = config.pool.maxQueue;
     this.#inlineMaxBytes = config.pool.inlineMaxBytes;
     this.#inlineForwardMaxBytes = config.pool.inlineForwardMaxBytes;
@@ -90,8 +104,9 @@ export class DecodePool {
     });
   }
 
+  /** Requests waiting for a worker (dispatch-gate.ts), and any Piscina itself queued. */
   get queueSize(): number {
-    return this.#pool.queueSize;
+    return this.#gate.waiting + this.#pool.queueSize;
   }
 
   /** Seconds workers spent on tasks that returned a result, since start. */
@@ -106,7 +121,12 @@ export class DecodePool {
 
   /** Whether another task can be queued without waiting (else: 503). */
   hasRoom(): boolean {
-    return this.#pool.queueSize < this.#maxQueue;
+    return this.queueSize < this.#maxQueue;
+  }
+
+  /** The pump produced: requests held back for the rings' backlog may go now. */
+  ringsDrained(): void {
+    this.#gate.pass();
   }
 
   /** Decodes a body; a full queue is an immediate 503 result, never a wait.
@@ -120,6 +140,13 @@ export class DecodePool {
     const { lease, bytes } = task.body;
     lease?.hold();
     try {
+      await this.#gate.enter();
+    } catch (err) {
+      lease?.release();
+      if (err instanceof GateClosedError) return { ok: false, code: 'draining', message: err.message, busyMs: 0 };
+      throw err;
+    }
+    try {
       const transferList = lease === null ? [bytes.buffer as ArrayBuffer] : [];
       const result = (await this.#pool.run(full, { transferList })) as DecodeResult;
       this.#busyMs += result.busyMs;
@@ -129,6 +156,7 @@ export class DecodePool {
       this.#leases.releaseAllHeldBy(task.seq);
       throw new WorkerFailedError(err);
     } finally {
+      this.#gate.leave();
       lease?.release();
     }
   }
@@ -172,6 +200,7 @@ export class DecodePool {
 
   /** Terminates the workers; called once every task has finished or been answered. */
   destroy(): Promise<void> {
+    this.#gate.close();
     return this.#pool.destroy();
   }
 }

@@ -16,6 +16,8 @@ export interface WorkerData extends DecoderSettings {
   readonly partitionCounts: SharedArrayBuffer;
   /** The request bodies' arena (body-arena.ts). */
   readonly bodyArena: SharedArrayBuffer;
+  /** Where a ring's writer wraps early when it can (ring/writer.ts, "Soft end"). */
+  readonly ringSoftEnd: number;
 }
 
 /** A body in the arena: where it starts and how long it is. */

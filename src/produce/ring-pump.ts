@@ -27,6 +27,7 @@ export class RingPump {
   readonly #producer: MessageProducer;
   readonly #topics: readonly string[];
   readonly #logRefusal: (context: object, message: string) => void;
+  readonly #produced: Array<() => void> = [];
   #scheduled = false;
   #next = 0;
   /** Records read from rings whose request had already been answered. */
@@ -54,6 +55,11 @@ export class RingPump {
     return this.#readers.reduce((sum, r) => sum + r.capacity, 0);
   }
 
+  /** Calls `listener` after each slice that read records (ring space was given back). */
+  onProduced(listener: () => void): void {
+    this.#produced.push(listener);
+  }
+
   schedule(): void {
     if (this.#scheduled) return;
     this.#scheduled = true;
@@ -71,6 +77,7 @@ export class RingPump {
       reader.rewindIfIdle(this.#leases, index);
     }
     this.#next = (this.#next + 1) % n;
+    if (budget < RECORDS_PER_TURN) for (const listener of this.#produced) listener();
     if (budget <= 0) this.schedule();
   };
 

@@ -12,7 +12,7 @@ import { DecodePool, WorkerFailedError } from '../../src/pool/pool';
 import { PartitionTable } from '../../src/produce/partition-table';
 import { EXPORT_REQUEST } from '../../src/protocols/otlp/proto';
 import { Route } from '../../src/protocols/routes';
-import { createRingSet } from '../../src/ring/layout';
+import { WRITE, createRingSet } from '../../src/ring/layout';
 import { Signal } from '../../src/signals';
 import { LeaseTable } from '../../src/ring/leases';
 import { RingReader } from '../../src/ring/reader';
@@ -97,6 +97,60 @@ describe('pool', () => {
     } finally {
       await full.destroy();
     }
+  });
+
+  describe('the rings\' backlog (pool.dispatchBacklogBytes)', () => {
+    // Its own rings: the backlog is staged by moving a ring's WRITE position.
+    const rings = createRingSet(3, 64 * 1024);
+    const write = new Int32Array(rings.rings[2]!, 0, 2);
+    const gated = () => new DecodePool(loadConfig({ env: {
+      METRICSTREAM_WORKERS: '1', METRICSTREAM_POOL_MAX_QUEUE: '1', METRICSTREAM_POOL_INLINE_MAX_BYTES: '0', METRICSTREAM_POOL_DISPATCH_BACKLOG_BYTES: '4096',
+    } }), rings, new PartitionTable().shared);
+
+    it('holds a request while the rings hold the bound unproduced, counting it as queued; the pump\'s drain lets it go', async () => {
+      const held = gated();
+      try {
+        Atomics.store(write, WRITE, 4096);
+        let done = false;
+        const decoding = held.decode(task(20, '[{"name":"held","value":1}]')).then((result) => {
+          done = true;
+          return result;
+        });
+        await new Promise((resolve) => setImmediate(resolve));
+        assert.equal(done, false);
+        assert.equal(held.queueSize, 1);
+        assert.equal(held.hasRoom(), false, 'it takes pool.maxQueue\'s one place');
+        const overloaded = await held.decode(task(21, '[]'));
+        assert.deepEqual([overloaded.ok, !overloaded.ok && overloaded.code], [false, 'overloaded']);
+        held.ringsDrained();
+        assert.equal(held.queueSize, 1, 'still 4096 bytes unproduced');
+        Atomics.store(write, WRITE, 0); // the pump produced them
+        held.ringsDrained();
+        const result = await decoding;
+        assert.ok(result.ok, JSON.stringify(result));
+        assert.equal(held.queueSize, 0);
+        const reader = new RingReader(rings.rings[result.ring]!);
+        assert.ok(reader.next());
+        assert.equal(reader.key!.toString(), 'held');
+      } finally {
+        Atomics.store(write, WRITE, 0);
+        await held.destroy();
+      }
+    });
+
+    it('a request still held when the pool shuts down is answered 503 draining, its body given back', async () => {
+      const held = gated();
+      Atomics.store(write, WRITE, 4096);
+      const lease = held.bodyArena.lease(2)!;
+      lease.bytes.set(Buffer.from('[]'));
+      const decoding = held.decode({ ...task(22, ''), body: { bytes: lease.bytes, lease } });
+      lease.release();
+      await held.destroy();
+      Atomics.store(write, WRITE, 0);
+      const result = await decoding;
+      assert.deepEqual([result.ok, !result.ok && result.code], [false, 'draining']);
+      assert.equal(held.bodyArena.leasedBytes, 0);
+    });
   });
 
   describe('small bodies, decoded on the main thread', () => {

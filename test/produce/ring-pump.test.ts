@@ -72,6 +72,20 @@ describe('produce: ring pump', () => {
     assert.deepEqual(answers, [{ ok: true, accepted: 2 }]);
   });
 
+  it('tells its onProduced listeners after a slice that produced records, and not after one that produced none', async () => {
+    const { ledger, pump, ring } = setup();
+    let calls = 0;
+    pump.onProduced(() => calls++);
+    const entry = ledger.open('told', () => undefined);
+    write(ring, entry.seq, [[Signal.Metrics, 'k', '{}']]);
+    pump.schedule();
+    await turn();
+    assert.equal(calls, 0, 'the request is still being decoded: nothing produced');
+    ledger.decoded(entry, { messages: 1, records: 1 });
+    await turn();
+    assert.equal(calls, 1);
+  });
+
   it('a batch message carries its partition, its record count in its ticket and "<id>/<first>+<count>"', async () => {
     const { ledger, producer, ring } = setup();
     const answers: Answer[] = [];
