@@ -75,7 +75,7 @@ const pool = z.strictObject({
     .describe('Requests waiting for a free worker; more get 503 overloaded (their bodies count against ingest.maxBufferedBodyBytes).'),
   ringBytes: z.number().int().min(64 * 1024).max(1024 * MiB).default(8 * MiB)
     .describe('Size of each SharedArrayBuffer ring (threads + 2 rings, leased per task). A request\'s serialized records must fit in one (else 413 request_too_large).'),
-  dispatchBacklogBytes: z.number().int().min(0).max(1024 * MiB).default(2 * MiB)
+  dispatchBacklogBytes: z.number().int().min(0).max(1024 * MiB).default(8 * MiB)
     .describe('A request goes to a free decode worker only while the rings hold fewer bytes than this that the producer has not taken yet; otherwise it waits as if every worker were busy (it counts against pool.maxQueue). When decoding outpaces producing, records decoded early would only wait in the rings, whose written pages stay resident: this keeps them near empty. 0 = no limit.'),
   workerMaxHeapMb: z.number().int().min(16).default(128)
     .describe('V8 old-generation cap per worker: a body that parses beyond it kills that worker alone (its request gets 500, the pool starts a new worker). A request whose decoded objects would take more than a quarter of it is refused 413 decoded_too_large first.'),
