@@ -222,14 +222,16 @@ export class KafkaCluster {
     await until(`broker ${id} in metadata`, async () => (await this.metadata()).brokers.some((b) => b.id === id), timeoutMs);
   }
 
-  /** Creates a topic and waits until every partition has a leader. */
-  async createTopic(topic: string, partitions: number, replicationFactor: number, config: Record<string, string> = {}): Promise<void> {
+  /** Creates a topic and waits until every partition has a leader and its full ISR.
+   * As long as the other waits here: on a loaded host, a cluster just started,
+   * or whose nodes were all just restarted, took more than 30 s to get there. */
+  async createTopic(topic: string, partitions: number, replicationFactor: number, config: Record<string, string> = {}, timeoutMs = 90_000): Promise<void> {
     await new Promise<void>((resolve, reject) => this.#admin.createTopic(
       { topic, num_partitions: partitions, replication_factor: replicationFactor, config }, 30_000, (err) => (err ? reject(err) : resolve())));
     await until(`topic ${topic} to have leaders`, async () => {
       const t = (await this.metadata(topic)).topics.find((x) => x.name === topic);
       return t !== undefined && t.partitions.length === partitions && t.partitions.every((p) => p.leader >= 0 && p.isrs.length === replicationFactor);
-    }, 30_000);
+    }, timeoutMs);
   }
 
   /** The node id leading a partition. */
