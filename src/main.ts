@@ -1,5 +1,5 @@
-// Composition root: config → log → ledger → Kafka → rings → pool → (spool) →
-// pump → admission → forwarder → telemetry → answers → listeners → signals.
+// Composition root: config → log → ledger → Kafka → rings → (spool) → pump →
+// pool → admission → forwarder → telemetry → answers → listeners → signals.
 // Everything is built here and handed down; nothing reaches up.
 import { version as nodeVersion } from 'node:process';
 import { parseCommandLine } from './config/cli';
@@ -82,7 +82,6 @@ async function start(config: Config, log: Logger): Promise<void> {
   // Spool mode starts without Kafka when it cannot be reached (docs/spool.md).
   const kafka = await Kafka.connect(config, topics, ledger, log, { startWithoutKafka: config.delivery.mode === 'spool' });
   const ringSet = createRingSet(config.pool.threads + 2, config.pool.ringBytes);
-  const pool = new DecodePool(config, ringSet, kafka.partitionCounts.shared);
   const dedup = config.dedup.enabled
     ? new DedupWindow({ windowMs: config.dedup.windowSeconds * 1000, maxKeys: config.dedup.maxKeys, maxBytes: config.dedup.maxBytes })
     : undefined;
@@ -101,6 +100,7 @@ async function start(config: Config, log: Logger): Promise<void> {
   };
   const sender = spool?.journal ?? kafka.producer;
   const pump = new RingPump(ringSet, ledger, sender, topics, log);
+  const pool = new DecodePool(config, ringSet, kafka.partitionCounts.shared, () => pump.usedBytes);
   pump.onProduced(() => pool.ringsDrained());
   const admission = new Admission({ ...config.ingest, maxInFlightMessages: config.kafka.maxInFlightMessages }, state, ledger, pool, spool?.journal ?? null);
   const idempotency = dedup && new Idempotency(dedup, { requestTimeoutMs: config.ingest.requestTimeoutMs, durableTags: spool !== undefined });

@@ -4,13 +4,13 @@ import path from 'node:path';
 import { Piscina } from 'piscina';
 import type { Config } from '../config/schema';
 import { topicTableOf } from '../config/topics';
-import { unreleasedBytesOf, type RingSet } from '../ring/layout';
+import type { RingSet } from '../ring/layout';
 import { LeaseTable } from '../ring/leases';
 import { FamilyTypeTable } from '../protocols/remote-write/family-types';
 import { ROUTES, type RouteSpec } from '../protocols/routes';
 import { BodyArena, type RequestBody } from './body-arena';
 import { createDecoder } from './decoder';
-import { DispatchGate, GateClosedError } from './dispatch-gate';
+import { DispatchGate, GateClosedError, type Backlog } from './dispatch-gate';
 import type { DecodeResult, DecodeTask, WorkerData } from './task';
 
 /** A request for the pool: the task, with the body as it was read. */
@@ -35,7 +35,7 @@ const MIN_SOFT_END_BYTES = 64 * 1024;
 /** Where the rings' writers wrap early (ring/writer.ts, "Soft end"): at each
  * ring's share of the backlog the dispatch gate allows, so the rings' resident
  * pages follow that backlog. No soft end when the backlog is not limited. */
-export function ringSoftEndOf(dispatchBacklogBytes: number, rings: number): number {
+function ringSoftEndOf(dispatchBacklogBytes: number, rings: number): number {
   return dispatchBacklogBytes === 0 ? Infinity : Math.max(MIN_SOFT_END_BYTES, Math.ceil(dispatchBacklogBytes / rings));
 }
 
@@ -58,7 +58,8 @@ export class DecodePool {
   /** Requests decoded on the main thread (pool.inlineMaxBytes). */
   inlineDecoded = 0;
 
-  constructor(config: Config, ringSet: RingSet, partitionCounts: SharedArrayBuffer) {
+  /** `ringBacklog`: the bytes the rings hold that the pump has not produced (RingPump.usedBytes). */
+  constructor(config: Config, ringSet: RingSet, partitionCounts: SharedArrayBuffer, ringBacklog: Backlog) {
     this.bodyArena = new BodyArena(config.ingest.maxBufferedBodyBytes);
     const workerData: WorkerData = {
       bodyArena: this.bodyArena.buffer,
@@ -78,7 +79,7 @@ export class DecodePool {
     };
     this.#ringSet = ringSet;
     this.#leases = new LeaseTable(ringSet.leases);
-    this.#gate = new DispatchGate(config.pool.threads, config.pool.dispatchBacklogBytes, unreleasedBytesOf(ringSet));
+    this.#gate = new DispatchGate(config.pool.threads, config.pool.dispatchBacklogBytes, ringBacklog);
     this.#maxQueue = config.pool.maxQueue;
     this.#inlineMaxBytes = config.pool.inlineMaxBytes;
     this.#inlineForwardMaxBytes = config.pool.inlineForwardMaxBytes;

@@ -105,18 +105,3 @@ export function createRingSet(count: number, capacityBytes: number): RingSet {
 export function capacityOf(ring: SharedArrayBuffer): number {
   return ring.byteLength - HEADER_BYTES;
 }
-
-/** A function giving the bytes the rings' writers published and their
- * reader has not released yet (its last release(), reader.ts), over the set. */
-export function unreleasedBytesOf(ringSet: RingSet): () => number {
-  const rings = ringSet.rings.map((ring) => ({ header: new Int32Array(ring, 0, 2), capacity: capacityOf(ring) }));
-  return () => {
-    let used = 0;
-    for (const { header, capacity } of rings) {
-      const write = Atomics.load(header, WRITE);
-      const read = Atomics.load(header, READ);
-      used += write >= read ? write - read : capacity - read + write;
-    }
-    return used;
-  };
-}

@@ -16,7 +16,7 @@ import { RingReader } from '../../src/ring/reader';
 
 const config = loadConfig({ env: { METRICSTREAM_WORKERS: '2', METRICSTREAM_POOL_INLINE_MAX_BYTES: '0' } });
 const ringSet = createRingSet(config.pool.threads + 2, 64 * 1024);
-const pool = new DecodePool(config, ringSet, new PartitionTable().shared);
+const pool = new DecodePool(config, ringSet, new PartitionTable().shared, () => 0);
 after(() => pool.destroy());
 
 function writeRequest(request: object): ArrayBuffer {

@@ -12,7 +12,7 @@ import { DecodePool, WorkerFailedError } from '../../src/pool/pool';
 import { PartitionTable } from '../../src/produce/partition-table';
 import { EXPORT_REQUEST } from '../../src/protocols/otlp/proto';
 import { Route } from '../../src/protocols/routes';
-import { WRITE, createRingSet } from '../../src/ring/layout';
+import { createRingSet } from '../../src/ring/layout';
 import { Signal } from '../../src/signals';
 import { LeaseTable } from '../../src/ring/leases';
 import { RingReader } from '../../src/ring/reader';
@@ -20,7 +20,7 @@ import { RingReader } from '../../src/ring/reader';
 // Every body to the workers here; the inline path has its own tests below.
 const config = loadConfig({ env: { METRICSTREAM_WORKERS: '1', METRICSTREAM_POOL_INLINE_MAX_BYTES: '0' } });
 const ringSet = createRingSet(config.pool.threads + 2, 64 * 1024);
-const pool = new DecodePool(config, ringSet, new PartitionTable().shared);
+const pool = new DecodePool(config, ringSet, new PartitionTable().shared, () => 0);
 after(() => pool.destroy());
 
 function body(text: string): RequestBody {
@@ -89,7 +89,7 @@ describe('pool', () => {
   });
 
   it('with no room in the queue, an immediate 503 overloaded', async () => {
-    const full = new DecodePool(loadConfig({ env: { METRICSTREAM_WORKERS: '1', METRICSTREAM_POOL_MAX_QUEUE: '0', METRICSTREAM_POOL_INLINE_MAX_BYTES: '0' } }), ringSet, new PartitionTable().shared);
+    const full = new DecodePool(loadConfig({ env: { METRICSTREAM_WORKERS: '1', METRICSTREAM_POOL_MAX_QUEUE: '0', METRICSTREAM_POOL_INLINE_MAX_BYTES: '0' } }), ringSet, new PartitionTable().shared, () => 0);
     try {
       assert.equal(full.hasRoom(), false);
       const result = await full.decode(task(10, '[]'));
@@ -100,17 +100,17 @@ describe('pool', () => {
   });
 
   describe('the rings\' backlog (pool.dispatchBacklogBytes)', () => {
-    // Its own rings: the backlog is staged by moving a ring's WRITE position.
+    // Its own rings; the bytes the pump has not produced (RingPump.usedBytes) are staged.
     const rings = createRingSet(3, 64 * 1024);
-    const write = new Int32Array(rings.rings[2]!, 0, 2);
+    let unproduced = 0;
     const gated = () => new DecodePool(loadConfig({ env: {
       METRICSTREAM_WORKERS: '1', METRICSTREAM_POOL_MAX_QUEUE: '1', METRICSTREAM_POOL_INLINE_MAX_BYTES: '0', METRICSTREAM_POOL_DISPATCH_BACKLOG_BYTES: '4096',
-    } }), rings, new PartitionTable().shared);
+    } }), rings, new PartitionTable().shared, () => unproduced);
 
     it('holds a request while the rings hold the bound unproduced, counting it as queued; the pump\'s drain lets it go', async () => {
       const held = gated();
       try {
-        Atomics.store(write, WRITE, 4096);
+        unproduced = 4096;
         let done = false;
         const decoding = held.decode(task(20, '[{"name":"held","value":1}]')).then((result) => {
           done = true;
@@ -124,7 +124,7 @@ describe('pool', () => {
         assert.deepEqual([overloaded.ok, !overloaded.ok && overloaded.code], [false, 'overloaded']);
         held.ringsDrained();
         assert.equal(held.queueSize, 1, 'still 4096 bytes unproduced');
-        Atomics.store(write, WRITE, 0); // the pump produced them
+        unproduced = 0; // the pump produced them
         held.ringsDrained();
         const result = await decoding;
         assert.ok(result.ok, JSON.stringify(result));
@@ -133,20 +133,20 @@ describe('pool', () => {
         assert.ok(reader.next());
         assert.equal(reader.key!.toString(), 'held');
       } finally {
-        Atomics.store(write, WRITE, 0);
+        unproduced = 0;
         await held.destroy();
       }
     });
 
     it('a request still held when the pool shuts down is answered 503 draining, its body given back', async () => {
       const held = gated();
-      Atomics.store(write, WRITE, 4096);
+      unproduced = 4096;
       const lease = held.bodyArena.lease(2)!;
       lease.bytes.set(Buffer.from('[]'));
       const decoding = held.decode({ ...task(22, ''), body: { bytes: lease.bytes, lease } });
       lease.release();
       await held.destroy();
-      Atomics.store(write, WRITE, 0);
+      unproduced = 0;
       const result = await decoding;
       assert.deepEqual([result.ok, !result.ok && result.code], [false, 'draining']);
       assert.equal(held.bodyArena.leasedBytes, 0);
@@ -154,7 +154,7 @@ describe('pool', () => {
   });
 
   describe('small bodies, decoded on the main thread', () => {
-    const inline = new DecodePool(loadConfig({ env: { METRICSTREAM_WORKERS: '1', METRICSTREAM_POOL_MAX_QUEUE: '0', METRICSTREAM_POOL_INLINE_MAX_BYTES: '64' } }), ringSet, new PartitionTable().shared);
+    const inline = new DecodePool(loadConfig({ env: { METRICSTREAM_WORKERS: '1', METRICSTREAM_POOL_MAX_QUEUE: '0', METRICSTREAM_POOL_INLINE_MAX_BYTES: '64' } }), ringSet, new PartitionTable().shared, () => 0);
     after(() => inline.destroy());
 
     it('a body within pool.inlineMaxBytes is decoded into a ring without a worker (even with no room in the queue)', async () => {
@@ -198,7 +198,7 @@ describe('pool', () => {
     const poolWith = (env: Record<string, string>) => new DecodePool(loadConfig({ env: {
       METRICSTREAM_WORKERS: '1', METRICSTREAM_POOL_MAX_QUEUE: '0', METRICSTREAM_POOL_INLINE_MAX_BYTES: '0',
       METRICSTREAM_POOL_INLINE_FORWARD_MAX_BYTES: String(small.length), ...env,
-    } }), ringSet, new PartitionTable().shared);
+    } }), ringSet, new PartitionTable().shared, () => 0);
     const forwarding = poolWith({ METRICSTREAM_OTLP_ENCODING_METRICS: 'otlp_proto' });
     const normalizing = poolWith({});
     after(() => Promise.all([forwarding.destroy(), normalizing.destroy()]));
